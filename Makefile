@@ -1,0 +1,45 @@
+# Salvaguarda — `make help` lists every target.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create the virtualenv and install pinned dependencies
+
+run: $(STAMP) ## Run everything: embedded DB if no DATABASE_URL, migrate, demo data, web + worker + beat
+	@bash scripts/run.sh
+
+test: $(STAMP) ## Lint (ruff) then the whole test suite on real PostgreSQL and a real broker
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP) ## Lint and check formatting only
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: $(STAMP) ## Format and autofix
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+check: $(STAMP) ## Django checks, missing migrations, OpenAPI schema validation
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+scenario: $(STAMP) ## Load the Almendralejo demo scenario (idempotent)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_scenario almendralejo
+
+.PHONY: help install run test lint fmt check scenario

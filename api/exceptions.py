@@ -1,0 +1,32 @@
+"""Map domain errors to DRF's standard error shape, in the request's language.
+
+``django.core.exceptions.ValidationError`` → 400 with field errors; ``cases.exceptions.
+NotFound`` → 404; ``cases.exceptions.Conflict`` → 409. Anything else unexpected stays a
+500 (and is a bug to fix).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from cases.exceptions import Conflict, NotFound
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "message_dict"):
+            detail = exc.message_dict
+        else:
+            detail = {"non_field_errors": exc.messages}
+        exc = exceptions.ValidationError(detail=detail)
+    elif isinstance(exc, NotFound):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, Conflict):
+        return Response(
+            {"detail": exc.message, "current_status": exc.current_status},
+            status=status.HTTP_409_CONFLICT,
+        )
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,11 @@
+"""API v1. Case-file resources live in ``api/urls_cases.py``, everything that leaves the
+school in ``api/urls_reporting.py``, hash-only file intake in ``api/urls_intake.py``."""
+
+from django.urls import include, path
+
+app_name = "api"
+urlpatterns = [
+    path("", include("api.urls_cases")),
+    path("", include("api.urls_reporting")),
+    path("", include("api.urls_intake")),
+]

@@ -1,0 +1,51 @@
+"""Query sets for the case file. ``Case.objects.visible_to(user)`` is the one way in."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import models
+
+if TYPE_CHECKING:
+    from cases.models import User
+
+# Referral statuses during which the destination may see the case (DESIGN rule 2:
+# "while the referral is live").
+LIVE_REFERRAL_STATUSES = ("sent", "acknowledged")
+
+
+class CaseQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> CaseQuerySet:
+        """Cases ``user`` may open (DESIGN rule 2, need to know).
+
+        - safeguarding lead / deputy: every case of their school;
+        - police liaison: cases with a live (sent or acknowledged) referral to their unit;
+        - staff, head, authority admin: no case contents (staff follow their concerns);
+        - anonymous or inactive users: nothing.
+        One condition per line; issue 3 widens the role matrix.
+        """
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        memberships = list(user.memberships.all())
+        owner_schools = [
+            m.organisation_id for m in memberships if m.role in ("safeguarding_lead", "deputy_lead")
+        ]
+        units = [m.organisation_id for m in memberships if m.role == "police_liaison"]
+        condition = models.Q(pk__in=[])
+        if owner_schools:
+            condition |= models.Q(school_id__in=owner_schools)
+        if units:
+            condition |= models.Q(
+                pk__in=models.Subquery(
+                    _referral_model()
+                    .objects.filter(destination_id__in=units, status__in=LIVE_REFERRAL_STATUSES)
+                    .values("case_id")
+                )
+            )
+        return self.filter(condition)
+
+
+def _referral_model():
+    from reporting.models import Referral
+
+    return Referral

@@ -1,0 +1,158 @@
+"""Shared fixtures: two schools (A, B), a police unit holding A's referral, another
+unit, and the personas of STYLE.md (lead of A, staff of A, head of A, lead of B,
+police liaison, other police liaison, anonymous)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from cases import services as case_services
+from cases.models import Case, Membership, Organisation, Person, Role, User
+from reporting import services as reporting_services
+from reporting.models import Referral
+
+PASSWORD = "correct-horse-battery-staple-42"
+
+
+def make_user(username: str, org: Organisation | None, role: str | None) -> User:
+    user = User.objects.create_user(
+        username=username, password=PASSWORD, email=f"{username}@example.org"
+    )
+    if org is not None and role is not None:
+        Membership.objects.create(user=user, organisation=org, role=role)
+    return user
+
+
+@pytest.fixture
+def school_a(db) -> Organisation:
+    return Organisation.objects.create(
+        name="IES Alfa", kind="school", code="ALF", jurisdiction="ES-BA", email="alfa@example.org"
+    )
+
+
+@pytest.fixture
+def school_b(db) -> Organisation:
+    return Organisation.objects.create(
+        name="IES Beta", kind="school", code="BET", jurisdiction="ES-BA"
+    )
+
+
+@pytest.fixture
+def police_unit(db) -> Organisation:
+    return Organisation.objects.create(
+        name="Comisaría Uno", kind="police_unit", code="POL1", jurisdiction="ES-BA"
+    )
+
+
+@pytest.fixture
+def other_unit(db) -> Organisation:
+    return Organisation.objects.create(
+        name="Comisaría Dos", kind="police_unit", code="POL2", jurisdiction="ES-BA"
+    )
+
+
+@pytest.fixture
+def lead_a(school_a) -> User:
+    return make_user("lead.a", school_a, Role.SAFEGUARDING_LEAD)
+
+
+@pytest.fixture
+def staff_a(school_a) -> User:
+    return make_user("staff.a", school_a, Role.STAFF)
+
+
+@pytest.fixture
+def head_a(school_a) -> User:
+    return make_user("head.a", school_a, Role.HEAD)
+
+
+@pytest.fixture
+def lead_b(school_b) -> User:
+    return make_user("lead.b", school_b, Role.SAFEGUARDING_LEAD)
+
+
+@pytest.fixture
+def police(police_unit) -> User:
+    return make_user("police.one", police_unit, Role.POLICE_LIAISON)
+
+
+@pytest.fixture
+def other_police(other_unit) -> User:
+    return make_user("police.two", other_unit, Role.POLICE_LIAISON)
+
+
+def _pupil(school, actor, given, age=14, sex="female") -> Person:
+    today = timezone.localdate()
+    return case_services.person_create(
+        school=school,
+        actor=actor,
+        kind="pupil",
+        given_name=given,
+        family_name="Prueba",
+        date_of_birth=date(today.year - age, 1, 15),
+        sex=sex,
+        year_group="3º ESO",
+    )
+
+
+@pytest.fixture
+def case_a(school_a, lead_a) -> Case:
+    case = case_services.case_open(
+        school=school_a, actor=lead_a, title="Imágenes manipuladas", category="ai_generated"
+    )
+    victim = _pupil(school_a, lead_a, "Lucía")
+    case_services.participant_add(case=case, person=victim, role="victim", actor=lead_a)
+    return case
+
+
+@pytest.fixture
+def case_b(school_b, lead_b) -> Case:
+    case = case_services.case_open(
+        school=school_b,
+        actor=lead_b,
+        title="Difusión sin consentimiento",
+        category="non_consensual_sharing",
+    )
+    victim = _pupil(school_b, lead_b, "Marta")
+    case_services.participant_add(case=case, person=victim, role="victim", actor=lead_b)
+    return case
+
+
+@pytest.fixture
+def referral_a(case_a, lead_a, police_unit, police) -> Referral:
+    """A referral of case A, sent to ``police_unit`` (live: the unit sees case A)."""
+    referral = reporting_services.referral_create(
+        case=case_a,
+        actor=lead_a,
+        destination=police_unit,
+        summary="Denuncia",
+        legal_basis="legal_obligation",
+        shared_sections=["chronology", "evidence"],
+    )
+    return reporting_services.referral_send(referral=referral, actor=lead_a)
+
+
+@pytest.fixture
+def api() -> APIClient:
+    return APIClient()
+
+
+def client_for(user: User | None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def now():
+    return timezone.now()
+
+
+@pytest.fixture
+def one_day():
+    return timedelta(days=1)
