@@ -1,1 +1,14 @@
-urlpatterns: list = []
+"""Hash-only file intake: files are hashed in memory and discarded (DESIGN rule 1)."""
+
+from django.urls import path
+
+from api import views_intake
+
+urlpatterns = [
+    path(
+        "cases/<int:case_id>/evidence/upload/",
+        views_intake.EvidenceUploadView.as_view(),
+        name="evidence-upload",
+    ),
+    path("hash/", views_intake.HashFileView.as_view(), name="hash"),
+]

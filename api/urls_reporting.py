@@ -1,1 +1,51 @@
-urlpatterns: list = []
+"""API v1 routes for token auth, the directory, referrals, takedown notices and
+clusters (helper "api-reporting"; see notes/API.md)."""
+
+from django.urls import path
+
+from api import views_reporting as v
+
+urlpatterns = [
+    path("auth/token/", v.TokenCreateApi.as_view(), name="auth-token"),
+    path("auth/logout/", v.TokenLogoutApi.as_view(), name="auth-logout"),
+    path("organisations/", v.OrganisationListApi.as_view(), name="organisation-list"),
+    path("platforms/", v.PlatformListApi.as_view(), name="platform-list"),
+    path("legal-bases/", v.LegalBasisListApi.as_view(), name="legal-basis-list"),
+    path("referrals/", v.ReferralListCreateApi.as_view(), name="referral-list"),
+    path("referrals/<int:referral_id>/", v.ReferralDetailApi.as_view(), name="referral-detail"),
+    path("referrals/<int:referral_id>/send/", v.ReferralSendApi.as_view(), name="referral-send"),
+    path(
+        "referrals/<int:referral_id>/acknowledge/",
+        v.ReferralAcknowledgeApi.as_view(),
+        name="referral-acknowledge",
+    ),
+    path("referrals/<int:referral_id>/close/", v.ReferralCloseApi.as_view(), name="referral-close"),
+    path(
+        "referrals/<int:referral_id>/withdraw/",
+        v.ReferralWithdrawApi.as_view(),
+        name="referral-withdraw",
+    ),
+    path(
+        "referrals/<int:referral_id>/reject/",
+        v.ReferralRejectApi.as_view(),
+        name="referral-reject",
+    ),
+    path("takedowns/", v.TakedownListCreateApi.as_view(), name="takedown-list"),
+    path("takedowns/<int:takedown_id>/", v.TakedownDetailApi.as_view(), name="takedown-detail"),
+    path(
+        "takedowns/<int:takedown_id>/submit/",
+        v.TakedownSubmitApi.as_view(),
+        name="takedown-submit",
+    ),
+    path(
+        "takedowns/<int:takedown_id>/outcome/",
+        v.TakedownOutcomeApi.as_view(),
+        name="takedown-outcome",
+    ),
+    path(
+        "takedowns/<int:takedown_id>/escalate/",
+        v.TakedownEscalateApi.as_view(),
+        name="takedown-escalate",
+    ),
+    path("clusters/", v.ClusterListApi.as_view(), name="cluster-list"),
+]

@@ -15,11 +15,13 @@ from django.utils import timezone
 from cases.exceptions import NotFound
 from cases.models import (
     CASE_OWNER_ROLES,
+    Action,
     Case,
     CaseEvent,
     CheckIn,
     Concern,
     EvidenceItem,
+    GuardianContact,
     Organisation,
     Participant,
     Person,
@@ -103,7 +105,10 @@ def case_page(*, user: User, case_id: int | str) -> Case:
                 "participants",
                 queryset=Participant.objects.select_related("person").order_by("role", "id"),
             ),
-            Prefetch("evidence_items", queryset=EvidenceItem.objects.select_related("platform")),
+            Prefetch(
+                "evidence_items",
+                queryset=EvidenceItem.objects.select_related("platform", "recorded_by"),
+            ),
             Prefetch(
                 "referrals", queryset=Referral.objects.select_related("destination", "complainant")
             ),
@@ -116,13 +121,16 @@ def case_page(*, user: User, case_id: int | str) -> Case:
             Prefetch(
                 "support_plans",
                 queryset=SupportPlan.objects.select_related("victim", "owner").prefetch_related(
-                    "measures", "check_ins"
+                    "measures", "check_ins__held_by"
                 ),
             ),
             Prefetch("events", queryset=CaseEvent.objects.select_related("actor")),
             "concerns",
-            "actions",
-            "guardian_contacts__guardian",
+            Prefetch("actions", queryset=Action.objects.select_related("owner")),
+            Prefetch(
+                "guardian_contacts",
+                queryset=GuardianContact.objects.select_related("guardian", "contacted_by"),
+            ),
         )
         .get()
     )
@@ -158,3 +166,178 @@ def check_ins_due_for_user(*, user: User, within: timedelta = timedelta(days=7))
         .select_related("plan__case", "plan__victim")
         .order_by("due_at")
     )
+
+
+# --- Added for the case-file API (helper api-cases) ----------------------------------
+
+# Roles that may log a concern in their school: every adult of the school who may hear a
+# disclosure (DESIGN "Users": staff log a concern; leads and heads are staff too).
+CONCERN_LOGGER_ROLES = frozenset({*CASE_OWNER_ROLES, Role.STAFF, Role.HEAD})
+
+# Sections of a case a reader may be shown. The first four are what a referral can
+# share (``reporting.models.Referral.Section``); ``internal`` is what never leaves the
+# school (case summary, actions, guardian contacts, linked concerns).
+CASE_SECTION_CHRONOLOGY = "chronology"
+CASE_SECTION_PARTICIPANTS = "participants"
+CASE_SECTION_EVIDENCE = "evidence"
+CASE_SECTION_SUPPORT = "support"
+CASE_SECTION_INTERNAL = "internal"
+ALL_CASE_SECTIONS = frozenset(
+    {
+        CASE_SECTION_CHRONOLOGY,
+        CASE_SECTION_PARTICIPANTS,
+        CASE_SECTION_EVIDENCE,
+        CASE_SECTION_SUPPORT,
+        CASE_SECTION_INTERNAL,
+    }
+)
+
+
+def schools_for_concerns(user: User) -> list[int]:
+    """Schools where ``user`` may log a concern (lead, deputy, staff or head)."""
+    return memberships_of(user, CONCERN_LOGGER_ROLES)
+
+
+def case_sections_for_user(*, user: User, case: Case) -> frozenset[str]:
+    """The sections of ``case`` that ``user`` may read (DESIGN rule 2, need to know).
+
+    ``case`` must come from ``case_get_for_user``/``case_page`` (already visible).
+    - the school's safeguarding lead or deputy: every section, ``internal`` included;
+    - a police liaison: the union of ``shared_sections`` of the referrals of ``case``
+      to their units that are live (sent or acknowledged); never ``internal``;
+    - anyone else: nothing.
+    Uses ``case.referrals`` (prefetched by ``case_page``; else one query).
+    """
+    if can_edit_case(user, case):
+        return ALL_CASE_SECTIONS
+    units = set(units_of(user))
+    if not units:
+        return frozenset()
+    from cases.querysets import LIVE_REFERRAL_STATUSES
+
+    shared: set[str] = set()
+    for referral in case.referrals.all():
+        if referral.destination_id not in units:
+            continue
+        if referral.status not in LIVE_REFERRAL_STATUSES:
+            continue
+        shared.update(referral.shared_sections)
+    return frozenset(shared & (ALL_CASE_SECTIONS - {CASE_SECTION_INTERNAL}))
+
+
+def person_get_for_user(*, user: User, person_id: int | str) -> Person:
+    """A person of a school whose cases ``user`` owns; else ``NotFound``."""
+    person = people_for_user(user=user).select_related("school").filter(pk=person_id).first()
+    if person is None:
+        raise NotFound
+    return person
+
+
+def concern_get_for_user(*, user: User, concern_id: int | str) -> Concern:
+    """A concern ``user`` may see (see ``concerns_for_user``); else ``NotFound``."""
+    concern = concerns_for_user(user=user).filter(pk=concern_id).first()
+    if concern is None:
+        raise NotFound
+    return concern
+
+
+def concerns_owned_by(*, user: User) -> QuerySet[Concern]:
+    """Concerns of the schools whose cases ``user`` owns (those a case may link)."""
+    return Concern.objects.filter(school_id__in=schools_owned_by(user))
+
+
+def school_users(*, school_id: int) -> QuerySet[User]:
+    """Active users with any role in the school (who may own an action on its cases)."""
+    return User.objects.filter(is_active=True, memberships__organisation_id=school_id).distinct()
+
+
+def support_plan_get_for_editor(*, user: User, plan_id: int | str) -> SupportPlan:
+    """A support plan of a case ``user`` may write to (lead/deputy of its school);
+    anyone else gets ``NotFound``, so the id's existence is not revealed."""
+    plan = (
+        SupportPlan.objects.filter(case__school_id__in=schools_owned_by(user))
+        .select_related("case", "victim", "owner")
+        .filter(pk=plan_id)
+        .first()
+    )
+    if plan is None:
+        raise NotFound
+    return plan
+
+
+def action_get_for_editor(*, user: User, action_id: int | str) -> Action:
+    """An action of a case ``user`` may write to; else ``NotFound``."""
+    action = (
+        Action.objects.filter(case__school_id__in=schools_owned_by(user))
+        .select_related("case", "owner")
+        .filter(pk=action_id)
+        .first()
+    )
+    if action is None:
+        raise NotFound
+    return action
+
+
+def case_participants(*, case: Case) -> QuerySet[Participant]:
+    return Participant.objects.filter(case=case).select_related("person")
+
+
+def case_evidence(*, case: Case) -> QuerySet[EvidenceItem]:
+    return EvidenceItem.objects.filter(case=case).select_related("platform", "recorded_by")
+
+
+def case_events(*, case: Case) -> QuerySet[CaseEvent]:
+    return CaseEvent.objects.filter(case=case).select_related("actor")
+
+
+def case_support_plans(*, case: Case) -> QuerySet[SupportPlan]:
+    return (
+        SupportPlan.objects.filter(case=case)
+        .select_related("victim", "owner")
+        .prefetch_related("measures", "check_ins__held_by")
+    )
+
+
+def case_guardian_contacts(*, case: Case) -> QuerySet[GuardianContact]:
+    return GuardianContact.objects.filter(case=case).select_related("guardian", "contacted_by")
+
+
+def case_actions(*, case: Case) -> QuerySet[Action]:
+    return Action.objects.filter(case=case).select_related("owner")
+
+
+def dashboard_for_user(*, user: User) -> dict[str, int]:
+    """Counts for the dashboard: open cases ``user`` may see, overdue takedown notices
+    and check-ins due within 7 days (including late ones) of the schools they own."""
+    from reporting.models import TakedownRequest
+
+    visible = Case.objects.visible_to(user)
+    owned = visible.filter(school_id__in=schools_owned_by(user))
+    return {
+        "open_cases": visible.filter(status=Case.Status.OPEN).count(),
+        "overdue_takedowns": TakedownRequest.objects.filter(
+            case__in=owned, status=TakedownRequest.Status.OVERDUE
+        ).count(),
+        "check_ins_due_this_week": check_ins_due_for_user(user=user).count(),
+    }
+
+
+def owned_schools(*, user: User) -> QuerySet[Organisation]:
+    """Schools whose cases ``user`` owns (where they may open cases, record people)."""
+    return Organisation.objects.filter(pk__in=schools_owned_by(user))
+
+
+def concern_schools(*, user: User) -> QuerySet[Organisation]:
+    """Schools where ``user`` may log a concern."""
+    return Organisation.objects.filter(pk__in=schools_for_concerns(user))
+
+
+def case_referrals_for_user(*, user: User, case: Case) -> list:
+    """Referrals of a visible ``case`` that ``user`` may see: all of them for the
+    school's lead or deputy; for a police liaison only those to their own units (any
+    status: they are the unit's own records). Uses ``case.referrals`` (prefetched by
+    ``case_page``)."""
+    if can_edit_case(user, case):
+        return list(case.referrals.all())
+    units = set(units_of(user))
+    return [r for r in case.referrals.all() if r.destination_id in units]

@@ -132,17 +132,20 @@ def concern_log(
     childs_own_words: str = "",
     occurred_at: datetime | None = None,
     subject: Person | None = None,
+    logged_at: datetime | None = None,
     context: AuditContext = SYSTEM,
 ) -> tuple[Concern, str | None]:
     """Log a concern: the first report, in the child's own words where given.
 
     ``logged_by`` is ``None`` only for an anonymous pupil report; then a tracking code is
-    generated and returned once (only its SHA-256 is stored).
+    generated and returned once (only its SHA-256 is stored). ``logged_at`` (UTC,
+    default now, not in the future) records a concern written down earlier, e.g. on paper.
     Returns ``(concern, tracking_code_or_None)``. Raises ``ValidationError``.
     """
     if subject is not None and subject.school_id != school.pk:
         raise ValidationError({"subject": _("This person is not of this school.")})
     _not_in_future(occurred_at, "occurred_at")
+    _not_in_future(logged_at, "logged_at")
     tracking_code = None
     concern = Concern(
         school=school,
@@ -152,6 +155,7 @@ def concern_log(
         childs_own_words=childs_own_words,
         occurred_at=occurred_at,
         subject=subject,
+        logged_at=logged_at or timezone.now(),
     )
     if logged_by is None:
         if source != Concern.Source.PUPIL_ANONYMOUS:

@@ -43,11 +43,13 @@ def filesystem_broker(var_dir: Path) -> tuple[str, dict[str, object]]:
     """
     queue = var_dir / "broker" / "queue"
     processed = var_dir / "broker" / "processed"
-    queue.mkdir(parents=True, exist_ok=True)
-    processed.mkdir(parents=True, exist_ok=True)
+    control = var_dir / "broker" / "control"
+    for folder in (queue, processed, control):
+        folder.mkdir(parents=True, exist_ok=True)
     return "filesystem://", {
         "data_folder_in": str(queue),
         "data_folder_out": str(queue),
         "processed_folder": str(processed),
         "store_processed": False,
+        "control_folder": str(control),
     }

@@ -190,7 +190,22 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        # Several models have a ``kind``; name each enum so the schema has no collisions.
+        "EvidenceKindEnum": "cases.models.EvidenceItem.Kind",
+        # api-reporting: referral/takedown statuses, organisation kinds, channels.
+        "OrganisationKindEnum": "cases.models.Organisation.Kind",
+        "ReferralStatusEnum": "reporting.models.Referral.Status",
+        "TakedownStatusEnum": "reporting.models.TakedownRequest.Status",
+        "TakedownOutcomeEnum": "api.serializers_reporting.TAKEDOWN_OUTCOME_CHOICES",
+        "PlatformChannelEnum": "reporting.models.Platform.Channel",
+        # api-cases: statuses and kinds of the case file.
+        "CaseStatusEnum": "cases.models.Case.Status",
+        "ConcernStatusEnum": "cases.models.Concern.Status",
+        "SupportPlanStatusEnum": "cases.models.SupportPlan.Status",
+        "PersonKindEnum": "cases.models.Person.Kind",
+        "SupportMeasureKindEnum": "cases.models.SupportMeasure.Kind",
+    },
 }
 
 # --- Celery -----------------------------------------------------------------------
@@ -200,6 +215,8 @@ if CELERY_BROKER_URL is None:
     if PRODUCTION:
         raise ImproperlyConfigured("Set CELERY_BROKER_URL (Redis or RabbitMQ) in production.")
     CELERY_BROKER_URL, CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker(VAR_DIR)
+# One queue name per deployment; tests use their own so no other worker steals them.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "salvaguarda")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_ACKS_LATE = True  # tasks are idempotent (claimed by conditional UPDATE)
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

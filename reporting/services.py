@@ -108,14 +108,24 @@ def referral_create(
 
 
 @transaction.atomic
-def referral_send(*, referral: Referral, actor: User, context: AuditContext = SYSTEM) -> Referral:
+def referral_send(
+    *,
+    referral: Referral,
+    actor: User,
+    sent_at: datetime | None = None,
+    context: AuditContext = SYSTEM,
+) -> Referral:
     """Send a draft referral: status ``sent`` and, on commit, queue one notice e-mail to
     the destination's liaisons (a link only; never a child's name or details).
     The task claims delivery once (``notified_at``), so a retried or duplicated task
-    never sends twice. Raises ``Conflict`` if it is not a draft any more."""
+    never sends twice. ``sent_at`` (UTC, default now) may record a referral made
+    earlier by phone or on paper, never in the future. Raises ``Conflict`` if it is not
+    a draft any more, ``ValidationError`` for a future ``sent_at``."""
     from reporting.tasks import referral_notify
 
-    now = timezone.now()
+    now = sent_at or timezone.now()
+    if now > timezone.now():
+        raise ValidationError({"sent_at": _("This date and time is in the future.")})
     transition(referral, allowed=REFERRAL_TRANSITIONS, to=RS.SENT, sent_at=now, sent_by=actor)
     record_case_event(
         school=referral.case.school_id,
@@ -136,20 +146,24 @@ def referral_acknowledge(
     referral: Referral,
     actor: User,
     external_reference: str,
+    acknowledged_at: datetime | None = None,
     context: AuditContext = SYSTEM,
 ) -> Referral:
     """The destination acknowledges a sent referral with its own reference (in Spain the
-    atestado number). Raises ``ValidationError`` or ``Conflict``."""
+    atestado number). ``acknowledged_at`` (UTC, default now) is never in the future.
+    Raises ``ValidationError`` or ``Conflict``."""
     external_reference = external_reference.strip()
     if not external_reference:
         raise ValidationError({"external_reference": _("Give the reference you recorded.")})
     if len(external_reference) > 100:
         raise ValidationError({"external_reference": _("Use at most 100 characters.")})
+    if acknowledged_at is not None and acknowledged_at > timezone.now():
+        raise ValidationError({"acknowledged_at": _("This date and time is in the future.")})
     transition(
         referral,
         allowed=REFERRAL_TRANSITIONS,
         to=RS.ACKNOWLEDGED,
-        acknowledged_at=timezone.now(),
+        acknowledged_at=acknowledged_at or timezone.now(),
         acknowledged_by=actor,
         external_reference=external_reference,
     )

@@ -156,3 +156,21 @@ def now():
 @pytest.fixture
 def one_day():
     return timedelta(days=1)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Make sure the directory rows of migration reporting/0002 exist: a reused test
+    database may have been emptied by the last transactional test's flush."""
+    from reporting.directory import load_directory
+
+    with django_db_blocker.unblock():
+        load_directory()
+
+
+@pytest.fixture
+def directory(transactional_db):
+    """For transactional tests: the flush after each one empties every table."""
+    from reporting.directory import load_directory
+
+    load_directory()

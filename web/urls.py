@@ -1,2 +1,84 @@
+"""Web pages (namespace ``web``). ``web:referral`` is the link in referral notice e-mails."""
+
+from django.urls import path
+
+from web import views
+from web import views_actions as actions
+
 app_name = "web"
-urlpatterns: list = []
+
+CASE = "cases/<int:case_id>/"
+
+urlpatterns = [
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("", views.dashboard, name="dashboard"),
+    path("concerns/new/", actions.ConcernNewView.as_view(), name="concern_new"),
+    path("cases/", views.case_list, name="case_list"),
+    path("cases/new/", actions.CaseNewView.as_view(), name="case_new"),
+    path(CASE, views.case_detail, name="case_detail"),
+    path(CASE + "people/new/", actions.ParticipantNewView.as_view(), name="participant_new"),
+    path(CASE + "evidence/new/", actions.EvidenceNewView.as_view(), name="evidence_new"),
+    path(CASE + "close/", actions.CaseCloseView.as_view(), name="case_close"),
+    path(
+        CASE + "guardian-contacts/new/",
+        actions.GuardianContactNewView.as_view(),
+        name="guardian_contact_new",
+    ),
+    path(CASE + "support-plans/new/", actions.SupportPlanNewView.as_view(), name="plan_new"),
+    path(
+        CASE + "support-plans/<int:plan_id>/check-ins/new/",
+        actions.CheckInNewView.as_view(),
+        name="check_in_new",
+    ),
+    path(
+        CASE + "support-plans/<int:plan_id>/measures/new/",
+        actions.MeasureNewView.as_view(),
+        name="measure_new",
+    ),
+    path(CASE + "referrals/new/", actions.ReferralNewView.as_view(), name="referral_new"),
+    path(
+        CASE + "referrals/<int:referral_id>/send/",
+        actions.ReferralSendView.as_view(),
+        name="referral_send",
+    ),
+    path(
+        CASE + "referrals/<int:referral_id>/withdraw/",
+        actions.ReferralWithdrawView.as_view(),
+        name="referral_withdraw",
+    ),
+    path(CASE + "takedowns/new/", actions.TakedownNewView.as_view(), name="takedown_new"),
+    path(
+        CASE + "takedowns/<int:takedown_id>/submit/",
+        actions.TakedownSubmitView.as_view(),
+        name="takedown_submit",
+    ),
+    path(
+        CASE + "takedowns/<int:takedown_id>/outcome/",
+        actions.TakedownOutcomeView.as_view(),
+        name="takedown_outcome",
+    ),
+    path(
+        CASE + "takedowns/<int:takedown_id>/escalate/",
+        actions.TakedownEscalateView.as_view(),
+        name="takedown_escalate",
+    ),
+    path("referrals/", views.referral_inbox, name="referral_inbox"),
+    path("referrals/<int:referral_id>/", views.referral_detail, name="referral"),
+    path(
+        "referrals/<int:referral_id>/acknowledge/",
+        actions.ReferralAcknowledgeView.as_view(),
+        name="referral_acknowledge",
+    ),
+    path(
+        "referrals/<int:referral_id>/close/",
+        actions.ReferralCloseView.as_view(),
+        name="referral_close",
+    ),
+    path(
+        "referrals/<int:referral_id>/reject/",
+        actions.ReferralRejectView.as_view(),
+        name="referral_reject",
+    ),
+    path("clusters/", views.clusters, name="clusters"),
+]

@@ -1,0 +1,48 @@
+"""DRF permission classes that wrap the domain predicates of ``cases.selectors``.
+
+Each class is one predicate, nothing more. Visibility is *not* decided here: views get
+cases only through the visibility selectors, which raise ``NotFound`` (404) for what the
+user may not see. These classes answer the next question, "may this user write?", and
+give 403 only to someone who already sees the object (e.g. a police liaison reading a
+referred case), so a 403 never reveals that a record exists.
+
+Never compose these with ``|`` without a test of the object-level case (STYLE.md).
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework.permissions import BasePermission
+
+from cases.selectors import can_edit_case, schools_for_concerns, schools_owned_by
+
+
+class IsSchoolCaseOwner(BasePermission):
+    """The user is the safeguarding lead or deputy of at least one school."""
+
+    message = _("Only a school's safeguarding lead or deputy can do this.")
+
+    def has_permission(self, request, view) -> bool:
+        return bool(schools_owned_by(request.user))
+
+
+class CanLogConcern(BasePermission):
+    """The user is a lead, deputy, staff member or head of at least one school."""
+
+    message = _("Only members of a school's staff can log a concern.")
+
+    def has_permission(self, request, view) -> bool:
+        return bool(schools_for_concerns(request.user))
+
+
+class IsCaseEditor(BasePermission):
+    """Object level: the user is the lead or deputy of the case's school
+    (``cases.selectors.can_edit_case``). The object is a ``Case``."""
+
+    message = _("Only the school's safeguarding lead or deputy can change this case.")
+
+    def has_permission(self, request, view) -> bool:
+        return True
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        return can_edit_case(request.user, obj)

@@ -1,0 +1,294 @@
+"""Input and output serializers for token auth, the directory, referrals, takedown
+notices and case clusters. Input serializers list their writable fields explicitly;
+related ids are resolved only among rows the requesting user may see, so a foreign id
+is "does not exist" (400) and nothing is written.
+
+Each serializer has a unique class name: drf-spectacular names schema components
+after them.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from cases.models import Case, EvidenceItem, Organisation, Person
+from cases.selectors import schools_owned_by
+from reporting.models import LegalBasis, Platform, Referral, TakedownRequest
+from reporting.services import REFERRAL_DESTINATION_KINDS, TAKEDOWN_OUTCOMES
+
+# --- Token auth ---------------------------------------------------------------------
+
+
+class TokenCreateInputSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class TokenOutputSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text=_("Send as 'Authorization: Token <token>'."))
+    expiry = serializers.DateTimeField(allow_null=True, help_text=_("UTC; null: never."))
+
+
+# --- Directory ----------------------------------------------------------------------
+
+
+class OrganisationFilterSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Organisation.Kind.choices, required=False)
+
+
+class OrganisationOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organisation
+        fields = ["id", "name", "kind", "code", "jurisdiction", "time_zone", "report_url"]
+        read_only_fields = fields
+
+
+class PlatformOutputSerializer(serializers.ModelSerializer):
+    required_identifiers = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = Platform
+        fields = ["slug", "name", "report_channel", "report_url", "required_identifiers"]
+        read_only_fields = fields
+
+
+class LegalBasisOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LegalBasis
+        fields = [
+            "code",
+            "name",
+            "citation",
+            "jurisdiction",
+            "deadline_hours",
+            "statutory",
+            "escalation_to",
+        ]
+        read_only_fields = fields
+
+
+# --- Shared output pieces -----------------------------------------------------------
+
+
+class CaseRefOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+
+
+class OrganisationRefOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+
+
+def _user(serializer: serializers.Serializer):
+    """The requesting user, or ``None`` (e.g. the schema generator instantiates
+    serializers without a request: then no related row "exists")."""
+    request = serializer.context.get("request")
+    return getattr(request, "user", None)
+
+
+# --- Referrals ----------------------------------------------------------------------
+
+
+class ReferralCreateInputSerializer(serializers.Serializer):
+    case = serializers.PrimaryKeyRelatedField(queryset=Case.objects.none())
+    destination = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.filter(kind__in=REFERRAL_DESTINATION_KINDS)
+    )
+    summary = serializers.CharField(max_length=10000)
+    legal_basis = serializers.ChoiceField(choices=Referral.Basis.choices)
+    shared_sections = serializers.ListField(
+        child=serializers.ChoiceField(choices=Referral.Section.choices),
+        allow_empty=False,
+        max_length=len(Referral.Section.choices),
+    )
+    legal_basis_note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    complainant = serializers.PrimaryKeyRelatedField(
+        queryset=Person.objects.none(), required=False, allow_null=True
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = _user(self)
+        if user is None:
+            return
+        # Only cases and people of schools the user owns "exist" for this form.
+        owned = schools_owned_by(user)
+        self.fields["case"].queryset = Case.objects.visible_to(user).filter(school_id__in=owned)
+        self.fields["complainant"].queryset = Person.objects.filter(school_id__in=owned)
+
+
+class ReferralOutputSerializer(serializers.Serializer):
+    """A referral. When ``case_data_visible`` is false (a police liaison after the
+    referral stopped being live) the case and what was shared are null."""
+
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=Referral.Status.choices)
+    school = serializers.CharField(source="case.school.name")
+    destination = OrganisationRefOutputSerializer()
+    case_data_visible = serializers.BooleanField()
+    case = CaseRefOutputSerializer(allow_null=True)
+    summary = serializers.CharField(allow_null=True)
+    shared_sections = serializers.ListField(
+        child=serializers.ChoiceField(choices=Referral.Section.choices), allow_null=True
+    )
+    legal_basis = serializers.ChoiceField(choices=Referral.Basis.choices, allow_null=True)
+    legal_basis_note = serializers.CharField(allow_null=True)
+    complainant = serializers.IntegerField(source="complainant_id", allow_null=True)
+    outcome = serializers.CharField(allow_null=True)
+    external_reference = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    sent_at = serializers.DateTimeField(allow_null=True)
+    acknowledged_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+
+    CASE_DATA_FIELDS = (
+        "case",
+        "summary",
+        "shared_sections",
+        "legal_basis",
+        "legal_basis_note",
+        "complainant",
+        "outcome",
+    )
+
+    def to_representation(self, instance: Referral):
+        data = super().to_representation(instance)
+        if not getattr(instance, "case_data_visible", False):
+            data["case_data_visible"] = False
+            for name in self.CASE_DATA_FIELDS:
+                data[name] = None
+        return data
+
+
+class ReferralAcknowledgeInputSerializer(serializers.Serializer):
+    external_reference = serializers.CharField(
+        max_length=100, help_text=_("Your own reference, e.g. the atestado number.")
+    )
+
+
+class ReferralCloseInputSerializer(serializers.Serializer):
+    outcome = serializers.CharField(max_length=5000)
+
+
+class ReferralReasonInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000)
+
+
+# --- Takedown notices ---------------------------------------------------------------
+
+
+class TakedownCreateInputSerializer(serializers.Serializer):
+    case = serializers.PrimaryKeyRelatedField(queryset=Case.objects.none())
+    platform = serializers.SlugRelatedField(slug_field="slug", queryset=Platform.objects.all())
+    legal_basis = serializers.SlugRelatedField(slug_field="code", queryset=LegalBasis.objects.all())
+    evidence_items = serializers.PrimaryKeyRelatedField(
+        queryset=EvidenceItem.objects.none(), many=True, allow_empty=False
+    )
+    channel = serializers.ChoiceField(choices=Platform.Channel.choices, required=False)
+    notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = _user(self)
+        if user is None:
+            return
+        editable = Case.objects.visible_to(user).filter(school_id__in=schools_owned_by(user))
+        self.fields["case"].queryset = editable
+        self.fields["evidence_items"].child_relation.queryset = EvidenceItem.objects.filter(
+            case__in=editable
+        )
+
+
+class TakedownSubmitInputSerializer(serializers.Serializer):
+    submitted_at = serializers.DateTimeField(
+        required=False, help_text=_("When it was filed (UTC); default now; not in the future.")
+    )
+    platform_ticket = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+# Named in settings.SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] (TakedownOutcomeEnum).
+TAKEDOWN_OUTCOME_CHOICES = [
+    (value, TakedownRequest.Status(value).label) for value in sorted(TAKEDOWN_OUTCOMES)
+]
+
+
+class TakedownOutcomeInputSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=TAKEDOWN_OUTCOME_CHOICES)
+    platform_ticket = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    expected_status = serializers.ChoiceField(
+        choices=TakedownRequest.Status.choices,
+        required=False,
+        help_text=_("The status you saw; 409 if it changed meanwhile."),
+    )
+
+
+class TakedownEscalateInputSerializer(serializers.Serializer):
+    escalated_to = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.filter(
+            kind__in=[Organisation.Kind.REGULATOR, Organisation.Kind.HOTLINE]
+        ),
+        required=False,
+        allow_null=True,
+        help_text=_("Regulator or hotline; default: the legal basis's escalation body."),
+    )
+    reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class TakedownOutputSerializer(serializers.ModelSerializer):
+    case = CaseRefOutputSerializer()
+    school = serializers.CharField(source="case.school.name")
+    platform = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    legal_basis = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    evidence_items = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    seconds_left = serializers.SerializerMethodField(
+        help_text=_("Seconds until the deadline (negative when past); null with no clock.")
+    )
+
+    class Meta:
+        model = TakedownRequest
+        fields = [
+            "id",
+            "case",
+            "school",
+            "platform",
+            "legal_basis",
+            "channel",
+            "status",
+            "notes",
+            "evidence_items",
+            "created_at",
+            "submitted_at",
+            "deadline_at",
+            "seconds_left",
+            "resolved_at",
+            "platform_ticket",
+            "escalated_to",
+            "escalated_at",
+            "escalation_reference",
+        ]
+        read_only_fields = fields
+
+    def get_seconds_left(self, notice: TakedownRequest) -> int | None:
+        left = notice.time_left()
+        return None if left is None else int(left.total_seconds())
+
+
+# --- Clusters -----------------------------------------------------------------------
+
+
+class ClusterCaseOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    school = serializers.CharField(source="school.name")
+
+
+class ClusterOutputSerializer(serializers.Serializer):
+    cases = ClusterCaseOutputSerializer(many=True)
+    match = serializers.ChoiceField(
+        choices=[("sha256", "SHA-256"), ("pdq", "PDQ")],
+        help_text=_("sha256: identical files link every case; pdq: near-identical images."),
+    )
+    hashes = serializers.ListField(child=serializers.CharField())

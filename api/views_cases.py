@@ -1,0 +1,621 @@
+"""Case-file API (``/api/v1/``): people, concerns, cases and what hangs off a case.
+
+Each HTTP method is one action with its own input and output serializer; views only
+validate input, call a service of ``cases.services`` (writes) or a selector of
+``cases.selectors`` (reads), and serialize the result.
+
+Rules every view here keeps:
+- Cases come only from ``case_get_for_user``/``case_page``/``case_list_for_user``: a
+  case the user may not see is 404, exactly like one that does not exist (DESIGN
+  rule 2). Writes then need ``IsCaseEditor`` (lead or deputy of the case's school);
+  someone who may read but not write (a police liaison) gets 403.
+- A police liaison reads only the sections that live referrals to their unit share
+  (``case_sections_for_user``); other sub-resources are 404 for them.
+- Every read of case data writes an ``AccessEvent`` with the case ids shown (DESIGN
+  rule 3) and marks the response ``Cache-Control: no-store``.
+- Errors: 400 with field errors (bad input; nothing written), 404, 409 (a status
+  changed meanwhile). Messages follow ``Accept-Language`` (``es`` or ``en``).
+All times are ISO 8601 with offset; they are stored in UTC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import django_filters
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from api.permissions import CanLogConcern, IsCaseEditor, IsSchoolCaseOwner
+from api.serializers_cases import (
+    ActionCreateInputSerializer,
+    ActionOutputSerializer,
+    CaseCloseInputSerializer,
+    CaseDetailOutputSerializer,
+    CaseEventOutputSerializer,
+    CaseListItemOutputSerializer,
+    CaseOpenInputSerializer,
+    CaseOutputSerializer,
+    CaseUpdateInputSerializer,
+    CheckInOutputSerializer,
+    CheckInRecordInputSerializer,
+    ConcernLogInputSerializer,
+    ConcernOutputSerializer,
+    DashboardOutputSerializer,
+    EvidenceItemOutputSerializer,
+    EvidenceRecordInputSerializer,
+    GuardianContactOutputSerializer,
+    GuardianContactRecordInputSerializer,
+    ParticipantAddInputSerializer,
+    ParticipantOutputSerializer,
+    PersonCreateInputSerializer,
+    PersonOutputSerializer,
+    SupportMeasureAddInputSerializer,
+    SupportMeasureOutputSerializer,
+    SupportPlanCreateInputSerializer,
+    SupportPlanOutputSerializer,
+)
+from cases import selectors
+from cases import services as case_services
+from cases.audit import AuditContext, record_access
+from cases.exceptions import NotFound
+from cases.models import Case
+
+CASES_TAG = ["case file"]
+
+
+def _audit(request) -> AuditContext:
+    return AuditContext.from_request(request, channel="api")
+
+
+def _mark_case_data(request) -> None:
+    # ``RequestContextMiddleware`` reads this from the Django request (DRF's Request
+    # wrapper does not pass attribute writes through) and adds Cache-Control: no-store.
+    request._request.has_case_data = True
+
+
+def _record_read(request, *, action: str, case_ids: Iterable[int]) -> None:
+    """Read audit (DESIGN rule 3): who read which cases' data, from where, when (UTC)."""
+    record_access(actor=request.user, action=action, case_ids=case_ids, context=_audit(request))
+    _mark_case_data(request)
+
+
+class CaseFileApi(GenericAPIView):
+    """Base: JSON only, authenticated, no implicit filtering; cursor pagination from
+    settings for the list actions."""
+
+    parser_classes = [JSONParser]
+    permission_classes = [IsAuthenticated]
+    filter_backends: list = []
+
+    # Extra permission for the write method(s) of a view that also reads.
+    write_permission_classes: list = []
+
+    def get_permissions(self):
+        permissions = [permission() for permission in self.permission_classes]
+        if self.request is not None and self.request.method not in ("GET", "HEAD", "OPTIONS"):
+            permissions += [permission() for permission in self.write_permission_classes]
+        return permissions
+
+    def paginated(self, queryset, serializer_class, **context) -> tuple[list, Response]:
+        page = self.paginate_queryset(queryset)
+        data = serializer_class(page, many=True, context=context).data
+        return page, self.get_paginated_response(data)
+
+
+# --- People -------------------------------------------------------------------------
+
+
+class PeopleApi(CaseFileApi):
+    write_permission_classes = [IsSchoolCaseOwner]
+
+    @extend_schema(tags=CASES_TAG, responses=PersonOutputSerializer(many=True))
+    def get(self, request):
+        """People of the schools whose cases you own (safeguarding lead or deputy)."""
+        people = selectors.people_for_user(user=request.user).select_related("school")
+        _, response = self.paginated(people, PersonOutputSerializer)
+        _record_read(request, action="person.list", case_ids=[])
+        return response
+
+    @extend_schema(
+        tags=CASES_TAG,
+        request=PersonCreateInputSerializer,
+        responses={201: PersonOutputSerializer},
+    )
+    def post(self, request):
+        """Record a pupil, guardian, member of staff or external person of your school.
+        A pupil's date of birth must make them 3 to 21 years old. 400 on bad input."""
+        serializer = PersonCreateInputSerializer(
+            data=request.data,
+            context={"scopes": {"school": selectors.owned_schools(user=request.user)}},
+        )
+        serializer.is_valid(raise_exception=True)
+        person = case_services.person_create(
+            actor=request.user, context=_audit(request), **serializer.validated_data
+        )
+        _mark_case_data(request)
+        return Response(PersonOutputSerializer(person).data, status=status.HTTP_201_CREATED)
+
+
+class PersonDetailApi(CaseFileApi):
+    @extend_schema(tags=CASES_TAG, responses=PersonOutputSerializer)
+    def get(self, request, person_id: int):
+        """One person of a school whose cases you own; 404 otherwise."""
+        person = selectors.person_get_for_user(user=request.user, person_id=person_id)
+        _record_read(request, action="person.detail", case_ids=[])
+        return Response(PersonOutputSerializer(person).data)
+
+
+# --- Concerns -----------------------------------------------------------------------
+
+
+def _concern_context(user) -> dict:
+    return {"owned_schools": frozenset(selectors.schools_owned_by(user))}
+
+
+def _concern_case_ids(concerns, owned_schools: frozenset[int]) -> list[int]:
+    return [c.case_id for c in concerns if c.case_id and c.school_id in owned_schools]
+
+
+class ConcernsApi(CaseFileApi):
+    write_permission_classes = [CanLogConcern]
+
+    @extend_schema(tags=CASES_TAG, responses=ConcernOutputSerializer(many=True))
+    def get(self, request):
+        """Concerns: a lead or deputy sees all of their schools'; staff see only the
+        ones they logged, and of those only the status (not the case it led to)."""
+        context = _concern_context(request.user)
+        concerns = selectors.concerns_for_user(user=request.user).select_related("subject")
+        page, response = self.paginated(concerns, ConcernOutputSerializer, **context)
+        _record_read(
+            request,
+            action="concern.list",
+            case_ids=_concern_case_ids(page, context["owned_schools"]),
+        )
+        return response
+
+    @extend_schema(
+        tags=CASES_TAG,
+        request=ConcernLogInputSerializer,
+        responses={201: ConcernOutputSerializer},
+    )
+    def post(self, request):
+        """Log a concern (staff, heads, leads): what was reported, in the child's own
+        words where given. ``occurred_at`` may not be in the future. 400 on bad input."""
+        serializer = ConcernLogInputSerializer(
+            data=request.data,
+            context={
+                "scopes": {
+                    "school": selectors.concern_schools(user=request.user),
+                    "person": selectors.people_for_user(user=request.user),
+                }
+            },
+        )
+        serializer.is_valid(raise_exception=True)
+        concern, _code = case_services.concern_log(
+            logged_by=request.user, context=_audit(request), **serializer.validated_data
+        )
+        _mark_case_data(request)
+        data = ConcernOutputSerializer(concern, context=_concern_context(request.user)).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class ConcernDetailApi(CaseFileApi):
+    @extend_schema(tags=CASES_TAG, responses=ConcernOutputSerializer)
+    def get(self, request, concern_id: int):
+        """One concern you may see (see the list); 404 otherwise."""
+        concern = selectors.concern_get_for_user(user=request.user, concern_id=concern_id)
+        context = _concern_context(request.user)
+        _record_read(
+            request,
+            action="concern.detail",
+            case_ids=_concern_case_ids([concern], context["owned_schools"]),
+        )
+        return Response(ConcernOutputSerializer(concern, context=context).data)
+
+
+# --- Cases --------------------------------------------------------------------------
+
+
+class CaseFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Case.Status.choices)
+    category = django_filters.ChoiceFilter(choices=Case.Category.choices)
+    risk_level = django_filters.ChoiceFilter(choices=Case.Risk.choices)
+
+    class Meta:
+        model = Case
+        fields = ["status", "category", "risk_level"]
+
+
+class CasesApi(CaseFileApi):
+    write_permission_classes = [IsSchoolCaseOwner]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = CaseFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation only
+            return Case.objects.none()
+        return selectors.case_list_for_user(user=self.request.user)
+
+    @extend_schema(tags=CASES_TAG, responses=CaseListItemOutputSerializer(many=True))
+    def get(self, request):
+        """Cases you may see, newest first (cursor pages). Filters: ``status``,
+        ``category``, ``risk_level`` (an unknown value is 400)."""
+        cases = self.filter_queryset(self.get_queryset())
+        page, response = self.paginated(cases, CaseListItemOutputSerializer)
+        _record_read(request, action="case.list", case_ids=[case.pk for case in page])
+        return response
+
+    @extend_schema(
+        tags=CASES_TAG, request=CaseOpenInputSerializer, responses={201: CaseOutputSerializer}
+    )
+    def post(self, request):
+        """Open a case in your school (lead or deputy) with the next reference
+        ``CODE-YYYY-NNNN``; optionally following a new concern of the same school."""
+        serializer = CaseOpenInputSerializer(
+            data=request.data,
+            context={
+                "scopes": {
+                    "school": selectors.owned_schools(user=request.user),
+                    "concern": selectors.concerns_owned_by(user=request.user),
+                }
+            },
+        )
+        serializer.is_valid(raise_exception=True)
+        case = case_services.case_open(
+            actor=request.user, context=_audit(request), **serializer.validated_data
+        )
+        _mark_case_data(request)
+        return Response(CaseOutputSerializer(case).data, status=status.HTTP_201_CREATED)
+
+
+class CaseDetailApi(CaseFileApi):
+    permission_classes = [IsAuthenticated, IsCaseEditor]
+
+    @extend_schema(tags=CASES_TAG, responses=CaseDetailOutputSerializer)
+    def get(self, request, case_id: int):
+        """A case with its participants, evidence, referrals, takedown notices, support
+        plans (with check-ins) and chronology, in a constant number of queries.
+
+        A police liaison sees only the sections that the live referrals to their unit
+        share; other parts are empty and ``visible_sections`` lists what was shown."""
+        case = selectors.case_page(user=request.user, case_id=case_id)
+        sections = selectors.case_sections_for_user(user=request.user, case=case)
+        case.visible_referrals = selectors.case_referrals_for_user(user=request.user, case=case)
+        _record_read(request, action="case.detail", case_ids=[case.pk])
+        data = CaseDetailOutputSerializer(case, context={"visible_sections": sections}).data
+        return Response(data)
+
+    @extend_schema(
+        tags=CASES_TAG, request=CaseUpdateInputSerializer, responses=CaseOutputSerializer
+    )
+    def patch(self, request, case_id: int):
+        """Change the title, summary, risk level or flags (lead or deputy)."""
+        case = selectors.case_get_for_user(user=request.user, case_id=case_id)
+        self.check_object_permissions(request, case)
+        serializer = CaseUpdateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        case = case_services.case_update_flags(
+            case=case, actor=request.user, context=_audit(request), **serializer.validated_data
+        )
+        _mark_case_data(request)
+        return Response(CaseOutputSerializer(case).data)
+
+
+class CaseCloseApi(CaseFileApi):
+    permission_classes = [IsAuthenticated, IsCaseEditor]
+
+    @extend_schema(
+        tags=CASES_TAG,
+        request=CaseCloseInputSerializer,
+        responses={200: CaseOutputSerializer},
+    )
+    def post(self, request, case_id: int):
+        """Close a case with a reason. 400 while referrals or takedown notices are open
+        or support plans active; 409 if its status changed since ``expected_status``."""
+        case = selectors.case_get_for_user(user=request.user, case_id=case_id)
+        self.check_object_permissions(request, case)
+        serializer = CaseCloseInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        case = case_services.case_close(
+            case=case, actor=request.user, context=_audit(request), **serializer.validated_data
+        )
+        _mark_case_data(request)
+        return Response(CaseOutputSerializer(case).data)
+
+
+# --- What hangs off a case ----------------------------------------------------------
+
+
+class CaseSubresourceApi(CaseFileApi):
+    """A list under ``cases/{case_id}/`` that belongs to one section of the case."""
+
+    permission_classes = [IsAuthenticated, IsCaseEditor]
+    section: str = selectors.CASE_SECTION_INTERNAL
+
+    def readable_case(self, request, case_id: int) -> Case:
+        """The case, if visible and its ``section`` is shared with the user; else 404."""
+        case = selectors.case_get_for_user(user=request.user, case_id=case_id)
+        if self.section not in selectors.case_sections_for_user(user=request.user, case=case):
+            raise NotFound
+        return case
+
+    def writable_case(self, request, case_id: int) -> Case:
+        """The case, if visible (else 404) and the user may write to it (else 403)."""
+        case = selectors.case_get_for_user(user=request.user, case_id=case_id)
+        self.check_object_permissions(request, case)
+        return case
+
+    def read_list(self, request, *, case: Case, queryset, serializer_class, action: str):
+        _, response = self.paginated(queryset, serializer_class)
+        _record_read(request, action=action, case_ids=[case.pk])
+        return response
+
+    def person_scope(self, request, case: Case) -> dict:
+        """People a case's input may name: those of the case's school, as the user
+        sees them (a foreign id is "does not exist")."""
+        people = selectors.people_for_user(user=request.user).filter(school_id=case.school_id)
+        return {"scopes": {"person": people}}
+
+
+class CaseParticipantsApi(CaseSubresourceApi):
+    section = selectors.CASE_SECTION_PARTICIPANTS
+
+    @extend_schema(tags=CASES_TAG, responses=ParticipantOutputSerializer(many=True))
+    def get(self, request, case_id: int):
+        """People and their roles in the case (rule 4: a role per case)."""
+        case = self.readable_case(request, case_id)
+        return self.read_list(
+            request,
+            case=case,
+            queryset=selectors.case_participants(case=case),
+            serializer_class=ParticipantOutputSerializer,
+            action="case.participants",
+        )
+
+    @extend_schema(
+        tags=CASES_TAG,
+        request=ParticipantAddInputSerializer,
+        responses={201: ParticipantOutputSerializer},
+    )
+    def post(self, request, case_id: int):
+        """Give a person of the case's school a role in the case."""
+        case = self.writable_case(request, case_id)
+        serializer = ParticipantAddInputSerializer(
+            data=request.data, context=self.person_scope(request, case)
+        )
+        serializer.is_valid(raise_exception=True)
+        participant = case_services.participant_add(
+            case=case, actor=request.user, context=_audit(request), **serializer.validated_data
+        )
+        _mark_case_data(request)
+        data = ParticipantOutputSerializer(participant).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class CaseEvidenceApi(CaseSubresourceApi):
+    section = selectors.CASE_SECTION_EVIDENCE
+
+    @extend_schema(tags=CASES_TAG, responses=EvidenceItemOutputSerializer(many=True))
+    def get(self, request, case_id: int):
+        """Evidence of the case: where it is and its hashes, never content (rule 1)."""
+        case = self.readable_case(request, case_id)
+        return self.read_list(
+            request,
+            case=case,
+            queryset=selectors.case_evidence(case=case),
+            serializer_class=EvidenceItemOutputSerializer,
+            action="case.evidence",
+        )
+
+    @extend_schema(
+        tags=CASES_TAG,
+        request=EvidenceRecordInputSerializer,
+        responses={201: EvidenceItemOutputSerializer},
+    )
+    def post(self, request, case_id: int):
+        """Record where a piece of evidence is and, if known, its hashes (SHA-256, MD5,
+        PDQ with quality). ``first_seen_at`` may not be in the future. To hash a file
+        use ``evidence/upload/``."""
+        case = self.writable_case(request, case_id)
+        serializer = EvidenceRecordInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        item = case_services.evidence_record(
+            case=case, actor=request.user, context=_audit(request), **serializer.validated_data
+        )
+        _mark_case_data(request)
+        data = EvidenceItemOutputSerializer(item).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class CaseEventsApi(CaseSubresourceApi):
+    section = selectors.CASE_SECTION_CHRONOLOGY
+
+    @extend_schema(tags=CASES_TAG, responses=CaseEventOutputSerializer(many=True))
+    def get(self, request, case_id: int):
+        """The chronology: one row per write to the case (newest first)."""
+        case = self.readable_case(request, case_id)
+        return self.read_list(
+            request,
+            case=case,
+            queryset=selectors.case_events(case=case),
+            serializer_class=CaseEventOutputSerializer,
+            action="case.events",
+        )
+
+
+class CaseSupportPlansApi(CaseSubresourceApi):
+    section = selectors.CASE_SECTION_SUPPORT
+
+    @extend_schema(tags=CASES_TAG, responses=SupportPlanOutputSerializer(many=True))
+    def get(self, request, case_id: int):
+        """Support plans of the case's victims, with measures and check-ins."""
+        case = self.readable_case(request, case_id)
+        return self.read_list(
+            request,
+            case=case,
+            queryset=selectors.case_support_plans(case=case),
+            serializer_class=SupportPlanOutputSerializer,
+            action="case.support_plans",
+        )
+
+    @extend_schema(
+        tags=CASES_TAG,
+        request=SupportPlanCreateInputSerializer,
+        responses={201: SupportPlanOutputSerializer},
+    )
+    def post(self, request, case_id: int):
+        """Open a support plan for a victim of the case (you own it) and schedule the
+        first check-in (default: ``check_in_every_days`` from now)."""
+        case = self.writable_case(request, case_id)
+        serializer = SupportPlanCreateInputSerializer(
+            data=request.data, context=self.person_scope(request, case)
+        )
+        serializer.is_valid(raise_exception=True)
+        plan = case_services.support_plan_create(
+            case=case,
+            owner=request.user,
+            actor=request.user,
+            context=_audit(request),
+            **serializer.validated_data,
+        )
+        _mark_case_data(request)
+        return Response(SupportPlanOutputSerializer(plan).data, status=status.HTTP_201_CREATED)
+
+
+class CaseGuardianContactsApi(CaseSubresourceApi):
+    section = selectors.CASE_SECTION_INTERNAL
+
+    @extend_schema(tags=CASES_TAG, responses=GuardianContactOutputSerializer(many=True))
+    def get(self, request, case_id: int):
+        """Contacts with parents or guardians about the case (school only)."""
+        case = self.readable_case(request, case_id)
+        return self.read_list(
+            request,
+            case=case,
+            queryset=selectors.case_guardian_contacts(case=case),
+            serializer_class=GuardianContactOutputSerializer,
+            action="case.guardian_contacts",
+        )
+
+    @extend_schema(
+        tags=CASES_TAG,
+        request=GuardianContactRecordInputSerializer,
+        responses={201: GuardianContactOutputSerializer},
+    )
+    def post(self, request, case_id: int):
+        """Record a contact with a guardian of the case's school (not in the future)."""
+        case = self.writable_case(request, case_id)
+        serializer = GuardianContactRecordInputSerializer(
+            data=request.data, context=self.person_scope(request, case)
+        )
+        serializer.is_valid(raise_exception=True)
+        contact = case_services.guardian_contact_record(
+            case=case, actor=request.user, context=_audit(request), **serializer.validated_data
+        )
+        _mark_case_data(request)
+        data = GuardianContactOutputSerializer(contact).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class CaseActionsApi(CaseSubresourceApi):
+    section = selectors.CASE_SECTION_INTERNAL
+
+    @extend_schema(tags=CASES_TAG, responses=ActionOutputSerializer(many=True))
+    def get(self, request, case_id: int):
+        """Tasks on the case with their owner and due time (school only)."""
+        case = self.readable_case(request, case_id)
+        return self.read_list(
+            request,
+            case=case,
+            queryset=selectors.case_actions(case=case),
+            serializer_class=ActionOutputSerializer,
+            action="case.actions",
+        )
+
+    @extend_schema(
+        tags=CASES_TAG,
+        request=ActionCreateInputSerializer,
+        responses={201: ActionOutputSerializer},
+    )
+    def post(self, request, case_id: int):
+        """Create a task; ``owner`` is a user of the case's school (default: you)."""
+        case = self.writable_case(request, case_id)
+        serializer = ActionCreateInputSerializer(
+            data=request.data,
+            context={"scopes": {"user": selectors.school_users(school_id=case.school_id)}},
+        )
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data["owner"] = data.get("owner") or request.user
+        action = case_services.action_create(
+            case=case, actor=request.user, context=_audit(request), **data
+        )
+        _mark_case_data(request)
+        return Response(ActionOutputSerializer(action).data, status=status.HTTP_201_CREATED)
+
+
+class ActionCompleteApi(CaseFileApi):
+    @extend_schema(tags=CASES_TAG, request=None, responses=ActionOutputSerializer)
+    def post(self, request, action_id: int):
+        """Mark a task done (once; a second time is 400). 404 unless you own the
+        case's school."""
+        action = selectors.action_get_for_editor(user=request.user, action_id=action_id)
+        action = case_services.action_complete(
+            action=action, actor=request.user, context=_audit(request)
+        )
+        _mark_case_data(request)
+        return Response(ActionOutputSerializer(action).data)
+
+
+class CheckInRecordApi(CaseFileApi):
+    @extend_schema(
+        tags=CASES_TAG,
+        request=CheckInRecordInputSerializer,
+        responses={201: CheckInOutputSerializer},
+    )
+    def post(self, request, plan_id: int):
+        """Record a check-in held with the victim (default now, not in the future;
+        wellbeing 1–5) and schedule the next. 404 unless you own the case's school."""
+        plan = selectors.support_plan_get_for_editor(user=request.user, plan_id=plan_id)
+        serializer = CheckInRecordInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        check_in = case_services.check_in_record(
+            plan=plan, actor=request.user, context=_audit(request), **serializer.validated_data
+        )
+        _mark_case_data(request)
+        return Response(CheckInOutputSerializer(check_in).data, status=status.HTTP_201_CREATED)
+
+
+class SupportMeasureAddApi(CaseFileApi):
+    @extend_schema(
+        tags=CASES_TAG,
+        request=SupportMeasureAddInputSerializer,
+        responses={201: SupportMeasureOutputSerializer},
+    )
+    def post(self, request, plan_id: int):
+        """Add a support measure (counselling, parents' group…) to a support plan.
+        404 unless you own the case's school."""
+        plan = selectors.support_plan_get_for_editor(user=request.user, plan_id=plan_id)
+        serializer = SupportMeasureAddInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        measure = case_services.support_measure_add(
+            plan=plan, actor=request.user, context=_audit(request), **serializer.validated_data
+        )
+        _mark_case_data(request)
+        data = SupportMeasureOutputSerializer(measure).data
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class DashboardApi(CaseFileApi):
+    @extend_schema(tags=CASES_TAG, responses=DashboardOutputSerializer)
+    def get(self, request):
+        """Counts only: open cases you may see, overdue takedown notices and check-ins
+        due within 7 days (late ones included) of the schools you own."""
+        counts = selectors.dashboard_for_user(user=request.user)
+        return Response(DashboardOutputSerializer(counts).data)

@@ -1,0 +1,217 @@
+"""Reads of referrals, takedown notices and case clusters, with the visibility rule.
+
+Every function takes the requesting ``user`` and returns only what DESIGN rule 2
+("need to know") lets them see. A row the user may not see raises
+``cases.exceptions.NotFound``, exactly like a row that does not exist.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Literal
+
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+
+from cases.exceptions import NotFound
+from cases.models import Case as CaseModel
+from cases.models import EvidenceItem, User
+from cases.querysets import LIVE_REFERRAL_STATUSES
+from cases.selectors import schools_owned_by, units_of
+from reporting.models import Referral, TakedownRequest
+
+# PDQ matching thresholds (Meta's PDQ, 256-bit hashes):
+# - two hashes match when their Hamming distance is <= 31 bits: the "confident match"
+#   threshold of the PDQ reference implementation (ThreatExchange, python-threatexchange
+#   ``PDQ_CONFIDENT_MATCH_THRESHOLD = 31``; hashing/hashing.pdf, "PDQ" section);
+# - a hash is used only if its quality is >= 50: the PDQ paper and README advise
+#   discarding lower-quality hashes (flat or featureless images give unreliable bits).
+PDQ_MATCH_MAX_DISTANCE = 31
+PDQ_MIN_QUALITY = 50
+
+
+def _pk(value: int | str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise NotFound from None
+
+
+def referral_list_for_user(*, user: User) -> QuerySet[Referral]:
+    """Referrals ``user`` may see, each annotated with ``case_data_visible`` (bool).
+
+    - safeguarding lead / deputy: every referral of their schools' cases, any status;
+    - police liaison: referrals to their unit that were ever sent (the inbox keeps
+      closed, rejected and withdrawn ones), never drafts. ``case_data_visible`` is true
+      only while the referral is live (sent or acknowledged): DESIGN rule 2, "a police
+      liaison sees only what was referred to their unit, while the referral is live";
+    - anyone else: nothing.
+    Constant number of queries: case, school and destination are joined.
+    """
+    owned = schools_owned_by(user)
+    units = units_of(user)
+    visible = Q(pk__in=[])
+    if owned:
+        visible |= Q(case__school_id__in=owned)
+    if units:
+        visible |= Q(destination_id__in=units, sent_at__isnull=False)
+    case_data = Q(pk__in=[])
+    if owned:
+        case_data |= Q(case__school_id__in=owned)
+    if units:
+        case_data |= Q(destination_id__in=units, status__in=LIVE_REFERRAL_STATUSES)
+    return (
+        Referral.objects.filter(visible)
+        .annotate(
+            case_data_visible=Case(
+                When(case_data, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
+        .select_related("case__school", "destination")
+        .order_by("-created_at", "-id")
+    )
+
+
+def referral_get_for_user(*, user: User, referral_id: int | str) -> Referral:
+    """The referral ``referral_id`` if ``user`` may see it (see
+    :func:`referral_list_for_user`), annotated with ``case_data_visible``; else
+    ``NotFound`` (HTTP 404, never 403)."""
+    referral = referral_list_for_user(user=user).filter(pk=_pk(referral_id)).first()
+    if referral is None:
+        raise NotFound
+    return referral
+
+
+def can_act_for_school(user: User, referral: Referral) -> bool:
+    """The school's safeguarding lead or deputy sends, withdraws and drafts referrals."""
+    return referral.case.school_id in schools_owned_by(user)
+
+
+def can_act_for_destination(user: User, referral: Referral) -> bool:
+    """Only a police liaison of the destination acknowledges, rejects or closes."""
+    return referral.destination_id in units_of(user)
+
+
+def takedown_list_for_user(*, user: User) -> QuerySet[TakedownRequest]:
+    """Takedown notices of cases ``user`` may see (``Case.objects.visible_to``): a
+    school's leads see their schools' notices; a police liaison sees, read-only, the
+    notices of cases with a live referral to their unit. Constant number of queries."""
+    return (
+        TakedownRequest.objects.filter(case__in=CaseModel.objects.visible_to(user))
+        .select_related("case__school", "platform", "legal_basis", "escalated_to")
+        .prefetch_related("evidence_items")
+        .order_by("-created_at", "-id")
+    )
+
+
+def takedown_get_for_user(*, user: User, takedown_id: int | str) -> TakedownRequest:
+    """The notice ``takedown_id`` if ``user`` may see it; else ``NotFound`` (404)."""
+    notice = takedown_list_for_user(user=user).filter(pk=_pk(takedown_id)).first()
+    if notice is None:
+        raise NotFound
+    return notice
+
+
+@dataclass
+class CaseCluster:
+    """Cases linked by shared evidence. ``match`` is ``"sha256"`` when identical
+    SHA-256 hashes alone connect every case of the cluster, else ``"pdq"``; ``hashes``
+    are the SHA-256 and PDQ values that formed the links (sorted)."""
+
+    cases: list[CaseModel]
+    match: Literal["sha256", "pdq"]
+    hashes: list[str] = field(default_factory=list)
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def find(self, x: int) -> int:
+        self.parent.setdefault(x, x)
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def case_clusters_for_user(*, user: User) -> list[CaseCluster]:
+    """Groups of >= 2 cases visible to ``user`` whose evidence shares an identical
+    SHA-256, or PDQ hashes within Hamming distance ``PDQ_MATCH_MAX_DISTANCE`` (31) where
+    both hashes have quality >= ``PDQ_MIN_QUALITY`` (50); see the constants' sources.
+
+    Only cases from ``Case.objects.visible_to(user)`` take part, so a lead sees links
+    within their school and a police liaison across the schools that referred to them.
+    PDQ comparison is pairwise in Python over distinct hashes (O(n²), fine for hundreds
+    of items; an index such as FAISS/MIH comes when volumes need it). Two queries.
+    Clusters are ordered by their lowest case id; cases within by id.
+    """
+    items = EvidenceItem.objects.filter(
+        case__in=CaseModel.objects.visible_to(user),
+    ).filter(~Q(sha256="") | Q(~Q(pdq=""), pdq_quality__gte=PDQ_MIN_QUALITY))
+    by_sha: dict[str, set[int]] = defaultdict(set)
+    by_pdq: dict[str, set[int]] = defaultdict(set)
+    for case_id, sha256, pdq, quality in items.values_list(
+        "case_id", "sha256", "pdq", "pdq_quality"
+    ):
+        if sha256:
+            by_sha[sha256].add(case_id)
+        if pdq and quality is not None and quality >= PDQ_MIN_QUALITY:
+            by_pdq[pdq].add(case_id)
+
+    # Union-find twice: once over SHA-256 links only (to tell exact-copy clusters
+    # apart), once over every link.
+    exact, linked = _UnionFind(), _UnionFind()
+    link_hashes: dict[int, set[str]] = defaultdict(set)  # first case id -> hashes
+    for sha256, case_ids in by_sha.items():
+        first, *rest = sorted(case_ids)
+        for other in rest:
+            exact.union(first, other)
+            linked.union(first, other)
+        if rest:
+            link_hashes[first].add(sha256)
+
+    pdq_groups = [(pdq, int(pdq, 16), sorted(ids)) for pdq, ids in by_pdq.items()]
+    for pdq, _value, case_ids in pdq_groups:  # identical PDQ hash in several cases
+        for other in case_ids[1:]:
+            linked.union(case_ids[0], other)
+        if len(case_ids) > 1:
+            link_hashes[case_ids[0]].add(pdq)
+    for i, (pdq_a, value_a, ids_a) in enumerate(pdq_groups):
+        for pdq_b, value_b, ids_b in pdq_groups[i + 1 :]:
+            if (value_a ^ value_b).bit_count() > PDQ_MATCH_MAX_DISTANCE:
+                continue
+            if ids_a == ids_b and len(ids_a) == 1:
+                continue  # two near-identical images within one case link nothing
+            linked.union(ids_a[0], ids_b[0])
+            link_hashes[ids_a[0]].update((pdq_a, pdq_b))
+
+    members: dict[int, set[int]] = defaultdict(set)
+    for case_id in list(linked.parent):
+        members[linked.find(case_id)].add(case_id)
+    groups = {root: ids for root, ids in members.items() if len(ids) >= 2}
+    if not groups:
+        return []
+    cases = CaseModel.objects.select_related("school").in_bulk(
+        [pk for ids in groups.values() for pk in ids]
+    )
+    clusters: list[CaseCluster] = []
+    for root in sorted(groups):
+        ids = sorted(groups[root])
+        hashes: set[str] = set()
+        for case_id in ids:
+            hashes |= link_hashes.get(case_id, set())
+        match: Literal["sha256", "pdq"] = (
+            "sha256" if len({exact.find(pk) for pk in ids}) == 1 else "pdq"
+        )
+        clusters.append(
+            CaseCluster(cases=[cases[pk] for pk in ids], match=match, hashes=sorted(hashes))
+        )
+    return clusters

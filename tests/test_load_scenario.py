@@ -1,0 +1,322 @@
+"""``manage.py load_scenario almendralejo`` builds SCENARIO.md's table through the
+services, once: counts, ages, the cross-school cluster, who sees what, idempotency."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.apps import apps
+from django.contrib.auth.password_validation import validate_password
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import transaction
+from django.test import override_settings
+from django.utils import timezone
+
+from cases.demo import images
+from cases.demo.almendralejo import ALMENDRALEJO, DEMO_PASSWORD
+from cases.models import (
+    Case,
+    CheckIn,
+    Concern,
+    EvidenceItem,
+    GuardianContact,
+    Membership,
+    Organisation,
+    Participant,
+    Person,
+    Role,
+    SupportMeasure,
+    SupportPlan,
+    User,
+)
+from reporting.models import Referral, TakedownRequest
+
+SCHOOLS = ("NOR", "SUR", "CEN")
+POLICE = "PNALM"
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    # PBKDF2 at Django's default cost takes ~0.4 s per demo account; the test checks
+    # the password, not the hasher.
+    settings.PASSWORD_HASHERS = FAST_HASHERS
+
+
+def load() -> str:
+    out = StringIO()
+    call_command("load_scenario", "almendralejo", stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+@pytest.fixture(scope="class")
+def scenario(django_db_setup, django_db_blocker):
+    """Load once per class, inside a transaction rolled back after the class: each load
+    takes about two seconds. Every test still runs in its own savepoint (``db``)."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            with override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+                output = load()
+        except BaseException:
+            atomic.__exit__(None, None, None)
+            raise
+    yield output
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        atomic.__exit__(None, None, None)
+
+
+@pytest.fixture
+def loaded(scenario, db) -> str:
+    return scenario
+
+
+def ages(role: str) -> list[tuple[str, int]]:
+    today = timezone.localdate()
+    people = Person.objects.filter(participations__role=role).distinct().select_related("school")
+    return [(p.school.code, p.age_on(today)) for p in people]
+
+
+def row_counts() -> dict[str, int]:
+    return {m._meta.label: m._default_manager.count() for m in apps.get_models()}
+
+
+@pytest.mark.django_db
+class TestTheLoadedScenario:
+    """One load shared by the class (see ``scenario``)."""
+
+    def test_it_creates_three_schools_each_with_a_lead_and_two_staff(self, loaded):
+        for code in SCHOOLS:
+            school = Organisation.objects.get(code=code)
+            assert school.kind == Organisation.Kind.SCHOOL
+            assert school.jurisdiction == "ES-BA"
+            assert school.time_zone == "Europe/Madrid"
+            roles = list(
+                Membership.objects.filter(organisation=school).values_list("role", flat=True)
+            )
+            assert roles.count(Role.SAFEGUARDING_LEAD) == 1
+            assert roles.count(Role.STAFF) == 2
+        assert Organisation.objects.get(code=POLICE).kind == Organisation.Kind.POLICE_UNIT
+        assert Organisation.objects.get(code="FMBA").kind == Organisation.Kind.PROSECUTOR
+        assert (
+            Membership.objects.get(user__username="police.almendralejo").organisation.code == POLICE
+        )
+        assert Membership.objects.get(user__username="fiscalia.badajoz").organisation.code == "FMBA"
+        assert Membership.objects.get(user__username="head.norte").role == Role.HEAD
+
+    def test_demo_accounts_use_the_demo_password_which_passes_the_validators(self, loaded):
+        usernames = {u.username for u in ALMENDRALEJO.users}
+        assert {"lead.norte", "lead.sur", "lead.centro", "staff.norte", "head.norte"} <= usernames
+        assert {"police.almendralejo", "fiscalia.badajoz"} <= usernames
+        assert len(DEMO_PASSWORD) >= 12
+        for user in User.objects.filter(username__in=usernames):
+            validate_password(DEMO_PASSWORD, user)
+            assert user.check_password(DEMO_PASSWORD)
+            assert user.email.startswith(user.username + "@")
+            assert user.email.endswith(".example")
+        assert User.objects.filter(username__in=usernames).count() == len(usernames)
+
+    def test_it_prints_the_logins_and_the_counts(self, loaded):
+        for user in ALMENDRALEJO.users:
+            assert re.search(
+                rf"^\s+{re.escape(user.username)}\s+.*{DEMO_PASSWORD}\s*$", loaded, re.M
+            )
+        assert re.search(r"victims\s+24$", loaded, re.M)
+        assert re.search(r"referrals to the police unit\s+11$", loaded, re.M)
+
+    def test_it_records_24_victims_aged_11_to_17_over_the_three_schools(self, loaded):
+        victims = ages(Participant.Role.VICTIM)
+        assert len(victims) == 24
+        assert all(11 <= age <= 17 for _, age in victims)
+        assert {age for _, age in victims} == set(range(11, 18))
+        assert {code for code, _ in victims} == set(SCHOOLS)
+        girls = Person.objects.filter(participations__role=Participant.Role.VICTIM).distinct()
+        assert set(girls.values_list("sex", flat=True)) == {Person.Sex.FEMALE}
+        assert any("ñ" in f"{p.given_name} {p.family_name}" for p in girls)
+
+    def test_it_records_11_alleged_perpetrators_aged_12_to_14_two_under_14(self, loaded):
+        boys = ages(Participant.Role.ALLEGED_PERPETRATOR)
+        assert len(boys) == 11
+        assert all(12 <= age <= 14 for _, age in boys)
+        assert len({code for code, _ in boys}) == 2
+        assert sum(1 for _, age in boys if age < 14) == 2
+
+    def test_every_victim_has_a_guardian_in_the_case(self, loaded):
+        specs = {p.key: p for p in ALMENDRALEJO.people}
+        key_of = {(p.given_name, p.family_name): p.key for p in ALMENDRALEJO.people}
+        for victim in Participant.objects.filter(role=Participant.Role.VICTIM).select_related(
+            "person"
+        ):
+            person = victim.person
+            guardian = specs[f"g-{key_of[(person.given_name, person.family_name)]}"]
+            assert Participant.objects.filter(
+                case=victim.case,
+                role=Participant.Role.GUARDIAN,
+                person__kind=Person.Kind.GUARDIAN,
+                person__given_name=guardian.given_name,
+                person__family_name=guardian.family_name,
+            ).exists()
+        assert GuardianContact.objects.count() >= 24
+
+    def test_cases_start_from_concerns_and_carry_their_flags(self, loaded):
+        cases = Case.objects.all()
+        assert cases.count() == 4
+        for case in cases:
+            concern = Concern.objects.get(case=case)
+            assert concern.status == Concern.Status.CASE_OPENED
+            assert concern.logged_by.memberships.get().role == Role.STAFF
+            assert concern.childs_own_words
+            assert concern.occurred_at < concern.logged_at <= case.opened_at < timezone.now()
+            today = timezone.localdate()
+            victim_ages = [
+                p.person.age_on(today)
+                for p in case.participants.filter(role=Participant.Role.VICTIM)
+            ]
+            assert case.under_13 == any(age < 13 for age in victim_ages)
+            assert case.ai_generated
+        assert cases.filter(category=Case.Category.AI_GENERATED).count() == 3
+        extortion = cases.get(coercion_or_extortion=True)
+        assert extortion.category == Case.Category.SEXTORTION
+        assert extortion.participants.filter(role=Participant.Role.VICTIM).count() == 1
+        # The same pupil: a victim in one case, a witness in another (DESIGN rule 4).
+        witnesses = Participant.objects.filter(role=Participant.Role.WITNESS)
+        assert any(
+            Participant.objects.filter(person=w.person, role=Participant.Role.VICTIM)
+            .exclude(case=w.case)
+            .exists()
+            for w in witnesses
+        )
+
+    def test_evidence_is_hash_only_and_clusters_across_schools(self, loaded):
+        items = EvidenceItem.objects.select_related("case__school", "platform")
+        assert items.count() == 30
+        kinds = {(i.platform.slug if i.platform else None, i.kind) for i in items}
+        assert ("whatsapp", "group") in kinds
+        assert ("telegram", "group") in kinds
+        assert ("instagram", "account") in kinds
+        assert any("group_invite_link" in i.identifiers for i in items if i.kind == "group")
+        images_ = [i for i in items if i.kind == EvidenceItem.Kind.IMAGE]
+        assert len(images_) >= 20
+        assert all(i.sha256 and i.md5 and i.pdq and i.pdq_quality >= 50 for i in images_)
+
+        schools_by_sha: dict[str, set[str]] = defaultdict(set)
+        schools_by_pdq: dict[str, set[str]] = defaultdict(set)
+        for i in images_:
+            schools_by_sha[i.sha256].add(i.case.school.code)
+            schools_by_pdq[i.pdq].add(i.case.school.code)
+        linked = {sha for sha, schools in schools_by_sha.items() if len(schools) >= 2}
+        assert len(linked) >= 3
+        assert any(len(s) == 3 for s in schools_by_sha.values())
+        assert any(len(s) >= 2 for s in schools_by_pdq.values())
+        # A forwarded (recompressed) copy: other bytes, the same picture to PDQ.
+        forwarded = images.hashes(4, "forwarded")
+        original = images.hashes(4, "original")
+        assert forwarded.sha256 != original.sha256
+        assert images.hamming(forwarded.pdq, original.pdq) <= 31
+
+    def test_it_sends_11_referrals_to_the_police_unit_from_all_schools(self, loaded):
+        to_police = Referral.objects.filter(destination__code=POLICE).select_related("case__school")
+        assert to_police.count() == 11
+        assert {r.case.school.code for r in to_police} == set(SCHOOLS)
+        assert all(r.sent_at is not None and r.status != Referral.Status.DRAFT for r in to_police)
+        assert all(
+            r.case.participants.filter(person=r.complainant, role="victim").exists()
+            for r in to_police
+        )
+        assert len({r.complainant_id for r in to_police}) == 11
+        acknowledged = to_police.filter(status=Referral.Status.ACKNOWLEDGED)
+        assert acknowledged.count() >= 8
+        assert all(
+            re.fullmatch(r"ATESTADO \d{4}/\d{4}-ALM", r.external_reference) for r in acknowledged
+        )
+        assert {r.acknowledged_by.username for r in acknowledged} == {"police.almendralejo"}
+        # Additional, not among the 11: the Fiscalía (boys aged 14) and social services (under 14).
+        others = Referral.objects.exclude(destination__code=POLICE)
+        assert set(others.values_list("destination__kind", flat=True)) == {
+            Organisation.Kind.PROSECUTOR,
+            Organisation.Kind.SOCIAL_SERVICES,
+        }
+
+    def test_takedown_notices_have_live_clocks_and_one_escalation_to_the_aepd(self, loaded):
+        notices = TakedownRequest.objects.select_related("platform", "legal_basis", "escalated_to")
+        assert {n.platform.slug for n in notices} >= {"whatsapp", "telegram", "instagram"}
+        assert {n.legal_basis.code for n in notices} == {"eu-dsa-art16"}
+        now = timezone.now()
+        escalated = notices.get(status=TakedownRequest.Status.ESCALATED)
+        assert escalated.escalated_to.code == "AEPDCP"
+        assert escalated.deadline_at < now - timedelta(hours=48)
+        assert escalated.case.events.filter(verb="takedown.overdue").exists()
+        removed = notices.get(status=TakedownRequest.Status.REMOVED)
+        assert removed.resolved_at is not None
+        acknowledged = notices.get(status=TakedownRequest.Status.ACKNOWLEDGED)
+        assert acknowledged.deadline_at > now
+
+    def test_every_victim_has_a_support_plan_with_weekly_check_ins(self, loaded):
+        plans = SupportPlan.objects.all()
+        assert plans.count() == 24
+        assert plans.values("victim").distinct().count() == 24
+        assert set(plans.values_list("check_in_every_days", flat=True)) == {7}
+        for plan in plans:
+            kinds = set(plan.measures.values_list("kind", flat=True))
+            assert {
+                SupportMeasure.Kind.COUNSELLING,
+                SupportMeasure.Kind.PARENT_SUPPORT_GROUP,
+            } <= kinds
+        week = timezone.now() + timedelta(days=7)
+        due = CheckIn.objects.filter(held_at__isnull=True, due_at__lte=week)
+        assert due.count() >= 5
+        assert CheckIn.objects.filter(held_at__isnull=False).values("plan").distinct().count() >= 5
+
+    def test_each_lead_sees_only_their_schools_cases(self, loaded):
+        for code, username in (("NOR", "lead.norte"), ("SUR", "lead.sur"), ("CEN", "lead.centro")):
+            visible = Case.objects.visible_to(User.objects.get(username=username))
+            assert visible.exists()
+            assert set(visible.values_list("school__code", flat=True)) == {code}
+        for username in ("staff.norte", "head.norte"):
+            assert not Case.objects.visible_to(User.objects.get(username=username)).exists()
+
+    def test_the_police_liaison_sees_the_cases_of_the_11_referrals_from_all_schools(self, loaded):
+        police = User.objects.get(username="police.almendralejo")
+        visible = Case.objects.visible_to(police)
+        referred = Referral.objects.filter(destination__code=POLICE).values("case")
+        assert set(visible.values_list("pk", flat=True)) == set(
+            referred.values_list("case", flat=True)
+        )
+        assert set(visible.values_list("school__code", flat=True)) == set(SCHOOLS)
+        assert Referral.objects.filter(destination__code=POLICE, case__in=visible).count() == 11
+        fiscalia = User.objects.get(username="fiscalia.badajoz")
+        assert set(Case.objects.visible_to(fiscalia).values_list("school__code", flat=True)) == {
+            "NOR",
+            "SUR",
+        }
+
+    def test_a_second_run_changes_nothing_and_says_so(self, loaded):
+        before = row_counts()
+        output = load()
+        assert "already loaded" in output
+        assert row_counts() == before
+        assert "lead.norte" in output  # the logins are printed again for `make run`
+
+
+def test_harmless_images_are_deterministic():
+    assert images.render(3) == images.render(3)
+    assert images.render(3) != images.render(4)
+    assert images.render(3).startswith(b"\x89PNG")
+    assert images.render(3, variant="forwarded").startswith(b"\xff\xd8")
+
+
+def test_it_refuses_to_mix_with_rows_it_did_not_create(db):
+    Organisation.objects.create(
+        name="IES Norte (real)", kind="school", code="NOR", jurisdiction="ES-BA"
+    )
+    before = row_counts()
+    with pytest.raises(CommandError, match="NOR"):
+        load()
+    assert row_counts() == before

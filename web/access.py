@@ -1,0 +1,109 @@
+"""How the web pages reach case data: through the visibility selectors only, with a read
+audit row for every page that shows case data (DESIGN rules 2 and 3)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
+
+from cases.audit import AuditContext, record_access
+from cases.exceptions import NotFound
+from cases.models import Case, Organisation, User
+from cases.querysets import LIVE_REFERRAL_STATUSES
+from cases.selectors import (
+    can_edit_case,
+    case_get_for_user,
+    case_sections_for_user,
+    units_of,
+)
+from reporting.models import Referral
+from reporting.selectors import referral_get_for_user, referral_list_for_user
+
+# Sections of the case page beyond the four a referral can share (chronology,
+# participants, evidence, support; ``cases.selectors.case_sections_for_user``):
+# - "referrals": a reader sees the referrals they may see (their own unit's, for police);
+# - "takedowns": shown with "evidence", since a notice lists evidence items;
+# - "internal" (the school's alone): summary, concerns, actions, guardian contacts.
+INTERNAL_SECTIONS = frozenset({"internal", "summary", "concerns", "actions", "guardians"})
+
+
+def web_context(request: HttpRequest) -> AuditContext:
+    return AuditContext.from_request(request, channel="web")
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def record_read(request: HttpRequest, action: str, case_ids: Iterable[int]) -> None:
+    """Write the read-audit row for a page that shows case data, and mark the response
+    as not cacheable (``RequestContextMiddleware`` sets ``Cache-Control: no-store``)."""
+    request.has_case_data = True
+    record_access(
+        actor=request.user, action=action, case_ids=list(case_ids), context=web_context(request)
+    )
+
+
+def zone_of(org: Organisation) -> ZoneInfo:
+    return ZoneInfo(org.time_zone)
+
+
+def case_or_404(user: User, case_id: int | str) -> Case:
+    """The case if ``user`` may see it; ``Http404`` otherwise (never a hint it exists)."""
+    try:
+        return case_get_for_user(user=user, case_id=case_id)
+    except NotFound:
+        raise Http404 from None
+
+
+def editable_case_or_error(user: User, case_id: int | str) -> Case:
+    """A case ``user`` may write to: 404 if they cannot see it, 403 if they can see it
+    but only read it (a police liaison)."""
+    case = case_or_404(user, case_id)
+    if not can_edit_case(user, case):
+        raise PermissionDenied
+    return case
+
+
+def visible_sections(user: User, case: Case) -> frozenset[str]:
+    """Sections of ``case``'s page that ``user`` may see (see the comment above)."""
+    sections = set(case_sections_for_user(user=user, case=case))
+    if not sections:
+        return frozenset()
+    sections.add("referrals")
+    if "evidence" in sections:
+        sections.add("takedowns")
+    if "internal" in sections:
+        sections.update(INTERNAL_SECTIONS)
+    return frozenset(sections)
+
+
+def referrals_for_user(user: User) -> QuerySet[Referral]:
+    """Referrals ``user`` may list, annotated with ``case_data_visible``
+    (``reporting.selectors.referral_list_for_user``)."""
+    return referral_list_for_user(user=user)
+
+
+def referral_or_404(user: User, referral_id: int | str) -> Referral:
+    try:
+        return referral_get_for_user(user=user, referral_id=referral_id)
+    except NotFound:
+        raise Http404 from None
+
+
+def referral_is_live(referral: Referral) -> bool:
+    return referral.status in LIVE_REFERRAL_STATUSES
+
+
+def shows_referral_contents(user: User, referral: Referral) -> bool:
+    """The school sees its referral's contents always; the destination only while the
+    referral is live (DESIGN rule 2). ``referral`` comes from :func:`referrals_for_user`."""
+    return bool(getattr(referral, "case_data_visible", False))
+
+
+def is_destination_liaison(user: User, referral: Referral) -> bool:
+    return referral.destination_id in units_of(user)

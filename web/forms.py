@@ -1,0 +1,445 @@
+"""Forms of the web pages. They check the shape of the input (choices, lengths, hex,
+dates); the services check the domain rules and their ``ValidationError`` is mapped back
+onto the form by :func:`add_service_errors`.
+
+Date-time fields are ``<input type="datetime-local">``: the browser sends a naive local
+time, which Django reads in the *current* time zone. Case views activate the school's
+time zone (``Organisation.time_zone``) around the form, so "14:30" means 14:30 at the
+school; services receive aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+
+from cases.models import (
+    Case,
+    CheckIn,
+    Concern,
+    EvidenceItem,
+    GuardianContact,
+    Organisation,
+    Participant,
+    Person,
+    SupportMeasure,
+    SupportPlan,
+)
+from reporting.models import LegalBasis, Platform, Referral, TakedownRequest
+from reporting.services import REFERRAL_DESTINATION_KINDS, TAKEDOWN_OUTCOMES
+
+HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
+HEX32 = re.compile(r"^[0-9a-fA-F]{32}$")
+MAX_IDENTIFIERS = 20
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def _text(model, name: str, *, required: bool = False, rows: int | None = None, **kwargs):
+    """A CharField with the model field's label and max_length (over-long text is a field
+    error, never a database error)."""
+    field = model._meta.get_field(name)
+    widget = forms.Textarea(attrs={"rows": rows}) if rows else None
+    return forms.CharField(
+        label=kwargs.pop("label", capfirst(field.verbose_name)),
+        max_length=field.max_length,
+        required=required,
+        widget=widget,
+        **kwargs,
+    )
+
+
+def _choice(choices, *, label, required: bool = True, initial=None):
+    return forms.ChoiceField(
+        label=label,
+        choices=([("", "---------")] if not required else []) + list(choices),
+        required=required,
+        initial=initial,
+    )
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's ``ValidationError`` on ``form``: messages for a field the form has
+    go under that field, all others (``__all__``, ``status``, ``plan``…) at the top."""
+    if hasattr(error, "error_dict"):
+        for name, messages in error.message_dict.items():
+            target = name if name in form.fields else None
+            if target is not None and target not in form.errors:
+                # add_error drops the field from cleaned_data; fine after the service ran.
+                form.add_error(target, messages)
+            elif target is not None:
+                form.errors[target].extend(messages)
+            else:
+                form.add_error(None, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+class SchoolChoiceMixin:
+    """Adds a ``school`` field only when the user belongs to several schools."""
+
+    def _setup_school(self, schools: Iterable[Organisation]) -> None:
+        self.schools = list(schools)
+        if len(self.schools) > 1:
+            self.fields = {
+                "school": forms.ModelChoiceField(
+                    label=_("School"),
+                    queryset=Organisation.objects.filter(pk__in=[s.pk for s in self.schools]),
+                ),
+                **self.fields,
+            }
+
+    def chosen_school(self) -> Organisation:
+        if len(self.schools) == 1:
+            return self.schools[0]
+        return self.cleaned_data["school"]
+
+
+class ConcernForm(SchoolChoiceMixin, forms.Form):
+    source = _choice(Concern.Source.choices, label=_("Who raised it"), initial="staff")
+    summary = _text(Concern, "summary", required=True, label=_("What happened, in one line"))
+    childs_own_words = _text(
+        Concern,
+        "childs_own_words",
+        rows=6,
+        label=_("What was said, in the child's own words"),
+        help_text=_("Write down the words used. Do not ask to see, copy or forward any image."),
+    )
+    occurred_at = forms.DateTimeField(
+        label=_("When it happened (if known)"), required=False, widget=DateTimeLocalInput()
+    )
+
+    def __init__(self, *args, schools: Iterable[Organisation], **kwargs):
+        super().__init__(*args, **kwargs)
+        # Staff log in their own name; anonymous reports come from the pupil channel.
+        self.fields["source"].choices = [
+            c for c in Concern.Source.choices if c[0] != Concern.Source.PUPIL_ANONYMOUS
+        ]
+        self._setup_school(schools)
+
+
+class CaseOpenForm(SchoolChoiceMixin, forms.Form):
+    title = _text(Case, "title", required=True)
+    category = _choice(Case.Category.choices, label=_("Category"))
+    risk_level = _choice(Case.Risk.choices, label=_("Risk level"), initial=Case.Risk.MEDIUM)
+    summary = _text(Case, "summary", rows=5)
+    adult_involved = forms.BooleanField(label=_("An adult is involved"), required=False)
+    coercion_or_extortion = forms.BooleanField(label=_("Coercion or extortion"), required=False)
+    under_13 = forms.BooleanField(label=_("A child under 13 is involved"), required=False)
+    ai_generated = forms.BooleanField(label=_("AI-generated imagery"), required=False)
+
+    def __init__(self, *args, schools: Iterable[Organisation], **kwargs):
+        super().__init__(*args, **kwargs)
+        self._setup_school(schools)
+
+
+class ParticipantForm(forms.Form):
+    """Give a role in the case to a person already recorded, or to a new one."""
+
+    person = forms.ModelChoiceField(
+        label=_("Person already recorded"),
+        queryset=Person.objects.none(),
+        required=False,
+        help_text=_("Leave empty to record a new person below."),
+    )
+    role = _choice(Participant.Role.choices, label=_("Role in this case"))
+    notes = _text(Participant, "notes", rows=2)
+    kind = forms.ChoiceField(
+        label=_("Kind of person"),
+        choices=Person.Kind.choices,
+        initial=Person.Kind.PUPIL,
+        required=False,
+    )
+    given_name = _text(Person, "given_name")
+    family_name = _text(Person, "family_name")
+    date_of_birth = forms.DateField(label=_("Date of birth"), required=False, widget=DateInput())
+    sex = forms.ChoiceField(
+        label=_("Sex"), choices=Person.Sex.choices, initial=Person.Sex.UNKNOWN, required=False
+    )
+    year_group = _text(Person, "year_group")
+
+    def __init__(self, *args, case: Case, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people.filter(school_id=case.school_id)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("person") and not data.get("given_name"):
+            self.add_error(
+                "given_name", _("Choose a person already recorded or give a new person's name.")
+            )
+        data["kind"] = data.get("kind") or Person.Kind.PUPIL
+        data["sex"] = data.get("sex") or Person.Sex.UNKNOWN
+        return data
+
+
+def parse_identifiers(text: str) -> dict[str, str]:
+    """``key: value`` lines to a dict; raises ``ValidationError`` on a malformed line."""
+    result: dict[str, str] = {}
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        key, sep, value = line.partition(":")
+        if not sep:
+            key, sep, value = line.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key or not value:
+            raise ValidationError(
+                _("Line %(n)d: write identifiers as “name: value”."), params={"n": number}
+            )
+        if len(key) > 50 or len(value) > 500:
+            raise ValidationError(_("Line %(n)d is too long."), params={"n": number})
+        result[key] = value
+    if len(result) > MAX_IDENTIFIERS:
+        raise ValidationError(
+            _("Give at most %(max)d identifiers."), params={"max": MAX_IDENTIFIERS}
+        )
+    return result
+
+
+def _hex(value: str, pattern: re.Pattern[str], message) -> str:
+    value = value.strip()
+    if value and not pattern.match(value):
+        raise ValidationError(message)
+    return value.lower()
+
+
+class EvidenceForm(forms.Form):
+    kind = _choice(EvidenceItem.Kind.choices, label=_("Kind"))
+    platform = forms.ModelChoiceField(
+        label=_("Platform"), queryset=Platform.objects.all(), required=False, to_field_name="slug"
+    )
+    location = _text(
+        EvidenceItem,
+        "location",
+        label=_("Where it is"),
+        help_text=_("URL, message link, group or handle. Never attach or paste the image."),
+    )
+    identifiers = forms.CharField(
+        label=_("Platform identifiers"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "group_invite_link: https://…"}),
+        help_text=_("One per line, as “name: value”."),
+    )
+    first_seen_at = forms.DateTimeField(label=_("First seen at"), widget=DateTimeLocalInput())
+    seen_by = _text(EvidenceItem, "seen_by", label=_("Seen by"))
+    description = _text(EvidenceItem, "description", rows=3, label=_("Description"))
+    sha256 = forms.CharField(label="SHA-256", required=False, max_length=64)
+    md5 = forms.CharField(label="MD5", required=False, max_length=32)
+    pdq = forms.CharField(label="PDQ", required=False, max_length=64)
+    pdq_quality = forms.IntegerField(
+        label=_("PDQ quality (0–100)"), required=False, min_value=0, max_value=100
+    )
+
+    def clean_identifiers(self) -> dict[str, str]:
+        return parse_identifiers(self.cleaned_data.get("identifiers", ""))
+
+    def clean_sha256(self) -> str:
+        return _hex(self.cleaned_data["sha256"], HEX64, _("Enter 64 hexadecimal characters."))
+
+    def clean_md5(self) -> str:
+        return _hex(self.cleaned_data["md5"], HEX32, _("Enter 32 hexadecimal characters."))
+
+    def clean_pdq(self) -> str:
+        return _hex(self.cleaned_data["pdq"], HEX64, _("Enter 64 hexadecimal characters."))
+
+
+class ReferralForm(forms.Form):
+    destination = forms.ModelChoiceField(
+        label=_("Refer to"),
+        queryset=Organisation.objects.filter(kind__in=REFERRAL_DESTINATION_KINDS),
+    )
+    summary = _text(Referral, "summary", required=True, rows=5, label=_("Summary for them"))
+    shared_sections = forms.MultipleChoiceField(
+        label=_("What they will see"),
+        choices=Referral.Section.choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=[Referral.Section.CHRONOLOGY, Referral.Section.EVIDENCE],
+    )
+    legal_basis = _choice(Referral.Basis.choices, label=_("Legal basis for sharing"))
+    legal_basis_note = _text(Referral, "legal_basis_note", label=_("Legal basis note"))
+    complainant = forms.ModelChoiceField(
+        label=_("Complainant (a victim in this case)"),
+        queryset=Person.objects.none(),
+        required=False,
+    )
+    send_now = forms.BooleanField(
+        label=_("Send now"),
+        required=False,
+        initial=True,
+        help_text=_("Unticked, the referral is kept as a draft to send later."),
+    )
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["complainant"].queryset = Person.objects.filter(
+            participations__case=case, participations__role=Participant.Role.VICTIM
+        ).distinct()
+
+
+class AcknowledgeForm(forms.Form):
+    external_reference = forms.CharField(
+        label=_("Your reference (atestado number)"), max_length=100
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=5000, widget=forms.Textarea({"rows": 3}))
+
+
+class OutcomeTextForm(forms.Form):
+    outcome = forms.CharField(
+        label=_("Outcome"), max_length=5000, widget=forms.Textarea({"rows": 3})
+    )
+
+
+class TakedownForm(forms.Form):
+    platform = forms.ModelChoiceField(
+        label=_("Platform"), queryset=Platform.objects.all(), to_field_name="slug"
+    )
+    legal_basis = forms.ModelChoiceField(
+        label=_("Legal basis"), queryset=LegalBasis.objects.all(), to_field_name="code"
+    )
+    evidence_items = forms.ModelMultipleChoiceField(
+        label=_("Evidence items to remove"),
+        queryset=EvidenceItem.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    channel = _choice(Platform.Channel.choices, label=_("Channel"), required=False)
+    notes = _text(TakedownRequest, "notes", rows=3, label=_("Notes"))
+    submit_now = forms.BooleanField(
+        label=_("Already submitted to the platform"),
+        required=False,
+        initial=True,
+        help_text=_("Starts the clock: the deadline counts from the submission time."),
+    )
+    submitted_at = forms.DateTimeField(
+        label=_("Submitted at (empty: now)"), required=False, widget=DateTimeLocalInput()
+    )
+    platform_ticket = forms.CharField(label=_("Platform ticket"), max_length=100, required=False)
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["evidence_items"].queryset = EvidenceItem.objects.filter(
+            case=case
+        ).select_related("platform")
+
+
+class TakedownSubmitForm(forms.Form):
+    submitted_at = forms.DateTimeField(
+        label=_("Submitted at (empty: now)"), required=False, widget=DateTimeLocalInput()
+    )
+    platform_ticket = forms.CharField(label=_("Platform ticket"), max_length=100, required=False)
+
+
+class TakedownOutcomeForm(forms.Form):
+    status = _choice(
+        [c for c in TakedownRequest.Status.choices if c[0] in TAKEDOWN_OUTCOMES],
+        label=_("Platform's answer"),
+    )
+    platform_ticket = forms.CharField(label=_("Platform ticket"), max_length=100, required=False)
+    expected_status = forms.CharField(widget=forms.HiddenInput, required=False, max_length=15)
+
+
+class EscalateForm(forms.Form):
+    escalated_to = forms.ModelChoiceField(
+        label=_("Escalate to"),
+        queryset=Organisation.objects.filter(
+            kind__in=[Organisation.Kind.REGULATOR, Organisation.Kind.HOTLINE]
+        ),
+        required=False,
+        help_text=_("Empty: the body named by the legal basis."),
+    )
+    reference = forms.CharField(label=_("Their reference"), max_length=100, required=False)
+
+
+class SupportPlanForm(forms.Form):
+    victim = forms.ModelChoiceField(label=_("Victim"), queryset=Person.objects.none())
+    summary = _text(SupportPlan, "summary", rows=3, label=_("Summary"))
+    check_in_every_days = forms.IntegerField(
+        label=_("Check in every (days)"), min_value=1, max_value=90, initial=7
+    )
+    first_check_in_at = forms.DateTimeField(
+        label=_("First check-in (empty: in that many days)"),
+        required=False,
+        widget=DateTimeLocalInput(),
+    )
+
+    def __init__(self, *args, case: Case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["victim"].queryset = Person.objects.filter(
+            participations__case=case, participations__role=Participant.Role.VICTIM
+        ).distinct()
+
+
+class CheckInForm(forms.Form):
+    held_at = forms.DateTimeField(
+        label=_("Held at (empty: now)"), required=False, widget=DateTimeLocalInput()
+    )
+    wellbeing = forms.TypedChoiceField(
+        label=_("Wellbeing (1 = very low, 5 = good)"),
+        choices=[("", "---------")] + [(i, str(i)) for i in range(1, 6)],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+    notes = _text(CheckIn, "notes", rows=3, label=_("Notes"))
+
+
+class MeasureForm(forms.Form):
+    kind = _choice(SupportMeasure.Kind.choices, label=_("Kind"))
+    description = _text(SupportMeasure, "description", rows=2, label=_("Description"))
+    provider = _text(SupportMeasure, "provider", label=_("Provider"))
+    started_on = forms.DateField(
+        label=_("Started on (empty: today)"), required=False, widget=DateInput()
+    )
+
+
+class GuardianContactForm(forms.Form):
+    guardian = forms.ModelChoiceField(label=_("Parent or guardian"), queryset=Person.objects.none())
+    method = _choice(GuardianContact.Method.choices, label=_("Method"))
+    contacted_at = forms.DateTimeField(
+        label=_("Contacted at (empty: now)"), required=False, widget=DateTimeLocalInput()
+    )
+    notes = _text(GuardianContact, "notes", rows=3, label=_("Notes"))
+
+    def __init__(self, *args, case: Case, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["guardian"].queryset = people.filter(
+            school_id=case.school_id, kind=Person.Kind.GUARDIAN
+        )
+
+
+class CloseCaseForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why the case can be closed"),
+        max_length=5000,
+        widget=forms.Textarea({"rows": 3}),
+    )
+    expected_status = forms.CharField(widget=forms.HiddenInput, required=False, max_length=10)
+
+
+class CaseFilterForm(forms.Form):
+    """Filters of the case list (GET). Unknown values are ignored, never a 500."""
+
+    status = _choice(Case.Status.choices, label=_("Status"), required=False)
+    category = _choice(Case.Category.choices, label=_("Category"), required=False)

@@ -1,0 +1,143 @@
+"""Template filters: times in a school's time zone, and clock durations."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django import template
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+register = template.Library()
+
+
+@register.filter
+def school_time(value: datetime | None, org) -> str:
+    """``value`` (aware, UTC) as local date and time in ``org.time_zone``, with the zone
+    abbreviation, e.g. ``12/09/2023 14:30 CEST``. Empty for ``None``."""
+    if value is None:
+        return ""
+    zone = ZoneInfo(getattr(org, "time_zone", None) or "UTC")
+    local = timezone.localtime(value, zone)
+    return f"{date_format(local, 'SHORT_DATETIME_FORMAT')} {local.tzname()}"
+
+
+@register.filter
+def school_date(value: datetime | None, org) -> str:
+    """The local date of ``value`` in ``org.time_zone``."""
+    if value is None:
+        return ""
+    zone = ZoneInfo(getattr(org, "time_zone", None) or "UTC")
+    return date_format(timezone.localtime(value, zone), "SHORT_DATE_FORMAT")
+
+
+@register.filter
+def duration(value: timedelta | None) -> str:
+    """A clock reading such as ``1 d 3 h`` or ``45 min`` (absolute value)."""
+    if value is None:
+        return ""
+    minutes = int(abs(value.total_seconds()) // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return _("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
+    if hours:
+        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": mins}
+    return _("%(minutes)d min") % {"minutes": mins}
+
+
+@register.filter
+def is_past(value: timedelta | datetime | None) -> bool:
+    """True for a negative time left, or a moment before now."""
+    if value is None:
+        return False
+    if isinstance(value, timedelta):
+        return value.total_seconds() < 0
+    return value < timezone.now()
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.simple_tag(takes_context=True)
+def nav_roles(context) -> dict[str, bool]:
+    """Which menu entries the signed-in user gets (lead, police liaison, school member)."""
+    from cases.selectors import schools_of, schools_owned_by, units_of
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"lead": False, "police": False, "school": False}
+    cached = getattr(request, "_nav_roles", None)
+    if cached is None:
+        cached = {
+            "lead": bool(schools_owned_by(user)),
+            "police": bool(units_of(user)),
+            "school": bool(schools_of(user)),
+        }
+        request._nav_roles = cached
+    return cached
+
+
+@register.filter
+def age(person) -> int | None:
+    """Whole years of age today (school's calendar day is close enough for display)."""
+    return person.age_on(timezone.localdate())
+
+
+VERBS = {
+    "case.opened": gettext_lazy("Case opened"),
+    "case.updated": gettext_lazy("Case updated"),
+    "case.closed": gettext_lazy("Case closed"),
+    "concern.linked": gettext_lazy("Concern linked to the case"),
+    "participant.added": gettext_lazy("Person added"),
+    "evidence.recorded": gettext_lazy("Evidence recorded"),
+    "referral.created": gettext_lazy("Referral drafted"),
+    "referral.sent": gettext_lazy("Referral sent"),
+    "referral.acknowledged": gettext_lazy("Referral acknowledged"),
+    "referral.closed": gettext_lazy("Referral closed"),
+    "referral.withdrawn": gettext_lazy("Referral withdrawn"),
+    "referral.rejected": gettext_lazy("Referral declined"),
+    "takedown.created": gettext_lazy("Takedown notice drafted"),
+    "takedown.submitted": gettext_lazy("Takedown notice submitted"),
+    "takedown.acknowledged": gettext_lazy("Platform acknowledged the notice"),
+    "takedown.removed": gettext_lazy("Content removed"),
+    "takedown.refused": gettext_lazy("Platform refused removal"),
+    "takedown.overdue": gettext_lazy("Takedown notice overdue"),
+    "takedown.escalated": gettext_lazy("Takedown notice escalated"),
+    "support_plan.created": gettext_lazy("Support plan created"),
+    "support_measure.added": gettext_lazy("Support measure added"),
+    "check_in.recorded": gettext_lazy("Check-in recorded"),
+    "guardian.contacted": gettext_lazy("Parent or guardian contacted"),
+    "action.created": gettext_lazy("Action created"),
+    "action.completed": gettext_lazy("Action completed"),
+}
+
+# Chronology details worth showing; hashes stay on the evidence section.
+EVENT_DETAILS = ("reference", "destination", "external_reference", "platform", "role", "to")
+
+
+@register.filter
+def verb_label(verb: str) -> str:
+    return str(VERBS.get(verb, verb))
+
+
+@register.filter
+def event_details(data) -> str:
+    """The readable details of a chronology event (roles in the reader's language)."""
+    from cases.models import Participant
+
+    if not isinstance(data, dict):
+        return ""
+    roles = dict(Participant.Role.choices)
+    parts = []
+    for key in EVENT_DETAILS:
+        value = data.get(key)
+        if value:
+            parts.append(str(roles.get(value, value)) if key == "role" else str(value))
+    return " · ".join(parts)

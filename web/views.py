@@ -1,0 +1,248 @@
+"""Read pages: dashboard, case list, case page, referral inbox and detail, clusters.
+
+Every page that shows case data gets it through the visibility selectors and writes
+an ``AccessEvent`` (``web.access.record_read``). The forms are in ``web.views_actions``.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from cases.models import Case, Concern, SupportPlan
+from cases.querysets import LIVE_REFERRAL_STATUSES
+from cases.selectors import (
+    can_edit_case,
+    case_list_for_user,
+    case_page,
+    case_referrals_for_user,
+    check_ins_due_for_user,
+    concerns_for_user,
+    schools_of,
+    schools_owned_by,
+    units_of,
+)
+from reporting.models import Referral, TakedownRequest
+from reporting.selectors import case_clusters_for_user
+from web.access import (
+    case_or_404,
+    is_destination_liaison,
+    is_htmx,
+    record_read,
+    referral_or_404,
+    referrals_for_user,
+    shows_referral_contents,
+    visible_sections,
+)
+from web.forms import AcknowledgeForm, CaseFilterForm
+
+CASES_PER_PAGE = 50
+TS = TakedownRequest.Status
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "web/login.html"
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    """POST only (Django 5): a link cannot sign someone out behind their back."""
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """What needs doing: for a lead, open cases, overdue takedown notices and check-ins
+    due this week; for a police liaison, live referrals; for staff, their concerns."""
+    user = request.user
+    owned = schools_owned_by(user)
+    units = units_of(user)
+    now = timezone.now()
+    context: dict = {"is_lead": bool(owned), "is_police": bool(units), "now": now}
+    shown_case_ids: set[int] = set()
+
+    if owned:
+        own_cases = Case.objects.visible_to(user).filter(school_id__in=owned)
+        context["open_cases"] = own_cases.filter(status=Case.Status.OPEN).count()
+        overdue = list(
+            TakedownRequest.objects.filter(case__in=own_cases)
+            .filter(
+                Q(status=TS.OVERDUE)
+                | Q(status__in=[TS.SUBMITTED, TS.ACKNOWLEDGED], deadline_at__lt=now)
+            )
+            .select_related("case__school", "platform", "legal_basis")
+            .order_by("deadline_at")
+        )
+        for notice in overdue:
+            notice.overdue_by = now - notice.deadline_at
+        context["overdue_takedowns"] = overdue
+        check_ins = list(check_ins_due_for_user(user=user).select_related("plan__case__school"))
+        context["check_ins"] = check_ins
+        context["new_concerns"] = list(
+            concerns_for_user(user=user)
+            .filter(school_id__in=owned, status=Concern.Status.NEW)
+            .order_by("-logged_at")[:20]
+        )
+        shown_case_ids.update(n.case_id for n in overdue)
+        shown_case_ids.update(c.plan.case_id for c in check_ins)
+
+    if units:
+        live = Referral.objects.filter(destination_id__in=units, status__in=LIVE_REFERRAL_STATUSES)
+        context["live_referrals"] = live.count()
+        context["awaiting_acknowledgement"] = live.filter(status=Referral.Status.SENT).count()
+
+    if schools_of(user) and not owned:
+        context["my_concerns"] = list(
+            concerns_for_user(user=user).filter(logged_by=user).order_by("-logged_at")[:50]
+        )
+
+    if shown_case_ids:
+        record_read(request, "dashboard", shown_case_ids)
+    return render(request, "web/dashboard.html", context)
+
+
+@login_required
+@require_GET
+def case_list(request: HttpRequest) -> HttpResponse:
+    """Cases the user may see (``case_list_for_user``), filtered by status and category.
+    With htmx the filter swaps only the table."""
+    cases = case_list_for_user(user=request.user)
+    filters = CaseFilterForm(request.GET or None)
+    if filters.is_valid():
+        if filters.cleaned_data.get("status"):
+            cases = cases.filter(status=filters.cleaned_data["status"])
+        if filters.cleaned_data.get("category"):
+            cases = cases.filter(category=filters.cleaned_data["category"])
+    page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filters": filters,
+        "page": page,
+        "query": query.urlencode(),
+        "can_open_case": bool(schools_owned_by(request.user)),
+    }
+    if page.object_list:
+        record_read(request, "case.list", [c.pk for c in page.object_list])
+    template = "web/_case_table.html" if is_htmx(request) else "web/case_list.html"
+    return render(request, template, context)
+
+
+def case_page_context(request: HttpRequest, case_id: int | str) -> dict:
+    """Everything the case page shows, restricted to the user's sections, with the
+    read-audit row written. Raises ``Http404`` for a case the user may not see."""
+    case_or_404(request.user, case_id)  # 404 first, before loading everything
+    case = case_page(user=request.user, case_id=case_id)
+    user = request.user
+    sections = visible_sections(user, case)
+    now = timezone.now()
+    editable = can_edit_case(user, case)
+    referrals = case_referrals_for_user(user=user, case=case)
+    for referral in referrals:
+        referral.section_labels = section_labels(referral)
+    takedowns = list(case.takedowns.all())
+    for notice in takedowns:
+        notice.left = notice.time_left()
+    plans = list(case.support_plans.all())
+    for plan in plans:
+        pending = [c for c in plan.check_ins.all() if c.held_at is None]
+        plan.next_check_in = min(pending, key=lambda c: c.due_at) if pending else None
+        plan.held_check_ins = sorted(
+            (c for c in plan.check_ins.all() if c.held_at is not None),
+            key=lambda c: c.held_at,
+            reverse=True,
+        )
+    victims = [p for p in case.participants.all() if p.role == "victim"]
+    record_read(request, "case.detail", [case.pk])
+    return {
+        "case": case,
+        "sections": sections,
+        "can_edit": editable,
+        "referrals": referrals,
+        "takedowns": takedowns,
+        "plans": plans,
+        "victims_without_plan": [
+            p for p in victims if p.person_id not in {pl.victim_id for pl in plans}
+        ],
+        "events": list(case.events.all()),
+        "now": now,
+        "SupportPlan": SupportPlan,
+        "TS": TS,
+    }
+
+
+@login_required
+@require_GET
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The case page: chronology, people and roles, evidence (metadata and hashes, never
+    an image), referrals, takedowns with their clocks, support plans."""
+    context = case_page_context(request, case_id)
+    template = "web/_case_body.html" if is_htmx(request) else "web/case_detail.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_GET
+def referral_inbox(request: HttpRequest) -> HttpResponse:
+    """A police liaison's inbox: referrals to their unit from every school. A lead sees
+    their schools' referrals here too."""
+    referrals = list(referrals_for_user(request.user)[:200])
+    for referral in referrals:
+        referral.contents_visible = shows_referral_contents(request.user, referral)
+    if referrals:
+        record_read(request, "referral.list", {r.case_id for r in referrals})
+    return render(
+        request,
+        "web/referral_list.html",
+        {"referrals": referrals, "is_police": bool(units_of(request.user))},
+    )
+
+
+@login_required
+@require_GET
+def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
+    """One referral (the link in the notice e-mail). Its contents only while live for
+    the destination; the acknowledge form for the destination's liaison."""
+    referral = referral_or_404(request.user, referral_id)
+    record_read(request, "referral.detail", [referral.case_id])
+    return render(request, "web/referral_detail.html", referral_detail_context(request, referral))
+
+
+def section_labels(referral: Referral) -> list[str]:
+    return [label for value, label in Referral.Section.choices if value in referral.shared_sections]
+
+
+def referral_detail_context(request: HttpRequest, referral: Referral, **extra) -> dict:
+    liaison = is_destination_liaison(request.user, referral)
+    context = {
+        "referral": referral,
+        "contents_visible": shows_referral_contents(request.user, referral),
+        "is_liaison": liaison,
+        "can_acknowledge": liaison and referral.status == Referral.Status.SENT,
+        "can_close": liaison and referral.status == Referral.Status.ACKNOWLEDGED,
+        "can_reject": liaison and referral.status in LIVE_REFERRAL_STATUSES,
+        "case_visible": shows_referral_contents(request.user, referral),
+        "section_labels": section_labels(referral),
+    }
+    context.setdefault("ack_form", AcknowledgeForm())
+    context.update(extra)
+    return context
+
+
+@login_required
+@require_GET
+def clusters(request: HttpRequest) -> HttpResponse:
+    """Cases linked by the same images (identical SHA-256, or PDQ within distance 31),
+    across schools, among the cases the user may see
+    (``reporting.selectors.case_clusters_for_user``)."""
+    groups = case_clusters_for_user(user=request.user)
+    case_ids = {case.pk for group in groups for case in group.cases}
+    if case_ids:
+        record_read(request, "case.clusters", case_ids)
+    return render(request, "web/clusters.html", {"clusters": groups})

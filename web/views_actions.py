@@ -1,0 +1,699 @@
+"""The forms of the web pages. Each view gets its objects through the visibility
+selectors (404 for a foreign id), checks who may write (403 for a read-only viewer),
+and calls one service (or two in one transaction) with a ``channel="web"`` audit
+context. A service's ``ValidationError`` becomes field errors (HTTP 400), a
+``Conflict`` a form error (HTTP 409); nothing is written in either case.
+
+Every form works without JavaScript (POST, then redirect). Loaded with htmx into the
+case page, the form posts with ``hx-post``; on success the response is the refreshed
+case body (``HX-Retarget: #case-body``), on error the form with its errors.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+
+from cases import services as case_services
+from cases.exceptions import Conflict
+from cases.models import Case, Concern, Organisation, SupportPlan
+from cases.selectors import (
+    concern_schools,
+    concerns_for_user,
+    people_for_user,
+    schools_owned_by,
+)
+from reporting import services as reporting_services
+from reporting.models import Referral, TakedownRequest
+from web import forms as web_forms
+from web.access import (
+    editable_case_or_error,
+    is_destination_liaison,
+    is_htmx,
+    record_read,
+    referral_or_404,
+    web_context,
+    zone_of,
+)
+from web.views import case_page_context
+
+
+class FormActionView(LoginRequiredMixin, View):
+    """GET shows the form, POST runs :meth:`perform` in one transaction."""
+
+    form_class: type[forms.Form] = forms.Form
+    title = _("Save")
+    submit_label = _("Save")
+    success_message = _("Saved.")
+    section = ""  # anchor on the case page to return to
+    intro = ""
+    case: Case | None = None
+
+    # --- hooks -------------------------------------------------------------------
+    def load(self, request: HttpRequest, **kwargs) -> None:
+        """Fetch the objects the form acts on (raise ``Http404`` / ``PermissionDenied``)."""
+
+    def form_kwargs(self) -> dict:
+        return {}
+
+    def initial(self) -> dict:
+        return {}
+
+    def perform(self, form: forms.Form) -> None:
+        raise NotImplementedError
+
+    def success_url(self) -> str:
+        if self.case is None:  # subclasses without a case override this
+            return reverse("web:dashboard")
+        url = reverse("web:case_detail", args=[self.case.pk])
+        return f"{url}#{self.section}" if self.section else url
+
+    def cancel_url(self) -> str:
+        return self.success_url()
+
+    def zone(self) -> ZoneInfo:
+        if self.case is not None:
+            return zone_of(self.case.school)
+        return timezone.get_current_timezone()
+
+    # --- flow --------------------------------------------------------------------
+    def get(self, request: HttpRequest, **kwargs) -> HttpResponse:
+        self.load(request, **kwargs)
+        with timezone.override(self.zone()):
+            form = self.form_class(initial=self.initial(), **self.form_kwargs())
+            return self.render(form)
+
+    def post(self, request: HttpRequest, **kwargs) -> HttpResponse:
+        self.load(request, **kwargs)
+        self.context = web_context(request)
+        with timezone.override(self.zone()):
+            form = self.form_class(request.POST, **self.form_kwargs())
+            status = 400
+            if form.is_valid():
+                try:
+                    # Two services in one action (create + send…) commit together or not.
+                    with transaction.atomic():
+                        self.perform(form)
+                except ValidationError as error:
+                    web_forms.add_service_errors(form, error)
+                except Conflict as conflict:
+                    form.add_error(None, conflict.message)
+                    status = 409
+                else:
+                    return self.success(request)
+            return self.render(form, status=status)
+
+    def success(self, request: HttpRequest) -> HttpResponse:
+        messages.success(request, self.success_message)
+        if is_htmx(request) and self.case is not None:
+            body = render_to_string(
+                "web/_case_body.html", case_page_context(request, self.case.pk), request=request
+            )
+            # The confirmation replaces #messages out of band (and is consumed now, not
+            # shown again on the next page).
+            notice = render_to_string("web/_messages.html", {"oob": True}, request=request)
+            response = HttpResponse(body + notice)
+            response["HX-Retarget"] = "#case-body"
+            response["HX-Reswap"] = "outerHTML"
+            return response
+        return redirect(self.success_url())
+
+    def render(self, form: forms.Form, status: int = 200) -> HttpResponse:
+        request = self.request
+        if self.case is not None:
+            record_read(request, "case.form", [self.case.pk])
+        inline = is_htmx(request)
+        context = {
+            "form": form,
+            "title": self.title,
+            "intro": self.intro,
+            "submit_label": self.submit_label,
+            "case": self.case,
+            "action_url": request.get_full_path(),
+            "cancel_url": self.cancel_url(),
+            "inline": inline,
+            "zone_name": str(self.zone()),
+        }
+        template = "web/_form.html" if inline else "web/form_page.html"
+        return render(request, template, context, status=status)
+
+
+class CaseFormView(FormActionView):
+    """A form on one case the user may write to (the school's lead or deputy)."""
+
+    def load(self, request: HttpRequest, **kwargs) -> None:
+        self.case = editable_case_or_error(request.user, kwargs["case_id"])
+        self.load_more(request, **kwargs)
+
+    def load_more(self, request: HttpRequest, **kwargs) -> None:
+        """Fetch sub-objects of ``self.case`` (raise ``Http404`` if not of this case)."""
+
+
+def _of_case(queryset, case: Case, pk) -> object:
+    obj = queryset.filter(case=case, pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+# --- Concerns and cases -------------------------------------------------------------
+
+
+class ConcernNewView(FormActionView):
+    form_class = web_forms.ConcernForm
+    title = _("Log a concern")
+    intro = _(
+        "Write what you were told or saw. Never view, copy, forward or save an image: "
+        "record where it is instead."
+    )
+    submit_label = _("Log concern")
+    success_message = _("Concern logged. The safeguarding lead will see it on their dashboard.")
+
+    def load(self, request: HttpRequest, **kwargs) -> None:
+        self.schools = list(concern_schools(user=request.user))
+        if not self.schools:
+            raise PermissionDenied
+
+    def form_kwargs(self) -> dict:
+        return {"schools": self.schools}
+
+    def zone(self) -> ZoneInfo:
+        return zone_of(self.schools[0])
+
+    def perform(self, form) -> None:
+        data = form.cleaned_data
+        case_services.concern_log(
+            school=form.chosen_school(),
+            logged_by=self.request.user,
+            source=data["source"],
+            summary=data["summary"],
+            childs_own_words=data["childs_own_words"],
+            occurred_at=data["occurred_at"],
+            context=self.context,
+        )
+
+    def success_url(self) -> str:
+        return reverse("web:dashboard")
+
+
+class CaseNewView(FormActionView):
+    """Open a case, blank or from a new concern (``?concern=<id>``)."""
+
+    form_class = web_forms.CaseOpenForm
+    title = _("Open a case")
+    submit_label = _("Open case")
+    success_message = _("Case opened.")
+    concern: Concern | None = None
+
+    def load(self, request: HttpRequest, **kwargs) -> None:
+        owned = schools_owned_by(request.user)
+        if not owned:
+            raise PermissionDenied
+        self.schools = list(Organisation.objects.filter(pk__in=owned))
+        concern_id = request.GET.get("concern")
+        if concern_id:
+            if not concern_id.isdigit():
+                raise Http404
+            self.concern = (
+                concerns_for_user(user=request.user)
+                .filter(pk=int(concern_id), school_id__in=owned, status=Concern.Status.NEW)
+                .first()
+            )
+            if self.concern is None:
+                raise Http404
+            self.schools = [s for s in self.schools if s.pk == self.concern.school_id]
+
+    def form_kwargs(self) -> dict:
+        return {"schools": self.schools}
+
+    def initial(self) -> dict:
+        if self.concern is None:
+            return {}
+        return {"title": self.concern.summary, "summary": self.concern.childs_own_words}
+
+    def zone(self) -> ZoneInfo:
+        return zone_of(self.schools[0])
+
+    def perform(self, form) -> None:
+        data = form.cleaned_data
+        self.created = case_services.case_open(
+            school=form.chosen_school(),
+            actor=self.request.user,
+            title=data["title"],
+            category=data["category"],
+            summary=data["summary"],
+            risk_level=data["risk_level"],
+            concern=self.concern,
+            adult_involved=data["adult_involved"],
+            coercion_or_extortion=data["coercion_or_extortion"],
+            under_13=data["under_13"],
+            ai_generated=data["ai_generated"],
+            context=self.context,
+        )
+
+    def success_url(self) -> str:
+        if getattr(self, "created", None) is not None:
+            return reverse("web:case_detail", args=[self.created.pk])
+        return reverse("web:case_list")
+
+    def render(self, form, status: int = 200) -> HttpResponse:
+        if self.concern is not None:
+            record_read(self.request, "concern.detail", [])
+        return super().render(form, status)
+
+
+class ParticipantNewView(CaseFormView):
+    form_class = web_forms.ParticipantForm
+    title = _("Add a person to the case")
+    submit_label = _("Add person")
+    success_message = _("Person added to the case.")
+    section = "participants"
+
+    def form_kwargs(self) -> dict:
+        return {"case": self.case, "people": people_for_user(user=self.request.user)}
+
+    def perform(self, form) -> None:
+        data = form.cleaned_data
+        person = data["person"]
+        if person is None:
+            person = case_services.person_create(
+                school=self.case.school,
+                actor=self.request.user,
+                kind=data["kind"],
+                given_name=data["given_name"],
+                family_name=data["family_name"],
+                date_of_birth=data["date_of_birth"],
+                sex=data["sex"],
+                year_group=data["year_group"],
+                context=self.context,
+            )
+        case_services.participant_add(
+            case=self.case,
+            person=person,
+            role=data["role"],
+            actor=self.request.user,
+            notes=data["notes"],
+            context=self.context,
+        )
+
+
+class EvidenceNewView(CaseFormView):
+    form_class = web_forms.EvidenceForm
+    title = _("Record evidence")
+    intro = _("Record where the content is and its hashes. Never upload, attach or paste an image.")
+    submit_label = _("Record evidence")
+    success_message = _("Evidence recorded.")
+    section = "evidence"
+
+    def perform(self, form) -> None:
+        data = form.cleaned_data
+        case_services.evidence_record(
+            case=self.case,
+            actor=self.request.user,
+            kind=data["kind"],
+            first_seen_at=data["first_seen_at"],
+            platform=data["platform"],
+            location=data["location"],
+            identifiers=data["identifiers"],
+            seen_by=data["seen_by"],
+            description=data["description"],
+            sha256=data["sha256"],
+            md5=data["md5"],
+            pdq=data["pdq"],
+            pdq_quality=data["pdq_quality"],
+            context=self.context,
+        )
+
+
+class CaseCloseView(CaseFormView):
+    form_class = web_forms.CloseCaseForm
+    title = _("Close the case")
+    submit_label = _("Close case")
+    success_message = _("Case closed.")
+
+    def initial(self) -> dict:
+        return {"expected_status": self.case.status}
+
+    def perform(self, form) -> None:
+        case_services.case_close(
+            case=self.case,
+            actor=self.request.user,
+            reason=form.cleaned_data["reason"],
+            expected_status=form.cleaned_data["expected_status"] or None,
+            context=self.context,
+        )
+
+
+class GuardianContactNewView(CaseFormView):
+    form_class = web_forms.GuardianContactForm
+    title = _("Record a contact with a parent or guardian")
+    submit_label = _("Record contact")
+    success_message = _("Contact recorded.")
+    section = "support"
+
+    def form_kwargs(self) -> dict:
+        return {"case": self.case, "people": people_for_user(user=self.request.user)}
+
+    def perform(self, form) -> None:
+        data = form.cleaned_data
+        case_services.guardian_contact_record(
+            case=self.case,
+            guardian=data["guardian"],
+            actor=self.request.user,
+            method=data["method"],
+            contacted_at=data["contacted_at"],
+            notes=data["notes"],
+            context=self.context,
+        )
+
+
+# --- Support ------------------------------------------------------------------------
+
+
+class SupportPlanNewView(CaseFormView):
+    form_class = web_forms.SupportPlanForm
+    title = _("Create a support plan")
+    submit_label = _("Create plan")
+    success_message = _("Support plan created.")
+    section = "support"
+
+    def form_kwargs(self) -> dict:
+        return {"case": self.case}
+
+    def initial(self) -> dict:
+        victim = self.request.GET.get("victim")
+        return {"victim": victim} if victim and victim.isdigit() else {}
+
+    def perform(self, form) -> None:
+        data = form.cleaned_data
+        case_services.support_plan_create(
+            case=self.case,
+            victim=data["victim"],
+            owner=self.request.user,
+            actor=self.request.user,
+            summary=data["summary"],
+            check_in_every_days=data["check_in_every_days"],
+            first_check_in_at=data["first_check_in_at"],
+            context=self.context,
+        )
+
+
+class PlanFormView(CaseFormView):
+    section = "support"
+
+    def load_more(self, request: HttpRequest, **kwargs) -> None:
+        self.plan = _of_case(
+            SupportPlan.objects.select_related("case", "victim"), self.case, kwargs["plan_id"]
+        )
+
+
+class CheckInNewView(PlanFormView):
+    form_class = web_forms.CheckInForm
+    title = _("Record a check-in")
+    submit_label = _("Record check-in")
+    success_message = _("Check-in recorded; the next one is scheduled.")
+
+    def perform(self, form) -> None:
+        data = form.cleaned_data
+        case_services.check_in_record(
+            plan=self.plan,
+            actor=self.request.user,
+            held_at=data["held_at"],
+            wellbeing=data["wellbeing"],
+            notes=data["notes"],
+            context=self.context,
+        )
+
+
+class MeasureNewView(PlanFormView):
+    form_class = web_forms.MeasureForm
+    title = _("Add a support measure")
+    submit_label = _("Add measure")
+    success_message = _("Support measure added.")
+
+    def perform(self, form) -> None:
+        data = form.cleaned_data
+        case_services.support_measure_add(
+            plan=self.plan,
+            actor=self.request.user,
+            kind=data["kind"],
+            description=data["description"],
+            provider=data["provider"],
+            started_on=data["started_on"],
+            context=self.context,
+        )
+
+
+# --- Referrals (school side) --------------------------------------------------------
+
+
+class ReferralNewView(CaseFormView):
+    form_class = web_forms.ReferralForm
+    title = _("Refer the case")
+    intro = _(
+        "The destination will see only the sections you tick, and only while the "
+        "referral is open. The notice e-mail carries a link, never a child's details."
+    )
+    submit_label = _("Create referral")
+    success_message = _("Referral recorded.")
+    section = "referrals"
+
+    def form_kwargs(self) -> dict:
+        return {"case": self.case}
+
+    def perform(self, form) -> None:
+        data = form.cleaned_data
+        referral = reporting_services.referral_create(
+            case=self.case,
+            actor=self.request.user,
+            destination=data["destination"],
+            summary=data["summary"],
+            legal_basis=data["legal_basis"],
+            shared_sections=data["shared_sections"],
+            legal_basis_note=data["legal_basis_note"],
+            complainant=data["complainant"],
+            context=self.context,
+        )
+        if data["send_now"]:
+            reporting_services.referral_send(
+                referral=referral, actor=self.request.user, context=self.context
+            )
+
+
+class CaseReferralView(CaseFormView):
+    section = "referrals"
+
+    def load_more(self, request: HttpRequest, **kwargs) -> None:
+        self.referral = _of_case(
+            Referral.objects.select_related("case", "destination"), self.case, kwargs["referral_id"]
+        )
+
+
+class ReferralSendView(CaseReferralView):
+    title = _("Send the referral")
+    submit_label = _("Send")
+    success_message = _("Referral sent.")
+
+    def perform(self, form) -> None:
+        reporting_services.referral_send(
+            referral=self.referral, actor=self.request.user, context=self.context
+        )
+
+
+class ReferralWithdrawView(CaseReferralView):
+    form_class = web_forms.ReasonForm
+    title = _("Withdraw the referral")
+    submit_label = _("Withdraw")
+    success_message = _("Referral withdrawn.")
+
+    def perform(self, form) -> None:
+        reporting_services.referral_withdraw(
+            referral=self.referral,
+            actor=self.request.user,
+            reason=form.cleaned_data["reason"],
+            context=self.context,
+        )
+
+
+# --- Referrals (destination side) ---------------------------------------------------
+
+
+class DestinationReferralView(FormActionView):
+    """An action of the destination's liaison on a referral to their unit."""
+
+    def load(self, request: HttpRequest, **kwargs) -> None:
+        self.referral = referral_or_404(request.user, kwargs["referral_id"])
+        if not is_destination_liaison(request.user, self.referral):
+            raise PermissionDenied
+
+    def zone(self) -> ZoneInfo:
+        return zone_of(self.referral.case.school)
+
+    def success_url(self) -> str:
+        return reverse("web:referral", args=[self.referral.pk])
+
+    def render(self, form, status: int = 200) -> HttpResponse:
+        record_read(self.request, "referral.form", [self.referral.case_id])
+        return super().render(form, status)
+
+
+class ReferralAcknowledgeView(DestinationReferralView):
+    form_class = web_forms.AcknowledgeForm
+    title = _("Acknowledge the referral")
+    submit_label = _("Acknowledge")
+    success_message = _("Referral acknowledged.")
+
+    def perform(self, form) -> None:
+        reporting_services.referral_acknowledge(
+            referral=self.referral,
+            actor=self.request.user,
+            external_reference=form.cleaned_data["external_reference"],
+            context=self.context,
+        )
+
+
+class ReferralCloseView(DestinationReferralView):
+    form_class = web_forms.OutcomeTextForm
+    title = _("Close the referral")
+    submit_label = _("Close referral")
+    success_message = _("Referral closed.")
+
+    def perform(self, form) -> None:
+        reporting_services.referral_close(
+            referral=self.referral,
+            actor=self.request.user,
+            outcome=form.cleaned_data["outcome"],
+            context=self.context,
+        )
+
+
+class ReferralRejectView(DestinationReferralView):
+    form_class = web_forms.ReasonForm
+    title = _("Decline the referral")
+    submit_label = _("Decline")
+    success_message = _("Referral declined.")
+
+    def perform(self, form) -> None:
+        reporting_services.referral_reject(
+            referral=self.referral,
+            actor=self.request.user,
+            reason=form.cleaned_data["reason"],
+            context=self.context,
+        )
+
+
+# --- Takedown notices ---------------------------------------------------------------
+
+
+class TakedownNewView(CaseFormView):
+    form_class = web_forms.TakedownForm
+    title = _("Send a takedown notice")
+    intro = _(
+        "Report the content on the platform's own channel, then record the notice here. "
+        "Once submitted, its clock runs from the submission time."
+    )
+    submit_label = _("Record notice")
+    success_message = _("Takedown notice recorded.")
+    section = "takedowns"
+
+    def form_kwargs(self) -> dict:
+        return {"case": self.case}
+
+    def perform(self, form) -> None:
+        data = form.cleaned_data
+        notice = reporting_services.takedown_create(
+            case=self.case,
+            actor=self.request.user,
+            platform=data["platform"],
+            legal_basis=data["legal_basis"],
+            evidence_items=data["evidence_items"],
+            channel=data["channel"] or None,
+            notes=data["notes"],
+            context=self.context,
+        )
+        if data["submit_now"]:
+            reporting_services.takedown_submit(
+                notice=notice,
+                actor=self.request.user,
+                submitted_at=data["submitted_at"],
+                platform_ticket=data["platform_ticket"],
+                context=self.context,
+            )
+
+
+class TakedownFormView(CaseFormView):
+    section = "takedowns"
+
+    def load_more(self, request: HttpRequest, **kwargs) -> None:
+        self.notice = _of_case(
+            TakedownRequest.objects.select_related("case", "legal_basis", "platform"),
+            self.case,
+            kwargs["takedown_id"],
+        )
+
+
+class TakedownSubmitView(TakedownFormView):
+    form_class = web_forms.TakedownSubmitForm
+    title = _("Record the submission")
+    submit_label = _("Submitted")
+    success_message = _("Notice submitted; its clock is running.")
+
+    def perform(self, form) -> None:
+        data = form.cleaned_data
+        reporting_services.takedown_submit(
+            notice=self.notice,
+            actor=self.request.user,
+            submitted_at=data["submitted_at"],
+            platform_ticket=data["platform_ticket"],
+            context=self.context,
+        )
+
+
+class TakedownOutcomeView(TakedownFormView):
+    form_class = web_forms.TakedownOutcomeForm
+    title = _("Record the platform's answer")
+    submit_label = _("Record answer")
+    success_message = _("Answer recorded.")
+
+    def initial(self) -> dict:
+        return {"expected_status": self.notice.status}
+
+    def perform(self, form) -> None:
+        data = form.cleaned_data
+        reporting_services.takedown_record_outcome(
+            notice=self.notice,
+            actor=self.request.user,
+            status=data["status"],
+            platform_ticket=data["platform_ticket"],
+            expected_status=data["expected_status"] or None,
+            context=self.context,
+        )
+
+
+class TakedownEscalateView(TakedownFormView):
+    form_class = web_forms.EscalateForm
+    title = _("Escalate the notice")
+    submit_label = _("Escalate")
+    success_message = _("Notice escalated.")
+
+    def perform(self, form) -> None:
+        data = form.cleaned_data
+        reporting_services.takedown_escalate(
+            notice=self.notice,
+            actor=self.request.user,
+            escalated_to=data["escalated_to"],
+            reference=data["reference"],
+            context=self.context,
+        )
