@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -24,6 +24,18 @@ logger = logging.getLogger(__name__)
 RENOTIFY_AFTER = timedelta(minutes=10)
 # Check-ins due within this window are reminded to the plan owner.
 CHECK_IN_REMIND_AHEAD = timedelta(hours=24)
+
+
+def _send(subject: str, body: str, recipients: list[str], *, kind: str) -> None:
+    """Send one plain-text e-mail; ``X-Salvaguarda-Kind`` lets mail rules (and tests)
+    tell notices from reminders without reading them."""
+    EmailMessage(
+        subject,
+        body,
+        settings.DEFAULT_FROM_EMAIL,
+        recipients,
+        headers={"X-Salvaguarda-Kind": kind},
+    ).send()
 
 
 def _referral_recipients(referral: Referral) -> list[str]:
@@ -80,7 +92,7 @@ def referral_notify(referral_id: int) -> bool:
                 "reference": referral.case.reference,
                 "link": link,
             }
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+        _send(subject, body, recipients, kind="referral-notice")
         Referral.objects.filter(pk=referral.pk).update(notified_at=timezone.now())
     logger.info("referral %s notified to %d recipient(s)", referral_id, len(recipients))
     return True
@@ -122,12 +134,12 @@ def deadline_sweep() -> dict[str, list[int]]:
                 by_owner[email] = by_owner.get(email, 0) + 1
     for email, count in by_owner.items():
         with translation.override("es"):
-            send_mail(
+            _send(
                 _("%(n)d support check-in(s) due") % {"n": count},
                 _("You have %(n)d check-in(s) due in the next 24 hours: %(link)s")
                 % {"n": count, "link": settings.SITE_URL.rstrip("/") + reverse("web:dashboard")},
-                settings.DEFAULT_FROM_EMAIL,
                 [email],
+                kind="check-in-reminder",
             )
     if overdue or stale or reminded:
         logger.info(
