@@ -38,8 +38,12 @@ check: $(STAMP) ## Django checks, missing migrations, OpenAPI schema validation
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 
+messages: $(STAMP) ## Extract es/en messages and compile the catalogues (translate locale/es first)
+	$(PY) manage.py makemessages -l es -l en --ignore=.venv --ignore=var --ignore=staticfiles
+	$(PY) manage.py compilemessages --ignore=.venv
+
 scenario: $(STAMP) ## Load the Almendralejo demo scenario (idempotent)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_scenario almendralejo
 
-.PHONY: help install run test lint fmt check scenario
+.PHONY: help install run test lint fmt check messages scenario

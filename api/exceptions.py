@@ -18,7 +18,12 @@ from cases.exceptions import Conflict, NotFound
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "message_dict"):
-            detail = exc.message_dict
+            # Model-level errors (unique together, check constraints) come as "__all__";
+            # DRF clients expect "non_field_errors".
+            detail = {
+                ("non_field_errors" if key == "__all__" else key): value
+                for key, value in exc.message_dict.items()
+            }
         else:
             detail = {"non_field_errors": exc.messages}
         exc = exceptions.ValidationError(detail=detail)

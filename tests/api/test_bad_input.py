@@ -278,8 +278,12 @@ def test_a_wrong_choice_in_a_list_filter_is_400(lead_a, case_a):
 
 def test_a_wrong_choice_in_a_patch_changes_nothing(lead_a, case_a):
     with nothing_written(Case):
-        response = client_for(lead_a).patch(case_url(case_a), {"risk_level": "extreme"})
+        response = client_for(lead_a).patch(
+            case_url(case_a),
+            {"risk_level": "extreme", "expected_updated_at": case_a.updated_at.isoformat()},
+        )
     assert response.status_code == 400
+    assert "risk_level" in response.json()
     case_a.refresh_from_db()
     assert case_a.risk_level == "medium"
 
@@ -385,8 +389,12 @@ def test_over_long_text_is_400(lead_a, case_a):
 
 def test_an_over_long_title_in_a_patch_changes_nothing(lead_a, case_a):
     with nothing_written(Case):
-        response = client_for(lead_a).patch(case_url(case_a), {"title": "x" * 201})
+        response = client_for(lead_a).patch(
+            case_url(case_a),
+            {"title": "x" * 201, "expected_updated_at": case_a.updated_at.isoformat()},
+        )
     assert response.status_code == 400
+    assert "title" in response.json()
     case_a.refresh_from_db()
     assert case_a.title == "Imágenes manipuladas"
 

@@ -321,14 +321,43 @@ def test_a_lead_reads_the_whole_case_page(lead_a, case_a):
 
 
 def test_a_lead_changes_flags_and_the_chronology_records_it(lead_a, case_a):
+    read = client_for(lead_a).get(case_url(case_a)).json()
     response = client_for(lead_a).patch(
-        case_url(case_a), {"risk_level": "critical", "coercion_or_extortion": True}
+        case_url(case_a),
+        {
+            "risk_level": "critical",
+            "coercion_or_extortion": True,
+            "expected_updated_at": read["updated_at"],
+        },
     )
 
     assert response.status_code == 200, response.json()
     case_a.refresh_from_db()
     assert case_a.risk_level == "critical" and case_a.coercion_or_extortion
     assert CaseEvent.objects.filter(case=case_a, verb="case.updated").exists()
+
+
+def test_two_editors_never_silently_overwrite_each_other(lead_a, case_a):
+    read = client_for(lead_a).get(case_url(case_a)).json()
+    first = client_for(lead_a).patch(
+        case_url(case_a), {"risk_level": "high", "expected_updated_at": read["updated_at"]}
+    )
+    second = client_for(lead_a).patch(
+        case_url(case_a), {"risk_level": "low", "expected_updated_at": read["updated_at"]}
+    )
+
+    assert first.status_code == 200
+    assert second.status_code == 409
+    case_a.refresh_from_db()
+    assert case_a.risk_level == "high"
+    assert CaseEvent.objects.filter(case=case_a, verb="case.updated").count() == 1
+
+
+def test_an_edit_without_the_version_read_is_refused(lead_a, case_a):
+    response = client_for(lead_a).patch(case_url(case_a), {"risk_level": "high"})
+
+    assert response.status_code == 400
+    assert "expected_updated_at" in response.json()
 
 
 def test_closing_a_case_needs_its_support_plans_closed_and_detects_races(lead_a, case_a):
