@@ -46,4 +46,7 @@ scenario: $(STAMP) ## Load the Almendralejo demo scenario (idempotent)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_scenario almendralejo
 
-.PHONY: help install run test lint fmt check messages scenario
+bench: $(STAMP) ## Latency, query counts and memory of the case pages vs a bare DRF view (throwaway DB)
+	DJANGO_SETTINGS_MODULE=config.settings $(PY) scripts/bench.py $(BENCH_ARGS)
+
+.PHONY: help install run test lint fmt check messages scenario bench

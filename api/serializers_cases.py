@@ -25,6 +25,7 @@ from rest_framework import serializers
 from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
 
+from api.fields import StrictPrimaryKeyRelatedField
 from cases.models import (
     Action,
     Case,
@@ -72,9 +73,10 @@ def _text(model: type[models.Model], field: str, **kwargs) -> serializers.CharFi
     )
 
 
-class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+class ScopedPrimaryKeyRelatedField(StrictPrimaryKeyRelatedField):
     """An id resolved only within ``context["scopes"][scope]`` (a visibility-scoped
-    queryset the view provides).
+    queryset the view provides). Only whole numbers are ids
+    (``StrictPrimaryKeyRelatedField``: ``1.5`` is "incorrect type", never id 1).
 
     Declare it with ``queryset=Model.objects.none()``: that gives the field its type in
     the OpenAPI schema and makes it fail closed — without the scope in the context no
@@ -692,7 +694,9 @@ class CaseDetailOutputSerializer(CaseOutputSerializer, RestrictedFieldsSerialize
 
     Context: ``visible_sections`` (from ``case_sections_for_user``). ``referrals``
     reads ``case.visible_referrals``, which the view sets (all of them for the school,
-    only those to their own unit for a police liaison). A part outside the reader's
+    only those to their own unit for a police liaison); ``events`` reads
+    ``case.visible_events`` (``case_events_for_user``: for a police liaison only the
+    events of the shared sections). A part outside the reader's
     sections is empty; ``visible_sections`` says which parts were shown.
     """
 
@@ -704,7 +708,7 @@ class CaseDetailOutputSerializer(CaseOutputSerializer, RestrictedFieldsSerialize
     referrals = CaseReferralOutputSerializer(many=True, read_only=True, source="visible_referrals")
     takedowns = CaseTakedownOutputSerializer(many=True, read_only=True)
     support_plans = SupportPlanOutputSerializer(many=True, read_only=True)
-    events = CaseEventOutputSerializer(many=True, read_only=True)
+    events = CaseEventOutputSerializer(many=True, read_only=True, source="visible_events")
     actions = ActionOutputSerializer(many=True, read_only=True)
     guardian_contacts = GuardianContactOutputSerializer(many=True, read_only=True)
     concerns = LinkedConcernOutputSerializer(many=True, read_only=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from api.fields import StrictPrimaryKeyRelatedField
 from cases.models import Case, EvidenceItem, Organisation, Person
 from cases.selectors import schools_owned_by
 from reporting.models import LegalBasis, Platform, Referral, TakedownRequest
@@ -93,8 +94,8 @@ def _user(serializer: serializers.Serializer):
 
 
 class ReferralCreateInputSerializer(serializers.Serializer):
-    case = serializers.PrimaryKeyRelatedField(queryset=Case.objects.none())
-    destination = serializers.PrimaryKeyRelatedField(
+    case = StrictPrimaryKeyRelatedField(queryset=Case.objects.none())
+    destination = StrictPrimaryKeyRelatedField(
         queryset=Organisation.objects.filter(kind__in=REFERRAL_DESTINATION_KINDS)
     )
     summary = serializers.CharField(max_length=10000)
@@ -105,7 +106,7 @@ class ReferralCreateInputSerializer(serializers.Serializer):
         max_length=len(Referral.Section.choices),
     )
     legal_basis_note = serializers.CharField(max_length=500, required=False, allow_blank=True)
-    complainant = serializers.PrimaryKeyRelatedField(
+    complainant = StrictPrimaryKeyRelatedField(
         queryset=Person.objects.none(), required=False, allow_null=True
     )
 
@@ -181,10 +182,10 @@ class ReferralReasonInputSerializer(serializers.Serializer):
 
 
 class TakedownCreateInputSerializer(serializers.Serializer):
-    case = serializers.PrimaryKeyRelatedField(queryset=Case.objects.none())
+    case = StrictPrimaryKeyRelatedField(queryset=Case.objects.none())
     platform = serializers.SlugRelatedField(slug_field="slug", queryset=Platform.objects.all())
     legal_basis = serializers.SlugRelatedField(slug_field="code", queryset=LegalBasis.objects.all())
-    evidence_items = serializers.PrimaryKeyRelatedField(
+    evidence_items = StrictPrimaryKeyRelatedField(
         queryset=EvidenceItem.objects.none(), many=True, allow_empty=False
     )
     channel = serializers.ChoiceField(choices=Platform.Channel.choices, required=False)
@@ -226,7 +227,7 @@ class TakedownOutcomeInputSerializer(serializers.Serializer):
 
 
 class TakedownEscalateInputSerializer(serializers.Serializer):
-    escalated_to = serializers.PrimaryKeyRelatedField(
+    escalated_to = StrictPrimaryKeyRelatedField(
         queryset=Organisation.objects.filter(
             kind__in=[Organisation.Kind.REGULATOR, Organisation.Kind.HOTLINE]
         ),

@@ -27,10 +27,11 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from api.filters import PersonFilter
+from api.parsers import StrictJSONParser
 from api.permissions import CanLogConcern, IsCaseEditor, IsSchoolCaseOwner
 from api.serializers_cases import (
     ActionCreateInputSerializer,
@@ -64,7 +65,7 @@ from cases import selectors
 from cases import services as case_services
 from cases.audit import AuditContext, record_access
 from cases.exceptions import NotFound
-from cases.models import Case
+from cases.models import Case, Person
 
 CASES_TAG = ["case file"]
 
@@ -89,7 +90,7 @@ class CaseFileApi(GenericAPIView):
     """Base: JSON only, authenticated, no implicit filtering; cursor pagination from
     settings for the list actions."""
 
-    parser_classes = [JSONParser]
+    parser_classes = [StrictJSONParser]
     permission_classes = [IsAuthenticated]
     filter_backends: list = []
 
@@ -113,11 +114,19 @@ class CaseFileApi(GenericAPIView):
 
 class PeopleApi(CaseFileApi):
     write_permission_classes = [IsSchoolCaseOwner]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = PersonFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation only
+            return Person.objects.none()
+        return selectors.people_for_user(user=self.request.user).select_related("school")
 
     @extend_schema(tags=CASES_TAG, responses=PersonOutputSerializer(many=True))
     def get(self, request):
-        """People of the schools whose cases you own (safeguarding lead or deputy)."""
-        people = selectors.people_for_user(user=request.user).select_related("school")
+        """People of the schools whose cases you own (safeguarding lead or deputy).
+        Filter: ``kind`` (an unknown value is 400)."""
+        people = self.filter_queryset(self.get_queryset())
         _, response = self.paginated(people, PersonOutputSerializer)
         _record_read(request, action="person.list", case_ids=[])
         return response
@@ -287,6 +296,7 @@ class CaseDetailApi(CaseFileApi):
         case = selectors.case_page(user=request.user, case_id=case_id)
         sections = selectors.case_sections_for_user(user=request.user, case=case)
         case.visible_referrals = selectors.case_referrals_for_user(user=request.user, case=case)
+        case.visible_events = list(selectors.case_events_for_user(user=request.user, case=case))
         _record_read(request, action="case.detail", case_ids=[case.pk])
         data = CaseDetailOutputSerializer(case, context={"visible_sections": sections}).data
         return Response(data)
@@ -438,12 +448,14 @@ class CaseEventsApi(CaseSubresourceApi):
 
     @extend_schema(tags=CASES_TAG, responses=CaseEventOutputSerializer(many=True))
     def get(self, request, case_id: int):
-        """The chronology: one row per write to the case (newest first)."""
+        """The chronology: one row per write to the case (newest first). A police
+        liaison sees only the events of the sections their live referrals share, and
+        of the referral events only those about referrals to their own unit."""
         case = self.readable_case(request, case_id)
         return self.read_list(
             request,
             case=case,
-            queryset=selectors.case_events(case=case),
+            queryset=selectors.case_events_for_user(user=request.user, case=case),
             serializer_class=CaseEventOutputSerializer,
             action="case.events",
         )

@@ -14,6 +14,7 @@ from django.contrib.auth import logout as session_logout
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from knox.models import AuthToken
 from knox.settings import knox_settings
@@ -24,7 +25,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api import serializers_reporting as s
+from api.filters import ReferralFilter, TakedownFilter, filter_list
 from api.pagination import StableCursorPagination
+from api.throttling import SignInRateThrottle
 from cases.audit import AuditContext, record_access
 from cases.models import Organisation
 from cases.selectors import can_edit_case, schools_of
@@ -73,6 +76,7 @@ class TokenCreateApi(APIView):
     # No session or token needed (and no CSRF from a stale session cookie).
     authentication_classes = ()
     permission_classes = (AllowAny,)
+    throttle_classes = (SignInRateThrottle,)
 
     @extend_schema(
         tags=["auth"],
@@ -187,16 +191,22 @@ def _referral_response(
 
 class ReferralListCreateApi(APIView):
     """GET: referrals visible to you (school: your schools'; police: your unit's inbox,
-    with case data only while live). POST: draft a referral (school lead/deputy)."""
+    with case data only while live); ``?status=`` filters (an unknown value is 400).
+    POST: draft a referral (school lead/deputy)."""
 
     pagination_class = StableCursorPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ReferralFilter
+    queryset = Referral.objects.none()  # the filters' model, for the schema only
 
-    @extend_schema(tags=["referrals"], responses=s.ReferralOutputSerializer(many=True))
+    @extend_schema(
+        tags=["referrals"],
+        responses={200: s.ReferralOutputSerializer(many=True), 400: ERRORS[400]},
+    )
     def get(self, request: Request) -> Response:
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(
-            referral_list_for_user(user=request.user), request, view=self
-        )
+        referrals = filter_list(request, referral_list_for_user(user=request.user), self)
+        page = paginator.paginate_queryset(referrals, request, view=self)
         _record_read(
             request,
             action="referral.list",
@@ -372,16 +382,22 @@ def _takedown_response(
 
 class TakedownListCreateApi(APIView):
     """GET: takedown notices of cases visible to you (police: read-only, cases with a
-    live referral to your unit). POST: draft a notice (school lead/deputy)."""
+    live referral to your unit that shares the evidence); ``?status=`` filters (an
+    unknown value is 400). POST: draft a notice (school lead/deputy)."""
 
     pagination_class = StableCursorPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = TakedownFilter
+    queryset = TakedownRequest.objects.none()  # the filters' model, for the schema only
 
-    @extend_schema(tags=["takedowns"], responses=s.TakedownOutputSerializer(many=True))
+    @extend_schema(
+        tags=["takedowns"],
+        responses={200: s.TakedownOutputSerializer(many=True), 400: ERRORS[400]},
+    )
     def get(self, request: Request) -> Response:
         paginator = self.pagination_class()
-        page = paginator.paginate_queryset(
-            takedown_list_for_user(user=request.user), request, view=self
-        )
+        notices = filter_list(request, takedown_list_for_user(user=request.user), self)
+        page = paginator.paginate_queryset(notices, request, view=self)
         _record_read(request, action="takedown.list", case_ids=[t.case_id for t in page])
         return paginator.get_paginated_response(s.TakedownOutputSerializer(page, many=True).data)
 
@@ -408,7 +424,8 @@ class TakedownListCreateApi(APIView):
 
 
 class TakedownDetailApi(APIView):
-    """One takedown notice visible to you; 404 otherwise."""
+    """One takedown notice visible to you; 404 otherwise (for a police liaison, also
+    when the live referral to their unit does not share the evidence)."""
 
     @extend_schema(tags=["takedowns"], responses={200: s.TakedownOutputSerializer, **NOT_404})
     def get(self, request: Request, takedown_id: int) -> Response:

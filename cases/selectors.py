@@ -93,7 +93,9 @@ def can_edit_case(user: User, case: Case) -> bool:
 
 
 def case_page(*, user: User, case_id: int | str) -> Case:
-    """A case with everything its page shows prefetched (constant query count)."""
+    """A case with everything its page shows prefetched (constant query count). The
+    chronology is not prefetched: read it with :func:`case_events_for_user`, which cuts
+    it to what the reader may see."""
     case = case_get_for_user(user=user, case_id=case_id)
     from reporting.models import Referral, TakedownRequest
 
@@ -124,7 +126,6 @@ def case_page(*, user: User, case_id: int | str) -> Case:
                     "measures", "check_ins__held_by"
                 ),
             ),
-            Prefetch("events", queryset=CaseEvent.objects.select_related("actor")),
             "concerns",
             Prefetch("actions", queryset=Action.objects.select_related("owner")),
             Prefetch(
@@ -225,6 +226,89 @@ def case_sections_for_user(*, user: User, case: Case) -> frozenset[str]:
     return frozenset(shared & (ALL_CASE_SECTIONS - {CASE_SECTION_INTERNAL}))
 
 
+def cases_sharing_section_for_user(*, user: User, section: str) -> QuerySet[Case]:
+    """Cases whose ``section`` ``user`` may read: the query-set twin of
+    :func:`case_sections_for_user`, for lists that span cases (takedown notices,
+    clusters).
+
+    - the school's safeguarding lead or deputy: every case of their schools;
+    - a police liaison: cases with a live (sent or acknowledged) referral to their unit
+      whose ``shared_sections`` include ``section``; never for ``internal``;
+    - anyone else: none.
+    """
+    from cases.querysets import LIVE_REFERRAL_STATUSES
+    from reporting.models import Referral
+
+    owned = schools_owned_by(user)
+    units = units_of(user)
+    condition = Q(pk__in=[])
+    if owned:
+        condition |= Q(school_id__in=owned)
+    if units and section != CASE_SECTION_INTERNAL:
+        condition |= Q(
+            pk__in=Referral.objects.filter(
+                destination_id__in=units,
+                status__in=LIVE_REFERRAL_STATUSES,
+                shared_sections__contains=[section],
+            ).values("case_id")
+        )
+    return Case.objects.visible_to(user).filter(condition)
+
+
+# The section of a case each chronology event belongs to, by the prefix of its verb
+# (``"evidence.recorded"`` -> ``"evidence"``). A police liaison is shown an event only
+# if its section is shared with them; a prefix missing here (``action.*`` and anything
+# added later) is ``internal``: never shown outside the school until it is mapped.
+EVENT_SECTIONS: dict[str, str] = {
+    "evidence": CASE_SECTION_EVIDENCE,
+    "takedown": CASE_SECTION_EVIDENCE,
+    "participant": CASE_SECTION_PARTICIPANTS,
+    "person": CASE_SECTION_PARTICIPANTS,
+    "support_plan": CASE_SECTION_SUPPORT,
+    "support_measure": CASE_SECTION_SUPPORT,
+    "check_in": CASE_SECTION_SUPPORT,
+    "guardian": CASE_SECTION_SUPPORT,
+    "case": CASE_SECTION_CHRONOLOGY,
+    "concern": CASE_SECTION_CHRONOLOGY,
+    "referral": CASE_SECTION_CHRONOLOGY,
+}
+
+
+def event_section(verb: str) -> str:
+    """The case section of a chronology verb (see ``EVENT_SECTIONS``)."""
+    return EVENT_SECTIONS.get(verb.partition(".")[0], CASE_SECTION_INTERNAL)
+
+
+def case_events_for_user(*, user: User, case: Case) -> QuerySet[CaseEvent]:
+    """The chronology of a visible ``case`` as ``user`` may read it, oldest first (UTC).
+
+    - the school's safeguarding lead or deputy: every event;
+    - a police liaison, when the live referrals to their unit share ``chronology``:
+      the events whose section (``event_section``) those referrals share, and of the
+      ``referral.*`` events only those about referrals to their own unit (another
+      destination's referral is not theirs to know about);
+    - anyone else, or a liaison without ``chronology``: nothing.
+    ``case`` must come from ``case_get_for_user``/``case_page``; uses ``case.referrals``
+    (prefetched by ``case_page``). One query.
+    """
+    events = case_events(case=case)
+    sections = case_sections_for_user(user=user, case=case)
+    if CASE_SECTION_INTERNAL in sections:
+        return events
+    if CASE_SECTION_CHRONOLOGY not in sections:
+        return events.none()
+    own_referrals = [r.pk for r in case_referrals_for_user(user=user, case=case)]
+    condition = Q(pk__in=[])
+    for prefix, section in EVENT_SECTIONS.items():
+        if section not in sections:
+            continue
+        about = Q(verb__startswith=f"{prefix}.")
+        if prefix == "referral":
+            about &= Q(object_type="referral", object_id__in=own_referrals)
+        condition |= about
+    return events.filter(condition)
+
+
 def person_get_for_user(*, user: User, person_id: int | str) -> Person:
     """A person of a school whose cases ``user`` owns; else ``NotFound``."""
     person = people_for_user(user=user).select_related("school").filter(pk=person_id).first()
@@ -308,16 +392,15 @@ def case_actions(*, case: Case) -> QuerySet[Action]:
 
 def dashboard_for_user(*, user: User) -> dict[str, int]:
     """Counts for the dashboard: open cases ``user`` may see, overdue takedown notices
-    and check-ins due within 7 days (including late ones) of the schools they own."""
-    from reporting.models import TakedownRequest
+    (``reporting.selectors.overdue_takedowns_for_user``, the same list the web
+    dashboard shows) and check-ins due within 7 days (including late ones) of the
+    schools they own."""
+    from reporting.selectors import overdue_takedowns_for_user
 
     visible = Case.objects.visible_to(user)
-    owned = visible.filter(school_id__in=schools_owned_by(user))
     return {
         "open_cases": visible.filter(status=Case.Status.OPEN).count(),
-        "overdue_takedowns": TakedownRequest.objects.filter(
-            case__in=owned, status=TakedownRequest.Status.OVERDUE
-        ).count(),
+        "overdue_takedowns": overdue_takedowns_for_user(user=user).count(),
         "check_ins_due_this_week": check_ins_due_for_user(user=user).count(),
     }
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -44,6 +44,16 @@ from cases.transitions import transition
 PUPIL_MIN_AGE = 3
 PUPIL_MAX_AGE = 21
 
+# Anything the case file records happened after this (UTC): an earlier date is a typing
+# error (dates of birth excepted: adults in the file were born before it).
+EARLIEST_PLAUSIBLE = datetime(2000, 1, 1, tzinfo=UTC)
+# How far ahead planned dates may be: an action is due within two years of being set
+# (a school case is not planned beyond the next school year); a support measure starts
+# within a year. Further is a mistyped year.
+ACTION_DUE_MAX_AHEAD = timedelta(days=2 * 365)
+MEASURE_START_MAX_AHEAD = timedelta(days=365)
+CHECK_IN_MAX_AHEAD = timedelta(days=365)
+
 CASE_TRANSITIONS: dict[str, frozenset[str]] = {
     Case.Status.OPEN: frozenset({Case.Status.CLOSED}),
     Case.Status.CLOSED: frozenset({Case.Status.OPEN}),
@@ -65,10 +75,41 @@ def _save_unique(instance, *, message) -> None:
         raise ValidationError({"non_field_errors": [message]}) from exc
 
 
+def _plausible(value: date | datetime | None, field: str) -> None:
+    """Refuse a date or time before ``EARLIEST_PLAUSIBLE`` (2000-01-01): nothing the
+    case file records happened then, so it is a typing error (``1900-01-01``, a year
+    typed ``0224``). ``ValidationError`` on ``field``."""
+    if value is None:
+        return
+    earliest = EARLIEST_PLAUSIBLE if isinstance(value, datetime) else EARLIEST_PLAUSIBLE.date()
+    if value < earliest:
+        raise ValidationError(
+            {field: _("This date is before %(year)d: check the year.") % {"year": earliest.year}}
+        )
+
+
 def _not_in_future(value: datetime | None, field: str) -> None:
-    # A small allowance for clock skew between the client and the server.
+    """Refuse a time in the future (5 minutes' allowance for clock skew between the
+    client and the server) or an implausibly old one (``_plausible``)."""
+    _plausible(value, field)
     if value is not None and value > timezone.now() + timedelta(minutes=5):
         raise ValidationError({field: _("This date and time is in the future.")})
+
+
+def _not_too_far_ahead(value: date | datetime | None, field: str, *, limit: timedelta) -> None:
+    """Refuse a date or time more than ``limit`` after now (a planned date typed with
+    the wrong year), or before 2000 (``_plausible``)."""
+    _plausible(value, field)
+    if value is None:
+        return
+    if isinstance(value, datetime):
+        too_far = value > timezone.now() + limit
+    else:
+        too_far = value > timezone.localdate() + limit
+    if too_far:
+        raise ValidationError(
+            {field: _("This date is more than %(days)d days ahead.") % {"days": limit.days}}
+        )
 
 
 @transaction.atomic
@@ -483,7 +524,9 @@ def support_plan_create(
     context: AuditContext = SYSTEM,
 ) -> SupportPlan:
     """Open a support plan for a victim of ``case`` and schedule the first check-in
-    (default: ``check_in_every_days`` from now, UTC). Raises ``ValidationError``."""
+    (default: ``check_in_every_days`` from now, UTC; if given, from 2000 on and at most
+    ``CHECK_IN_MAX_AHEAD`` ahead). Raises ``ValidationError``."""
+    _not_too_far_ahead(first_check_in_at, "first_check_in_at", limit=CHECK_IN_MAX_AHEAD)
     if not case.participants.filter(person=victim, role=Participant.Role.VICTIM).exists():
         raise ValidationError({"victim": _("This person is not a victim in this case.")})
     plan = SupportPlan(
@@ -521,7 +564,12 @@ def support_measure_add(
     started_on: date | None = None,
     context: AuditContext = SYSTEM,
 ) -> SupportMeasure:
-    """Add a support measure (counselling, parents' group…) to a plan."""
+    """Add a support measure (counselling, parents' group…) to a plan.
+
+    ``started_on`` (default today, Europe/Madrid) is from 2000-01-01 on and at most
+    ``MEASURE_START_MAX_AHEAD`` (1 year) ahead: a measure may be booked to start later,
+    not in a mistyped year. Raises ``ValidationError``."""
+    _not_too_far_ahead(started_on, "started_on", limit=MEASURE_START_MAX_AHEAD)
     measure = SupportMeasure(
         plan=plan,
         kind=kind,
@@ -640,7 +688,14 @@ def action_create(
     due_at: datetime,
     context: AuditContext = SYSTEM,
 ) -> Action:
-    """Create a task on a case with an owner and a due time (UTC)."""
+    """Create a task on a case with an owner and a due time (UTC).
+
+    ``due_at`` is not before the case was opened (``case.opened_at``) nor more than
+    ``ACTION_DUE_MAX_AHEAD`` (2 years) from now: either is a mistyped date. Raises
+    ``ValidationError``."""
+    _not_too_far_ahead(due_at, "due_at", limit=ACTION_DUE_MAX_AHEAD)
+    if due_at < case.opened_at:
+        raise ValidationError({"due_at": _("This date is before the case was opened.")})
     action = Action(case=case, title=title, owner=owner, due_at=due_at)
     _clean(action)
     action.save()

@@ -47,7 +47,8 @@ def filesystem_broker(var_dir: Path) -> tuple[str, dict[str, object]]:
     control = var_dir / "broker" / "control"
     for folder in (queue, processed, control):
         folder.mkdir(parents=True, exist_ok=True)
-    return "filesystem://", {
+    # A hostname keeps kombu from warning "No hostname was supplied" (it is unused).
+    return "filesystem://localhost/", {
         "data_folder_in": str(queue),
         "data_folder_out": str(queue),
         "processed_folder": str(processed),

@@ -9,15 +9,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Literal
 
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from django.utils import timezone
 
 from cases.exceptions import NotFound
 from cases.models import Case as CaseModel
 from cases.models import EvidenceItem, User
 from cases.querysets import LIVE_REFERRAL_STATUSES
-from cases.selectors import schools_owned_by, units_of
+from cases.selectors import (
+    CASE_SECTION_EVIDENCE,
+    cases_sharing_section_for_user,
+    schools_owned_by,
+    units_of,
+)
 from reporting.models import Referral, TakedownRequest
 
 # PDQ matching thresholds (Meta's PDQ, 256-bit hashes):
@@ -95,11 +102,15 @@ def can_act_for_destination(user: User, referral: Referral) -> bool:
 
 
 def takedown_list_for_user(*, user: User) -> QuerySet[TakedownRequest]:
-    """Takedown notices of cases ``user`` may see (``Case.objects.visible_to``): a
-    school's leads see their schools' notices; a police liaison sees, read-only, the
-    notices of cases with a live referral to their unit. Constant number of queries."""
+    """Takedown notices ``user`` may see. A notice lists evidence items and belongs to
+    the ``evidence`` section of its case: a school's leads see their schools' notices;
+    a police liaison sees, read-only, the notices of cases with a live referral to their
+    unit that shares ``evidence`` (``cases_sharing_section_for_user``). Constant number
+    of queries."""
     return (
-        TakedownRequest.objects.filter(case__in=CaseModel.objects.visible_to(user))
+        TakedownRequest.objects.filter(
+            case__in=cases_sharing_section_for_user(user=user, section=CASE_SECTION_EVIDENCE)
+        )
         .select_related("case__school", "platform", "legal_basis", "escalated_to")
         .prefetch_related("evidence_items")
         .order_by("-created_at", "-id")
@@ -112,6 +123,40 @@ def takedown_get_for_user(*, user: User, takedown_id: int | str) -> TakedownRequ
     if notice is None:
         raise NotFound
     return notice
+
+
+def overdue_takedowns_for_user(
+    *, user: User, now: datetime | None = None
+) -> QuerySet[TakedownRequest]:
+    """Overdue takedown notices of the schools whose cases ``user`` owns (lead or
+    deputy; anyone else: none), oldest deadline first. The one definition the API and
+    web dashboards share.
+
+    Overdue means the clock ran out and the platform has not resolved it: status
+    ``overdue`` (marked by the beat job, DESIGN rule 5); ``submitted`` or
+    ``acknowledged`` with ``deadline_at`` before ``now`` (UTC, default the current
+    time; the beat job may not have run yet); or ``escalated`` with ``deadline_at``
+    passed (escalating does not remove the content). Removed and refused notices are
+    resolved; drafts have no clock.
+    """
+    now = now or timezone.now()
+    owned = CaseModel.objects.visible_to(user).filter(school_id__in=schools_owned_by(user))
+    return (
+        TakedownRequest.objects.filter(case__in=owned)
+        .filter(
+            Q(status=TakedownRequest.Status.OVERDUE)
+            | Q(
+                status__in=[
+                    TakedownRequest.Status.SUBMITTED,
+                    TakedownRequest.Status.ACKNOWLEDGED,
+                    TakedownRequest.Status.ESCALATED,
+                ],
+                deadline_at__lt=now,
+            )
+        )
+        .select_related("case__school", "platform", "legal_basis")
+        .order_by("deadline_at", "id")
+    )
 
 
 @dataclass
@@ -147,14 +192,17 @@ def case_clusters_for_user(*, user: User) -> list[CaseCluster]:
     SHA-256, or PDQ hashes within Hamming distance ``PDQ_MATCH_MAX_DISTANCE`` (31) where
     both hashes have quality >= ``PDQ_MIN_QUALITY`` (50); see the constants' sources.
 
-    Only cases from ``Case.objects.visible_to(user)`` take part, so a lead sees links
-    within their school and a police liaison across the schools that referred to them.
+    Only cases whose evidence ``user`` may read take part
+    (``cases_sharing_section_for_user(section="evidence")``), so a lead sees links
+    within their school and a police liaison across the schools whose live referrals
+    to their unit share the evidence (a referral sharing only the chronology adds
+    nothing: its hashes are not the liaison's to compare).
     PDQ comparison is pairwise in Python over distinct hashes (O(n²), fine for hundreds
     of items; an index such as FAISS/MIH comes when volumes need it). Two queries.
     Clusters are ordered by their lowest case id; cases within by id.
     """
     items = EvidenceItem.objects.filter(
-        case__in=CaseModel.objects.visible_to(user),
+        case__in=cases_sharing_section_for_user(user=user, section=CASE_SECTION_EVIDENCE),
     ).filter(~Q(sha256="") | Q(~Q(pdq=""), pdq_quality__gte=PDQ_MIN_QUALITY))
     by_sha: dict[str, set[int]] = defaultdict(set)
     by_pdq: dict[str, set[int]] = defaultdict(set)

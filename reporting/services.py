@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from cases.audit import SYSTEM, AuditContext, record_case_event
 from cases.models import Case, EvidenceItem, Organisation, Participant, Person, User
+from cases.services import _plausible
 from cases.transitions import transition
 from reporting.models import LegalBasis, Platform, Referral, TakedownRequest
 
@@ -119,11 +120,13 @@ def referral_send(
     the destination's liaisons (a link only; never a child's name or details).
     The task claims delivery once (``notified_at``), so a retried or duplicated task
     never sends twice. ``sent_at`` (UTC, default now) may record a referral made
-    earlier by phone or on paper, never in the future. Raises ``Conflict`` if it is not
-    a draft any more, ``ValidationError`` for a future ``sent_at``."""
+    earlier by phone or on paper, never in the future nor before 2000. Raises
+    ``Conflict`` if it is not a draft any more, ``ValidationError`` for a future or
+    implausible ``sent_at``."""
     from reporting.tasks import referral_notify
 
     now = sent_at or timezone.now()
+    _plausible(now, "sent_at")
     if now > timezone.now():
         raise ValidationError({"sent_at": _("This date and time is in the future.")})
     transition(referral, allowed=REFERRAL_TRANSITIONS, to=RS.SENT, sent_at=now, sent_by=actor)
@@ -150,13 +153,15 @@ def referral_acknowledge(
     context: AuditContext = SYSTEM,
 ) -> Referral:
     """The destination acknowledges a sent referral with its own reference (in Spain the
-    atestado number). ``acknowledged_at`` (UTC, default now) is never in the future.
+    atestado number). ``acknowledged_at`` (UTC, default now) is never in the future
+    nor before 2000.
     Raises ``ValidationError`` or ``Conflict``."""
     external_reference = external_reference.strip()
     if not external_reference:
         raise ValidationError({"external_reference": _("Give the reference you recorded.")})
     if len(external_reference) > 100:
         raise ValidationError({"external_reference": _("Use at most 100 characters.")})
+    _plausible(acknowledged_at, "acknowledged_at")
     if acknowledged_at is not None and acknowledged_at > timezone.now():
         raise ValidationError({"acknowledged_at": _("This date and time is in the future.")})
     transition(
@@ -321,8 +326,9 @@ def takedown_submit(
     """Record that a notice was submitted to the platform and start its clock:
     ``deadline_at = submitted_at + legal_basis.deadline_hours`` (UTC; 48 h under the
     US TAKE IT DOWN Act, 47 U.S.C. §223a). ``submitted_at`` may be in the past (a
-    notice filed on the platform's form earlier), not in the future."""
+    notice filed on the platform's form earlier), not in the future nor before 2000."""
     submitted_at = submitted_at or timezone.now()
+    _plausible(submitted_at, "submitted_at")
     if submitted_at > timezone.now():
         raise ValidationError({"submitted_at": _("This date and time is in the future.")})
     transition(

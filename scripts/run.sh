@@ -2,50 +2,72 @@
 # `make run`: migrate, load the demo scenario, start web + Celery worker + beat.
 # With DATABASE_URL unset the embedded PostgreSQL under var/pg is used; with
 # CELERY_BROKER_URL unset, kombu's filesystem transport under var/broker.
+# Like foreman: Ctrl-C stops everything, and if one process dies the others are stopped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 CELERY=.venv/bin/celery
 HOST="${HOST:-127.0.0.1}"
 PORT="${PORT:-8000}"
-mkdir -p var/log
+VAR="${SALVAGUARDA_VAR_DIR:-var}"
+mkdir -p "$VAR/log" "$VAR/run"
 export SITE_URL="${SITE_URL:-http://$HOST:$PORT}"
 
+if (exec 3<>"/dev/tcp/$HOST/$PORT") 2>/dev/null; then
+  echo "Port $PORT on $HOST is in use: stop what holds it, or run PORT=8001 make run." >&2
+  exit 1
+fi
+
+declare -A names=()
 pids=()
+start() {  # start NAME COMMAND...: run in the background, remember its pid
+  local name=$1; shift
+  "$@" &
+  pids+=($!)
+  names[$!]=$name
+}
 cleanup() {
   trap - INT TERM EXIT
   echo; echo "Stopping…"
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  # Worker, beat and web first, the database last.
+  for (( i=${#pids[@]}-1; i>=0; i-- )); do kill -TERM "${pids[$i]}" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  echo "Stopped."
 }
-trap cleanup INT TERM EXIT
+trap 'cleanup; exit 130' INT TERM
+trap cleanup EXIT
 
-# Keep one handle on the embedded database for the whole run, so it is not stopped and
-# started again between the steps below.
 if [ -z "${DATABASE_URL:-}" ]; then
-  $PY -c "import time; from config.embedded import embedded_database_url; from pathlib import Path; print('Embedded PostgreSQL:', embedded_database_url(Path('var'))); time.sleep(10**9)" &
-  pids+=($!)
-  sleep 3
+  # One process holds the embedded server; the others get its URL, so the server
+  # stops cleanly when that process does.
+  url_file="$VAR/run/database.url"
+  rm -f "$url_file"
+  start database $PY scripts/embedded_db.py "$VAR" "$url_file"
+  for _ in $(seq 120); do [ -s "$url_file" ] && break; sleep 0.5; done
+  [ -s "$url_file" ] || { echo "The embedded PostgreSQL did not start." >&2; exit 1; }
+  DATABASE_URL="$(cat "$url_file")"
+  export DATABASE_URL
 fi
 
 $PY manage.py migrate --noinput
 $PY manage.py load_scenario almendralejo
 $PY manage.py collectstatic --noinput -v0
 
-$CELERY -A config worker --loglevel=INFO --concurrency=2 >var/log/worker.log 2>&1 &
-pids+=($!)
-$CELERY -A config beat --loglevel=INFO >var/log/beat.log 2>&1 &
-pids+=($!)
-$PY manage.py runserver "$HOST:$PORT" --noreload >var/log/web.log 2>&1 &
-pids+=($!)
+start worker $CELERY -A config worker --loglevel=INFO --concurrency=2 >"$VAR/log/worker.log" 2>&1
+start beat $CELERY -A config beat --loglevel=INFO >"$VAR/log/beat.log" 2>&1
+start web $PY manage.py runserver "$HOST:$PORT" --noreload >"$VAR/log/web.log" 2>&1
 
-sleep 3
+for _ in $(seq 60); do (exec 3<>"/dev/tcp/$HOST/$PORT") 2>/dev/null && break; sleep 0.5; done
 cat <<MSG
 
   Salvaguarda is running at  http://$HOST:$PORT/
   API docs:                  http://$HOST:$PORT/api/docs/
-  Logs: var/log/{web,worker,beat}.log   Mail sent by the worker: var/mail/
-  Demo logins are listed above (load_scenario). Ctrl-C stops everything.
+  Demo logins: the table above (load_scenario), one shared demo password.
+  Logs: $VAR/log/{web,worker,beat}.log   Mail sent by the worker: $VAR/mail/
+  Ctrl-C stops everything.
 
 MSG
-wait -n "${pids[@]}"
+set +e
+wait -n -p ended "${pids[@]}"
+echo "The ${names[$ended]:-?} process exited (see $VAR/log/); stopping the others." >&2
+exit 1

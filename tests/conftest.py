@@ -174,3 +174,13 @@ def directory(transactional_db):
     from reporting.directory import load_directory
 
     load_directory()
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Throttle counters live in the cache: each test starts with none."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

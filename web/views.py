@@ -9,7 +9,6 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -19,6 +18,7 @@ from cases.models import Case, Concern, SupportPlan
 from cases.querysets import LIVE_REFERRAL_STATUSES
 from cases.selectors import (
     can_edit_case,
+    case_events_for_user,
     case_list_for_user,
     case_page,
     case_referrals_for_user,
@@ -29,7 +29,7 @@ from cases.selectors import (
     units_of,
 )
 from reporting.models import Referral, TakedownRequest
-from reporting.selectors import case_clusters_for_user
+from reporting.selectors import case_clusters_for_user, overdue_takedowns_for_user
 from web.access import (
     case_or_404,
     is_destination_liaison,
@@ -70,15 +70,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if owned:
         own_cases = Case.objects.visible_to(user).filter(school_id__in=owned)
         context["open_cases"] = own_cases.filter(status=Case.Status.OPEN).count()
-        overdue = list(
-            TakedownRequest.objects.filter(case__in=own_cases)
-            .filter(
-                Q(status=TS.OVERDUE)
-                | Q(status__in=[TS.SUBMITTED, TS.ACKNOWLEDGED], deadline_at__lt=now)
-            )
-            .select_related("case__school", "platform", "legal_basis")
-            .order_by("deadline_at")
-        )
+        overdue = list(overdue_takedowns_for_user(user=user, now=now))
         for notice in overdue:
             notice.overdue_by = now - notice.deadline_at
         context["overdue_takedowns"] = overdue
@@ -170,7 +162,7 @@ def case_page_context(request: HttpRequest, case_id: int | str) -> dict:
         "victims_without_plan": [
             p for p in victims if p.person_id not in {pl.victim_id for pl in plans}
         ],
-        "events": list(case.events.all()),
+        "events": list(case_events_for_user(user=user, case=case)),
         "now": now,
         "SupportPlan": SupportPlan,
         "TS": TS,

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from cases import services as case_services
 from cases.audit import record_case_event
@@ -95,12 +96,34 @@ def load(scenario: Scenario, *, now: datetime | None = None) -> bool:
     return True
 
 
+# How a liaison's role reads in the logins table, by the kind of their organisation:
+# the role model has one ``police_liaison`` role for every receiving unit, but the
+# prosecutor's liaison is not a police officer.
+LIAISON_LABELS = {
+    Organisation.Kind.POLICE_UNIT: _("Liaison (police)"),
+    Organisation.Kind.PROSECUTOR: _("Liaison (prosecutor)"),
+    Organisation.Kind.SOCIAL_SERVICES: _("Liaison (social services)"),
+}
+
+
+def role_label(role: str, organisation_kind: str) -> str:
+    """The role as the logins table shows it, in the active language: a liaison's
+    names their organisation's kind (e.g. "Enlace (fiscalía)"), others the role's."""
+    if role == Role.POLICE_LIAISON and organisation_kind in LIAISON_LABELS:
+        return str(LIAISON_LABELS[organisation_kind])
+    return str(Role(role).label)
+
+
 def logins(scenario: Scenario) -> list[Login]:
     """The demo accounts, for the table ``make run`` prints."""
-    names = {o.code: o.name for o in scenario.organisations}
-    labels = dict(Role.choices)
+    orgs = {o.code: o for o in scenario.organisations}
     return [
-        Login(u.username, str(labels[u.role]), names[u.organisation], scenario.password)
+        Login(
+            u.username,
+            role_label(u.role, orgs[u.organisation].kind),
+            orgs[u.organisation].name,
+            scenario.password,
+        )
         for u in scenario.users
     ]
 
@@ -253,7 +276,7 @@ class _Replay:
         school = self.orgs[spec.school]
         lead = self.users[spec.lead]
         c = spec.concern
-        concern, _ = case_services.concern_log(
+        concern, _code = case_services.concern_log(
             school=school,
             logged_by=self.users[c.logged_by],
             source=c.source,
