@@ -35,6 +35,7 @@ fmt: $(STAMP) ## Format and autofix
 
 check: $(STAMP) ## Django checks, missing migrations, OpenAPI schema validation
 	$(PY) manage.py check
+	DJANGO_ENV=production DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') DATABASE_URL=$${DATABASE_URL:-postgresql://localhost/salvaguarda} CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://localhost:6379/0} DJANGO_ALLOWED_HOSTS=example.org $(PY) manage.py check --deploy --fail-level WARNING
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 

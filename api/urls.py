@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("api.urls_cases")),
     path("", include("api.urls_reporting")),
     path("", include("api.urls_intake")),
+    path("", include("api.urls_audit")),
 ]

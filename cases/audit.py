@@ -2,6 +2,12 @@
 
 Both are written inside the caller's transaction (DESIGN rule 3), so a write that rolls
 back leaves no audit row claiming it happened, and a write cannot commit without one.
+
+Both tables are append-only (a PostgreSQL trigger refuses UPDATE and DELETE) and
+hash-chained: saving a row takes the table's transaction-scoped advisory lock
+(``pg_advisory_xact_lock``), reads the last row's hash and appends the new row after it
+(``cases.audit_chain.append``), so concurrent writers serialise and the chain never
+forks. ``python manage.py verify_audit`` walks both chains.
 """
 
 from __future__ import annotations
@@ -10,7 +16,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import QuerySet
+
+from cases.exceptions import NotFound
 from cases.models import AccessEvent, Case, CaseEvent, Membership, Organisation, User
+from cases.selectors import can_edit_case, case_get_for_user
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +70,7 @@ def record_case_event(
 
     ``verb`` is dotted, e.g. ``"referral.sent"``; ``obj`` is the model instance written;
     ``data`` holds non-identifying details (statuses, references), never imagery.
+    Holds the case-event chain's advisory lock until the caller's transaction ends.
     """
     school_id = school if isinstance(school, int) else school.pk
     return CaseEvent.objects.create(
@@ -82,15 +93,49 @@ def record_access(
     action: str,
     case_ids: Iterable[int],
     context: AuditContext,
+    organisation: Organisation | int | None = None,
 ) -> AccessEvent:
-    """Append one read-audit row listing the case ids that were shown to ``actor``."""
-    memberships: list[Membership] = list(actor.memberships.all())
+    """Append one read-audit row listing the case ids that were shown to ``actor``.
+
+    ``actor_role`` lists the actor's roles; ``organisation`` is the one they acted for,
+    by default their organisation (the first by id if they belong to several). Holds
+    the access-event chain's advisory lock until the caller's transaction ends.
+    """
+    memberships: list[Membership] = sorted(
+        actor.memberships.all(), key=lambda m: (m.organisation_id, m.pk)
+    )
+    if organisation is None:
+        organisation_id = memberships[0].organisation_id if memberships else None
+    else:
+        organisation_id = organisation if isinstance(organisation, int) else organisation.pk
     return AccessEvent.objects.create(
         actor=actor,
         actor_role=",".join(sorted({m.role for m in memberships})),
+        organisation_id=organisation_id,
         channel=context.channel,
         action=action,
-        case_ids=sorted(set(case_ids)),
+        case_ids=sorted({int(pk) for pk in case_ids}),
         ip=context.ip,
         request_id=context.request_id,
+    )
+
+
+def case_for_access_log(*, user: User, case_id: int | str) -> Case:
+    """The case whose access log ``user`` may read: only the safeguarding lead or deputy
+    of the case's school. Anyone else, a police liaison included, gets ``NotFound``
+    (404), exactly as for a case that does not exist (DESIGN rule 2)."""
+    case = case_get_for_user(user=user, case_id=case_id)
+    if not can_edit_case(user, case):
+        raise NotFound
+    return case
+
+
+def case_access_log(*, case: Case) -> QuerySet[AccessEvent]:
+    """Read-audit rows whose ``case_ids`` contain ``case`` (``@>``, GIN index), newest
+    first, with actor and organisation loaded. Check access with
+    :func:`case_for_access_log` first."""
+    return (
+        AccessEvent.objects.filter(case_ids__contains=[case.pk])
+        .select_related("actor", "organisation")
+        .order_by("-id")
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -507,27 +508,86 @@ class Action(models.Model):
         return self.title
 
 
-class CaseEvent(models.Model):
+class AppendOnlyQuerySet(models.QuerySet):
+    """Audit rows are never changed or removed: ``update()``/``delete()`` raise here, and
+    a PostgreSQL trigger refuses UPDATE and DELETE whatever the client (migration
+    ``cases/0003_audit_chain``)."""
+
+    def update(self, **kwargs):
+        raise AppendOnlyError(_("Audit rows are append-only."))
+
+    def delete(self):
+        raise AppendOnlyError(_("Audit rows are append-only."))
+
+
+class AppendOnlyError(Exception):
+    """An attempt to change or delete an audit row."""
+
+
+class ChainedAuditRow(models.Model):
+    """Base of the audit tables: append-only and hash-chained (``cases.audit_chain``).
+
+    ``save()`` inserts a new row into the table's chain under an advisory lock, and
+    refuses to save a row that already exists; ``delete()`` refuses.
+    """
+
+    prev_hash = models.CharField(max_length=64, unique=True, editable=False)
+    row_hash = models.CharField(max_length=64, unique=True, editable=False)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    # Advisory locks taken before this table's, inside a caller's transaction (see
+    # ``AccessEvent``): always in the same order, so two transactions cannot deadlock.
+    chain_locks_in_transaction: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        from django.db import connections
+
+        from cases import audit_chain
+
+        if not self._state.adding or self.pk is not None:
+            raise AppendOnlyError(_("Audit rows are append-only."))
+        using = kwargs.get("using") or "default"
+        self.ip = audit_chain.normalise_ip(self.ip)
+        self.occurred_at = self._meta.get_field("occurred_at").to_python(self.occurred_at)
+        self._normalise_json()
+        extra = self.chain_locks_in_transaction if connections[using].in_atomic_block else ()
+        audit_chain.append(self, extra_locks=extra, using=using)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(_("Audit rows are append-only."))
+
+    def _normalise_json(self) -> None:
+        """Make JSON fields what ``jsonb`` gives back, so the hash survives a round trip."""
+
+
+class CaseEvent(ChainedAuditRow):
     """The chronology and write audit: one row per write, in the write's transaction.
 
-    Append-only by convention here; issue 3 adds the database trigger and hash chain.
+    Append-only (trigger) and hash-chained (``cases.audit_chain``); written only by
+    ``cases.audit.record_case_event``.
     """
 
     case = models.ForeignKey(
-        Case, on_delete=models.PROTECT, related_name="events", null=True, blank=True
+        Case, on_delete=models.PROTECT, related_name="events", null=True, blank=True, editable=False
     )
-    school = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    school = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", editable=False
+    )
     actor = models.ForeignKey(
-        User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+        User, on_delete=models.PROTECT, related_name="+", null=True, blank=True, editable=False
     )
-    actor_role = models.CharField(max_length=20, blank=True)
-    verb = models.CharField(max_length=60)
-    object_type = models.CharField(max_length=40)
-    object_id = models.BigIntegerField(null=True, blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    actor_role = models.CharField(max_length=20, blank=True, editable=False)
+    verb = models.CharField(max_length=60, editable=False)
+    object_type = models.CharField(max_length=40, editable=False)
+    object_id = models.BigIntegerField(null=True, blank=True, editable=False)
+    data = models.JSONField(default=dict, blank=True, editable=False)
     occurred_at = models.DateTimeField(default=timezone.now, editable=False)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    request_id = models.CharField(max_length=64, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True, editable=False)
+    request_id = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("case event")
@@ -538,25 +598,48 @@ class CaseEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.verb}"
 
+    def _normalise_json(self) -> None:
+        from cases.audit_chain import normalise_json
 
-class AccessEvent(models.Model):
-    """The read audit: who read which case data, when (UTC), from where."""
+        self.data = normalise_json(self.data if self.data is not None else {})
+
+
+class AccessEvent(ChainedAuditRow):
+    """The read audit: who (user, role, organisation) read which case data, how, when
+    (UTC), from where (IP, request id). Append-only and hash-chained like
+    ``CaseEvent``; written only by ``cases.audit.record_access``."""
 
     actor = models.ForeignKey(
-        User, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+        User, on_delete=models.PROTECT, related_name="+", null=True, blank=True, editable=False
     )
-    actor_role = models.CharField(max_length=20, blank=True)
-    channel = models.CharField(max_length=10)  # api, web, admin, export
-    action = models.CharField(max_length=40)  # e.g. case.detail, case.list
-    case_ids = models.JSONField(default=list, blank=True)
+    actor_role = models.CharField(max_length=100, blank=True, editable=False)
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    channel = models.CharField(max_length=10, editable=False)  # api, web, admin, export
+    action = models.CharField(max_length=40, editable=False)  # e.g. case.detail, case.list
+    case_ids = models.JSONField(default=list, blank=True, editable=False)
     occurred_at = models.DateTimeField(default=timezone.now, editable=False)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    request_id = models.CharField(max_length=64, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True, editable=False)
+    request_id = models.CharField(max_length=64, blank=True, editable=False)
+
+    # A read recorded inside a transaction that may also write a ``CaseEvent`` takes the
+    # case-event lock first: every transaction takes the two locks in one order.
+    chain_locks_in_transaction = ("cases_caseevent",)
 
     class Meta:
         verbose_name = _("access event")
         verbose_name_plural = _("access events")
         ordering = ["occurred_at", "id"]
+        indexes = [GinIndex(fields=["case_ids"], name="accessevent_case_ids_gin")]
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.action}"
+
+    def _normalise_json(self) -> None:
+        self.case_ids = sorted({int(pk) for pk in self.case_ids or []})

@@ -284,6 +284,15 @@ def case_open(
     )
     _clean(case, exclude=["reference"])
     case.save()
+    # Row locks before audit rows: the audit chain's advisory lock is taken last in
+    # every service, so two services can never wait on each other's locks.
+    if concern is not None:
+        transition(
+            concern,
+            allowed={Concern.Status.NEW: frozenset({Concern.Status.CASE_OPENED})},
+            to=Concern.Status.CASE_OPENED,
+            case=case,
+        )
     record_case_event(
         school=school,
         case=case,
@@ -294,12 +303,6 @@ def case_open(
         data={"reference": case.reference, "category": category},
     )
     if concern is not None:
-        transition(
-            concern,
-            allowed={Concern.Status.NEW: frozenset({Concern.Status.CASE_OPENED})},
-            to=Concern.Status.CASE_OPENED,
-            case=case,
-        )
         record_case_event(
             school=school,
             case=case,

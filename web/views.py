@@ -14,7 +14,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from cases.models import Case, Concern, SupportPlan
+from cases.audit import case_access_log
+from cases.models import AccessEvent, Case, Concern, SupportPlan
 from cases.querysets import LIVE_REFERRAL_STATUSES
 from cases.selectors import (
     can_edit_case,
@@ -126,6 +127,18 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+ACCESS_LOG_ROWS = 20
+
+
+def access_log_for_page(request: HttpRequest, case: Case) -> list[AccessEvent]:
+    """The newest reads of ``case`` (at most ``ACCESS_LOG_ROWS``) for the page of its
+    lead or deputy (the caller checks ``can_edit_case``); reading them is audited as
+    ``case.access_log``."""
+    rows = list(case_access_log(case=case)[:ACCESS_LOG_ROWS])
+    record_read(request, "case.access_log", [case.pk])
+    return rows
+
+
 def case_page_context(request: HttpRequest, case_id: int | str) -> dict:
     """Everything the case page shows, restricted to the user's sections, with the
     read-audit row written. Raises ``Http404`` for a case the user may not see."""
@@ -153,6 +166,7 @@ def case_page_context(request: HttpRequest, case_id: int | str) -> dict:
     victims = [p for p in case.participants.all() if p.role == "victim"]
     record_read(request, "case.detail", [case.pk])
     return {
+        "access_log": access_log_for_page(request, case) if editable else [],
         "case": case,
         "sections": sections,
         "can_edit": editable,

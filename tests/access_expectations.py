@@ -1,0 +1,341 @@
+"""Who may do what, per URL pattern: the table ``tests/test_access_matrix.py`` checks.
+
+For each URL name and HTTP method: the outcome class for each persona, against an object
+of school A and one of school B (URLs with no object: owner ``-``). Outcome classes:
+
+- ``ok``: access granted (2xx/3xx, or 400/409/415 for a write: a validation error or a
+  state conflict means the persona reached the data);
+- ``not_found``: 404, identical to "does not exist" (DESIGN rule 2);
+- ``forbidden``: 403, only where the persona already sees the object (checked below);
+- ``login``: 401/403 for an anonymous API call, 302 to the sign-in page on the web;
+- ``method``: 405.
+
+Write it down before the endpoint ships: a URL pattern missing here fails the test.
+``docs/access.md`` is generated from this table (``python -m tests.access_expectations``).
+
+World (``tests/access_world.py``): A's case has a live referral to unit 1 (``police``),
+B's to unit 2 (``other_police``), both sharing chronology and evidence. A's concern was
+logged by ``staff_a``.
+"""
+
+from __future__ import annotations
+
+# The personas of issue 3 ("Done when" 1); ``tests/access_world.py`` builds them.
+PERSONAS = ("lead_a", "staff_a", "head_a", "lead_b", "police", "other_police", "anon")
+
+OK = "ok"
+NOT_FOUND = "not_found"
+FORBIDDEN = "forbidden"
+LOGIN = "login"
+METHOD = "method"
+
+# URL prefixes the matrix does not request, and why.
+EXCLUDED_PREFIXES = {
+    # Django admin: staff-only (is_staff), its own test comes in issue 3's later step.
+    "admin/": "staff-only Django admin; tested separately (issue 3)",
+    # Language switch: no data, no object, a redirect for everyone.
+    "i18n/": "django.conf.urls.i18n set_language: no data",
+    # Static files are served by the web server (whitenoise) outside the URLconf.
+    "static/": "static files",
+}
+
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+ALL_METHODS = ("GET", *WRITE_METHODS)
+
+# The mirror of each persona in the other school's world (B's lead is A's lead's twin).
+MIRROR = {
+    "lead_a": "lead_b",
+    "lead_b": "lead_a",
+    "police": "other_police",
+    "other_police": "police",
+    "staff_a": None,  # members of A only: nothing of B
+    "head_a": None,
+    "anon": "anon",
+}
+
+
+def row(default: str, anon: str = LOGIN, **outcomes: str) -> dict[str, str]:
+    """Outcome per persona: ``default`` for the authenticated ones not named."""
+    table = dict.fromkeys(PERSONAS, default)
+    table["anon"] = anon
+    table.update(outcomes)
+    return table
+
+
+def mirrored(a_row: dict[str, str], outsider: str = NOT_FOUND) -> dict[str, dict[str, str]]:
+    """The A row as given, and B's by symmetry; A's staff and head get ``outsider`` on
+    B's objects (they see nothing of B)."""
+    b_row = {}
+    for persona in PERSONAS:
+        twin = MIRROR[persona]
+        b_row[persona] = a_row[twin] if twin else outsider
+    return {"A": a_row, "B": b_row}
+
+
+# --- Object rows (per school, mirrored) -------------------------------------------
+# The school's lead/deputy only; everyone else 404.
+SCHOOL_ONLY = mirrored(row(NOT_FOUND, lead_a=OK))
+# Read by the lead and by the unit holding a live referral sharing this section.
+SHARED_READ = mirrored(row(NOT_FOUND, lead_a=OK, police=OK))
+# Written by the lead; the referred unit sees the case, so it gets 403; others 404.
+SCHOOL_WRITE = mirrored(row(NOT_FOUND, lead_a=OK, police=FORBIDDEN))
+# Acted on by the destination unit's liaison; the school's lead sees it: 403.
+DESTINATION_WRITE = mirrored(row(NOT_FOUND, lead_a=FORBIDDEN, police=OK))
+# A concern: the school's lead and the staff member who logged it.
+CONCERN_READ = mirrored(row(NOT_FOUND, lead_a=OK, staff_a=OK))
+# Method not allowed, after authentication.
+NO_METHOD = mirrored(row(METHOD), outsider=METHOD)
+
+# --- Rows for URLs with no object (owner "-") ---------------------------------------
+EVERYONE_SIGNED_IN = {"-": row(OK)}
+NO_METHOD_LIST = {"-": row(METHOD)}
+# Collections whose write permission (DRF) is checked before the method: 403 for
+# anyone who is not a lead, whatever the method (no object, so no hint).
+LEADS_ONLY_LIST_WRITE = {"-": row(FORBIDDEN, lead_a=OK, lead_b=OK)}
+LEADS_ONLY_LIST_OTHER = {"-": row(FORBIDDEN, lead_a=METHOD, lead_b=METHOD)}
+SCHOOL_MEMBERS_WRITE = {"-": row(OK, police=FORBIDDEN, other_police=FORBIDDEN)}
+SCHOOL_MEMBERS_OTHER = {"-": row(METHOD, police=FORBIDDEN, other_police=FORBIDDEN)}
+PUBLIC = {"-": row(OK, anon=OK)}
+PUBLIC_NO_METHOD = {"-": row(METHOD, anon=METHOD)}
+
+
+def endpoint(*, default: dict, **methods: dict) -> dict[str, dict]:
+    """Rows per method; methods not named get ``default``."""
+    return {m: methods.get(m, default) for m in ALL_METHODS}
+
+
+def detail(get: dict, **writes: dict) -> dict[str, dict]:
+    """An object URL: GET and the named writes; other methods 405."""
+    return endpoint(default=NO_METHOD, GET=get, **writes)
+
+
+def action(post: dict) -> dict[str, dict]:
+    """An object action URL taking POST only."""
+    return endpoint(default=NO_METHOD, POST=post)
+
+
+def web_form(post: dict) -> dict[str, dict]:
+    """A web form on an object: GET shows it, POST submits it, with the same rule."""
+    return endpoint(default=NO_METHOD, GET=post, POST=post)
+
+
+def web_list() -> dict[str, dict]:
+    return endpoint(default=NO_METHOD_LIST, GET=EVERYONE_SIGNED_IN)
+
+
+EXPECTATIONS: dict[str, dict[str, dict]] = {
+    # --- API: case file ---
+    "api:people": endpoint(
+        default=LEADS_ONLY_LIST_OTHER, GET=EVERYONE_SIGNED_IN, POST=LEADS_ONLY_LIST_WRITE
+    ),
+    "api:person-detail": detail(SCHOOL_ONLY),
+    "api:concerns": endpoint(
+        default=SCHOOL_MEMBERS_OTHER, GET=EVERYONE_SIGNED_IN, POST=SCHOOL_MEMBERS_WRITE
+    ),
+    "api:concern-detail": detail(CONCERN_READ),
+    "api:cases": endpoint(
+        default=LEADS_ONLY_LIST_OTHER, GET=EVERYONE_SIGNED_IN, POST=LEADS_ONLY_LIST_WRITE
+    ),
+    "api:case-detail": detail(SHARED_READ, PATCH=SCHOOL_WRITE),
+    "api:case-close": action(SCHOOL_WRITE),
+    # Participants, support plans, guardian contacts and actions are not shared by the
+    # referral (chronology + evidence): the liaison gets 404 on reading them, but sees
+    # the case, so 403 on writing.
+    "api:case-participants": detail(SCHOOL_ONLY, POST=SCHOOL_WRITE),
+    "api:case-evidence": detail(SHARED_READ, POST=SCHOOL_WRITE),
+    "api:case-events": detail(SHARED_READ),
+    "api:case-support-plans": detail(SCHOOL_ONLY, POST=SCHOOL_WRITE),
+    "api:case-guardian-contacts": detail(SCHOOL_ONLY, POST=SCHOOL_WRITE),
+    "api:case-actions": detail(SCHOOL_ONLY, POST=SCHOOL_WRITE),
+    # Plans and actions are fetched "for an editor": 404 for anyone who cannot write.
+    "api:support-plan-check-ins": action(SCHOOL_ONLY),
+    "api:support-plan-measures": action(SCHOOL_ONLY),
+    "api:action-complete": action(SCHOOL_ONLY),
+    # The case's access log: its school's leads only (a referred unit gets 404 too).
+    "api:case-access-log": detail(SCHOOL_ONLY),
+    "api:dashboard": endpoint(default=NO_METHOD_LIST, GET=EVERYONE_SIGNED_IN),
+    # --- API: sign-in, directory ---
+    "api:auth-token": endpoint(default=PUBLIC_NO_METHOD, POST=PUBLIC),
+    "api:auth-logout": endpoint(default=NO_METHOD_LIST, POST=EVERYONE_SIGNED_IN),
+    "api:organisation-list": endpoint(default=NO_METHOD_LIST, GET=EVERYONE_SIGNED_IN),
+    "api:platform-list": endpoint(default=NO_METHOD_LIST, GET=EVERYONE_SIGNED_IN),
+    "api:legal-basis-list": endpoint(default=NO_METHOD_LIST, GET=EVERYONE_SIGNED_IN),
+    # --- API: referrals and takedowns ---
+    # The POST body names the case; the case is looked up through the visibility
+    # selectors (an empty body is a 400 for everyone: no object named, no hint).
+    "api:referral-list": endpoint(
+        default=NO_METHOD_LIST, GET=EVERYONE_SIGNED_IN, POST=EVERYONE_SIGNED_IN
+    ),
+    "api:referral-detail": detail(SHARED_READ),
+    "api:referral-send": action(SCHOOL_WRITE),
+    "api:referral-withdraw": action(SCHOOL_WRITE),
+    "api:referral-acknowledge": action(DESTINATION_WRITE),
+    "api:referral-close": action(DESTINATION_WRITE),
+    "api:referral-reject": action(DESTINATION_WRITE),
+    "api:takedown-list": endpoint(
+        default=NO_METHOD_LIST, GET=EVERYONE_SIGNED_IN, POST=EVERYONE_SIGNED_IN
+    ),
+    "api:takedown-detail": detail(SHARED_READ),
+    "api:takedown-submit": action(SCHOOL_WRITE),
+    "api:takedown-outcome": action(SCHOOL_WRITE),
+    "api:takedown-escalate": action(SCHOOL_WRITE),
+    "api:cluster-list": endpoint(default=NO_METHOD_LIST, GET=EVERYONE_SIGNED_IN),
+    # --- API: hash-only intake ---
+    "api:evidence-upload": action(SCHOOL_WRITE),
+    "api:hash": endpoint(default=SCHOOL_MEMBERS_OTHER, POST=SCHOOL_MEMBERS_WRITE),
+    # --- OpenAPI schema and Swagger UI: public by decision. They describe endpoints and
+    # fields, never data (the marker check proves no record appears); the API itself
+    # needs a login. ---
+    "schema": endpoint(default=PUBLIC_NO_METHOD, GET=PUBLIC),
+    "api-docs": endpoint(default=PUBLIC_NO_METHOD, GET=PUBLIC),
+    # --- Web pages ---
+    # The sign-in page answers every method with the form or a redirect (signed in).
+    "web:login": endpoint(default={"-": row(OK, anon=METHOD)}, GET=PUBLIC, POST=PUBLIC, PUT=PUBLIC),
+    # Signing out is POST only; it ends in the sign-in page (a "login" redirect).
+    "web:logout": endpoint(default=PUBLIC_NO_METHOD, POST={"-": row(LOGIN)}),
+    "web:dashboard": web_list(),
+    "web:concern_new": endpoint(
+        default=NO_METHOD_LIST,
+        GET=SCHOOL_MEMBERS_WRITE,
+        POST=SCHOOL_MEMBERS_WRITE,
+    ),
+    "web:case_list": web_list(),
+    "web:case_new": endpoint(
+        default=NO_METHOD_LIST,
+        GET={"-": row(FORBIDDEN, lead_a=OK, lead_b=OK)},
+        POST={"-": row(FORBIDDEN, lead_a=OK, lead_b=OK)},
+    ),
+    "web:case_detail": detail(SHARED_READ),
+    "web:participant_new": web_form(SCHOOL_WRITE),
+    "web:evidence_new": web_form(SCHOOL_WRITE),
+    "web:case_close": web_form(SCHOOL_WRITE),
+    "web:guardian_contact_new": web_form(SCHOOL_WRITE),
+    "web:plan_new": web_form(SCHOOL_WRITE),
+    "web:check_in_new": web_form(SCHOOL_WRITE),
+    "web:measure_new": web_form(SCHOOL_WRITE),
+    "web:referral_new": web_form(SCHOOL_WRITE),
+    "web:referral_send": web_form(SCHOOL_WRITE),
+    "web:referral_withdraw": web_form(SCHOOL_WRITE),
+    "web:takedown_new": web_form(SCHOOL_WRITE),
+    "web:takedown_submit": web_form(SCHOOL_WRITE),
+    "web:takedown_outcome": web_form(SCHOOL_WRITE),
+    "web:takedown_escalate": web_form(SCHOOL_WRITE),
+    "web:referral_inbox": web_list(),
+    "web:referral": detail(SHARED_READ),
+    "web:referral_acknowledge": web_form(DESTINATION_WRITE),
+    "web:referral_close": web_form(DESTINATION_WRITE),
+    "web:referral_reject": web_form(DESTINATION_WRITE),
+    "web:clusters": web_list(),
+}
+
+# What each persona's responses may contain (marker kinds of ``access_world.MARKERS``):
+# a referred unit sees the case title, the referral, and the shared sections
+# (chronology, evidence → evidence items and takedown notices); staff see the concerns
+# they logged; a head sees statistics only.
+SCHOOL_ALL = frozenset(
+    {
+        "case",
+        "summary",
+        "pupil",
+        "guardian",
+        "concern",
+        "evidence",
+        "plan",
+        "measure",
+        "checkin",
+        "contact",
+        "action",
+        "referral",
+        "takedown",
+    }
+)
+REFERRED = frozenset({"case", "referral", "evidence", "takedown"})
+MARKERS_ALLOWED = {
+    "lead_a": {("A", k) for k in SCHOOL_ALL},
+    "lead_b": {("B", k) for k in SCHOOL_ALL},
+    "staff_a": {("A", "concern")},
+    "head_a": set(),
+    "police": {("A", k) for k in REFERRED},
+    "other_police": {("B", k) for k in REFERRED},
+    "anon": set(),
+}
+
+
+def expected(name: str, method: str, persona: str, owner: str) -> str:
+    """The outcome class expected for one request (``KeyError`` if undeclared)."""
+    return EXPECTATIONS[name][method][owner][persona]
+
+
+def allowed_markers(persona: str) -> set[tuple[str, str]]:
+    return MARKERS_ALLOWED[persona]
+
+
+def sees(persona: str, name: str, owner: str) -> bool:
+    """Whether ``persona`` can see the object of ``owner`` named in URL ``name``: some
+    GET of the same object kind answers ``ok`` (used to check every ``forbidden``)."""
+    return any(EXPECTATIONS[n]["GET"].get(owner, {}).get(persona) == OK for n in SAME_OBJECT[name])
+
+
+def _kind(route_name: str) -> str:
+    for prefix, kind in (
+        ("api:referral", "referral"),
+        ("web:referral", "referral"),
+        ("api:takedown", "case"),
+        ("web:takedown", "case"),
+        ("api:support-plan", "case"),
+        ("api:action", "case"),
+        ("api:person", "person"),
+        ("api:concern", "concern"),
+    ):
+        if route_name.startswith(prefix):
+            return kind
+    return "case"
+
+
+# URLs grouped by the kind of object they act on: a 403 on one of them is allowed only
+# if a GET of that kind shows the object to the persona.
+SAME_OBJECT = {
+    name: [n for n in EXPECTATIONS if _kind(n) == _kind(name) and n not in {"api:referral-list"}]
+    for name in EXPECTATIONS
+}
+
+
+def markdown() -> str:
+    """``docs/access.md``: role × resource × action, from ``EXPECTATIONS``."""
+    short = {OK: "✔", NOT_FOUND: "404", FORBIDDEN: "403", LOGIN: "login", METHOD: "—"}
+    lines = [
+        "# Access matrix",
+        "",
+        "Generated from `tests/access_expectations.py` (run "
+        "`python -m tests.access_expectations > docs/access.md`); "
+        "`tests/test_access_matrix.py` requests every cell and fails on any difference.",
+        "",
+        "✔ allowed (2xx/3xx, or a 400/409 validation answer) · 404 not found (same as "
+        '"does not exist") · 403 refused (only where the object is visible) · login: '
+        "sign-in required · — method not allowed. `A`/`B`: object of school A / B. "
+        "Police = liaison of the unit holding A's live referral (chronology + evidence); "
+        "other police = liaison of the unit holding B's. A cell `x/y` gives the outcome on "
+        "A's object / B's object.",
+        "",
+        "| URL | method | " + " | ".join(PERSONAS) + " |",
+        "|---|---|" + "---|" * len(PERSONAS),
+    ]
+    for name, methods in EXPECTATIONS.items():
+        for method, owners in methods.items():
+            outcomes = {v for personas in owners.values() for v in personas.values()}
+            if method != "GET" and outcomes <= {METHOD, LOGIN}:
+                continue
+            cells = " | ".join("/".join(short[owners[o][p]] for o in owners) for p in PERSONAS)
+            lines.append(f"| `{name}` | {method} | {cells} |")
+    lines += [
+        "",
+        "Methods not listed answer 405 (after sign-in). Excluded from the matrix: "
+        + "; ".join(f"`{k}` ({v})" for k, v in EXCLUDED_PREFIXES.items())
+        + ".",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown(), end="")

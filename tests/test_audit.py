@@ -1,0 +1,286 @@
+"""Issue 3, audit: append-only, hash-chained audit rows, ``verify_audit``, and the
+access log of a case (API and web page)."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import DatabaseError, connection, connections, transaction
+from django.test import Client
+from django.urls import reverse
+
+from cases import services as case_services
+from cases.audit import SYSTEM, AuditContext, record_access, record_case_event
+from cases.audit_chain import GENESIS, verify_table
+from cases.models import AccessEvent, AppendOnlyError, CaseEvent
+from tests.conftest import client_for
+
+CONTEXT = AuditContext(ip="203.0.113.7", request_id="req-1", channel="api")
+
+
+def access_log_url(case) -> str:
+    return reverse("api:case-access-log", args=[case.pk])
+
+
+def verify() -> str:
+    from io import StringIO
+
+    out = StringIO()
+    call_command("verify_audit", stdout=out)
+    return out.getvalue()
+
+
+def tamper(table: str, sql: str, params: list) -> None:
+    """Run ``sql`` on ``table`` with its append-only trigger disabled for the moment, as
+    only a superuser can (the test role is one). Deferred foreign-key checks are run
+    first: PostgreSQL refuses ALTER TABLE with pending trigger events."""
+    trigger = f"{table}_append_only"
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
+        cursor.execute(sql, params)
+        cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def assert_chain_ok() -> None:
+    for model in (CaseEvent, AccessEvent):
+        _, broken = verify_table(model)
+        assert broken is None, broken
+
+
+# --- The chain ----------------------------------------------------------------------
+
+
+def test_a_write_and_a_read_leave_chained_rows(case_a, lead_a):
+    events_before = CaseEvent.objects.count()
+    case_services.case_update_flags(case=case_a, actor=lead_a, risk_level="high")
+    response = client_for(lead_a).get(reverse("api:case-detail", args=[case_a.pk]))
+    assert response.status_code == 200
+
+    assert CaseEvent.objects.count() == events_before + 1
+    rows = list(CaseEvent.objects.order_by("id"))
+    assert rows[0].prev_hash == GENESIS
+    for before, after in itertools.pairwise(rows):
+        assert after.prev_hash == before.row_hash
+    access = AccessEvent.objects.get(action="case.detail")
+    assert access.prev_hash == GENESIS and len(access.row_hash) == 64
+    assert access.organisation_id == case_a.school_id
+    assert_chain_ok()
+    assert verify() == (f"OK: {CaseEvent.objects.count()} case events, 1 access events\n")
+
+
+def test_ip_and_json_round_trip_keep_the_hash(school_a, lead_a):
+    record_case_event(
+        school=school_a,
+        case=None,
+        actor=lead_a,
+        verb="test.event",
+        obj=None,
+        context=AuditContext(ip="2001:0db8:0000::0001", request_id="r"),
+        data={"b": (1, 2), "a": "ñ"},
+    )
+    record_access(actor=lead_a, action="case.list", case_ids=["3", 1, 3], context=CONTEXT)
+    assert AccessEvent.objects.get().case_ids == [1, 3]
+    assert_chain_ok()
+
+
+def test_verify_audit_names_a_row_changed_with_raw_sql(case_a, lead_a):
+    record_access(actor=lead_a, action="case.detail", case_ids=[case_a.pk], context=CONTEXT)
+    target = record_access(
+        actor=lead_a, action="case.detail", case_ids=[case_a.pk], context=CONTEXT
+    )
+    record_access(actor=lead_a, action="case.detail", case_ids=[case_a.pk], context=CONTEXT)
+    assert "OK:" in verify()
+
+    tamper(
+        "cases_accessevent",
+        "UPDATE cases_accessevent SET ip = '198.51.100.1' WHERE id = %s",
+        [target.pk],
+    )
+
+    with pytest.raises(CommandError) as excinfo:
+        verify()
+    message = str(excinfo.value)
+    assert f"cases_accessevent id={target.pk}" in message
+    assert f"stored {target.row_hash}" in message
+    assert excinfo.value.returncode == 1
+
+
+def test_verify_audit_names_a_deleted_link(school_a, lead_a):
+    rows = [
+        record_case_event(school=school_a, case=None, actor=lead_a, verb="test.e", obj=None)
+        for _ in range(3)
+    ]
+    tamper("cases_caseevent", "DELETE FROM cases_caseevent WHERE id = %s", [rows[1].pk])
+    with pytest.raises(CommandError, match=f"cases_caseevent id={rows[2].pk}: prev_hash"):
+        verify()
+
+
+# --- Append-only ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("table", ["cases_caseevent", "cases_accessevent"])
+@pytest.mark.parametrize(
+    "statement",
+    ["UPDATE {table} SET request_id = 'forged' WHERE id = %s", "DELETE FROM {table} WHERE id = %s"],
+)
+def test_the_database_refuses_update_and_delete(table, statement, school_a, lead_a):
+    if table == "cases_caseevent":
+        row = record_case_event(school=school_a, case=None, actor=lead_a, verb="t.e", obj=None)
+    else:
+        row = record_access(actor=lead_a, action="case.list", case_ids=[1], context=CONTEXT)
+    with (
+        pytest.raises(DatabaseError, match="audit rows are append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(statement.format(table=table), [row.pk])
+    row.refresh_from_db()
+    assert row.request_id != "forged"
+
+
+def test_the_models_refuse_changes_too(school_a, lead_a):
+    row = record_case_event(school=school_a, case=None, actor=lead_a, verb="t.e", obj=None)
+    row.verb = "forged"
+    with pytest.raises(AppendOnlyError):
+        row.save()
+    with pytest.raises(AppendOnlyError):
+        row.delete()
+    with pytest.raises(AppendOnlyError):
+        CaseEvent.objects.filter(pk=row.pk).update(verb="forged")
+    with pytest.raises(AppendOnlyError):
+        AccessEvent.objects.all().delete()
+    assert CaseEvent.objects.get(pk=row.pk).verb == "t.e"
+
+
+def test_a_rolled_back_write_leaves_no_gap_in_the_chain(school_a, lead_a):
+    record_case_event(school=school_a, case=None, actor=lead_a, verb="t.1", obj=None)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        record_case_event(school=school_a, case=None, actor=lead_a, verb="t.2", obj=None)
+        raise RuntimeError
+    record_case_event(school=school_a, case=None, actor=lead_a, verb="t.3", obj=None)
+    assert list(CaseEvent.objects.order_by("id").values_list("verb", flat=True))[-2:] == [
+        "t.1",
+        "t.3",
+    ]
+    assert_chain_ok()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_produce_one_chain(directory):
+    from cases.models import Organisation
+    from tests.conftest import make_user
+
+    school = Organisation.objects.create(name="IES C", kind="school", code="CCC")
+    user = make_user("lead.c", school, "safeguarding_lead")
+    per_thread = 15
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def writer(kind: str) -> None:
+        try:
+            start.wait()
+            for i in range(per_thread):
+                with transaction.atomic():
+                    if kind == "write":
+                        record_case_event(
+                            school=school, case=None, actor=user, verb=f"t.{i}", obj=None
+                        )
+                    else:
+                        record_access(actor=user, action="case.list", case_ids=[i], context=SYSTEM)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=writer, args=(k,)) for k in ("write", "write", "read", "read")
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert CaseEvent.objects.filter(verb__startswith="t.").count() == 2 * per_thread
+    assert AccessEvent.objects.count() == 2 * per_thread
+    assert_chain_ok()
+    assert verify().startswith("OK:")
+
+
+# --- The access log -------------------------------------------------------------------
+
+
+def test_the_lead_reads_the_access_log_newest_first(case_a, lead_a, staff_a, case_b, lead_b):
+    client_for(lead_a).get(reverse("api:case-detail", args=[case_a.pk]))
+    client_for(lead_b).get(reverse("api:case-detail", args=[case_b.pk]))
+    record_access(
+        actor=lead_b, action="case.list", case_ids=[case_a.pk, case_b.pk], context=CONTEXT
+    )
+
+    response = client_for(lead_a).get(access_log_url(case_a))
+
+    assert response.status_code == 200
+    assert (
+        response["Cache-Control"].startswith("no-store") or "no-store" in response["Cache-Control"]
+    )
+    body = response.json()
+    actions = [row["action"] for row in body["results"]]
+    assert actions == ["case.list", "case.detail"]
+    assert body["results"][0]["actor"]["username"] == "lead.b"
+    assert body["results"][0]["ip"] == "203.0.113.7"
+    assert "case_ids" not in body["results"][0]
+    # Reading the log is itself a read.
+    logged = AccessEvent.objects.order_by("-id").first()
+    assert (logged.action, logged.case_ids, logged.actor) == (
+        "case.access_log",
+        [case_a.pk],
+        lead_a,
+    )
+    second = client_for(lead_a).get(access_log_url(case_a)).json()
+    assert second["results"][0]["action"] == "case.access_log"
+
+
+def test_the_access_log_is_cursor_paginated(case_a, lead_a):
+    for _ in range(5):
+        record_access(actor=lead_a, action="case.detail", case_ids=[case_a.pk], context=CONTEXT)
+    client = client_for(lead_a)
+    first = client.get(access_log_url(case_a), {"page_size": 3}).json()
+    assert len(first["results"]) == 3 and first["next"]
+    second = client.get(first["next"]).json()
+    ids = [r["id"] for r in first["results"] + second["results"]]
+    assert ids == sorted(ids, reverse=True) and len(set(ids)) == len(ids) >= 5
+
+
+@pytest.mark.parametrize("persona", ["staff_a", "head_a", "lead_b", "police", "other_police"])
+def test_only_the_lead_sees_the_access_log(persona, request, case_a, referral_a):
+    user = request.getfixturevalue(persona)
+    before = AccessEvent.objects.count()
+    assert client_for(user).get(access_log_url(case_a)).status_code == 404
+    assert client_for(user).get(reverse("api:case-access-log", args=[999999])).status_code == 404
+    assert AccessEvent.objects.count() == before
+
+
+def test_anonymous_cannot_read_the_access_log(case_a):
+    assert client_for(None).get(access_log_url(case_a)).status_code in (401, 403)
+
+
+def test_the_case_page_shows_the_access_log_to_the_lead_only(case_a, lead_a, police, referral_a):
+    record_access(actor=police, action="case.detail", case_ids=[case_a.pk], context=CONTEXT)
+    lead = Client()
+    lead.force_login(lead_a)
+    page = lead.get(reverse("web:case_detail", args=[case_a.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="access-log"' in html and "police.one" in html
+    assert AccessEvent.objects.filter(actor=lead_a, action="case.access_log").exists()
+
+    liaison = Client()
+    liaison.force_login(police)
+    html = liaison.get(reverse("web:case_detail", args=[case_a.pk])).content.decode()
+    assert 'id="access-log"' not in html
+    assert not AccessEvent.objects.filter(actor=police, action="case.access_log").exists()
