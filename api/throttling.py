@@ -16,9 +16,29 @@ class SignInRateThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request, view) -> str:
         username = ""
-        if isinstance(request.data, dict):
-            username = str(request.data.get("username", ""))[:150].strip().lower()
+        data = getattr(request, "data", None)
+        if isinstance(data, dict):
+            username = str(data.get("username", ""))[:150].strip().lower()
         return self.cache_format % {
             "scope": self.scope,
             "ident": f"{self.get_ident(request)}:{username}",
         }
+
+
+def sign_in_allowed(request, username: str) -> bool:
+    """The same limit for the web sign-in form as for the API: ``True`` and one attempt
+    counted, or ``False`` when (address, username) is over the rate."""
+    throttle = SignInRateThrottle()
+    key = throttle.cache_format % {
+        "scope": throttle.scope,
+        "ident": f"{throttle.get_ident(request)}:{username[:150].strip().lower()}",
+    }
+    throttle.key = key
+    throttle.history = throttle.cache.get(key, [])
+    throttle.now = throttle.timer()
+    while throttle.history and throttle.history[-1] <= throttle.now - throttle.duration:
+        throttle.history.pop()
+    if len(throttle.history) >= throttle.num_requests:
+        return False
+    throttle.throttle_success()
+    return True

@@ -54,6 +54,19 @@ ACTION_DUE_MAX_AHEAD = timedelta(days=2 * 365)
 MEASURE_START_MAX_AHEAD = timedelta(days=365)
 CHECK_IN_MAX_AHEAD = timedelta(days=365)
 
+# Which kinds of person may hold each role in a case. Alleged perpetrators and sharers
+# may be adults (the case's adult_involved flag); witnesses and reporters anyone.
+ROLE_KINDS: dict[str, frozenset[str]] = {
+    Participant.Role.VICTIM: frozenset({Person.Kind.PUPIL}),
+    Participant.Role.ALLEGED_PERPETRATOR: frozenset(
+        {Person.Kind.PUPIL, Person.Kind.EXTERNAL, Person.Kind.STAFF}
+    ),
+    Participant.Role.SHARER: frozenset(
+        {Person.Kind.PUPIL, Person.Kind.EXTERNAL, Person.Kind.STAFF}
+    ),
+    Participant.Role.GUARDIAN: frozenset({Person.Kind.GUARDIAN}),
+}
+
 CASE_TRANSITIONS: dict[str, frozenset[str]] = {
     Case.Status.OPEN: frozenset({Case.Status.CLOSED}),
     Case.Status.CLOSED: frozenset({Case.Status.OPEN}),
@@ -429,11 +442,29 @@ def participant_add(
     notes: str = "",
     context: AuditContext = SYSTEM,
 ) -> Participant:
-    """Give ``person`` a ``role`` in ``case``. The person must be of the case's school.
-    Adding an alleged perpetrator under 14 records no criminal route by itself; see the
-    referral services. Raises ``ValidationError``."""
+    """Give ``person`` a ``role`` in ``case``. The person must be of the case's school,
+    of a kind that can hold the role (``ROLE_KINDS``: a victim is a pupil, a guardian a
+    parent or guardian…), and not hold that role already. One person may hold several
+    roles (a victim who also shared images; DESIGN rule 4). Adding an alleged
+    perpetrator under 14 records no criminal route by itself; see the referral services.
+    Raises ``ValidationError``."""
     if person.school_id != case.school_id:
         raise ValidationError({"person": _("This person is not of this school.")})
+    kinds = ROLE_KINDS.get(role)
+    if kinds is not None and person.kind not in kinds:
+        raise ValidationError(
+            {
+                "role": _("A %(kind)s cannot be recorded as %(role)s.")
+                % {
+                    "kind": Person.Kind(person.kind).label.lower(),
+                    "role": Participant.Role(role).label.lower(),
+                }
+            }
+        )
+    if Participant.objects.filter(case=case, person=person, role=role).exists():
+        raise ValidationError(
+            {"non_field_errors": [_("This person already has this role in the case.")]}
+        )
     participant = Participant(case=case, person=person, role=role, notes=notes)
     _clean(participant)
     _save_unique(participant, message=_("This person already has this role in the case."))
@@ -476,6 +507,8 @@ def evidence_record(
     _not_in_future(first_seen_at, "first_seen_at")
     if pdq and pdq_quality is None:
         raise ValidationError({"pdq_quality": _("Give the PDQ quality with the PDQ hash.")})
+    if pdq_quality is not None and not pdq:
+        raise ValidationError({"pdq_quality": _("A PDQ quality needs its PDQ hash.")})
     if not (location or sha256 or md5 or pdq):
         raise ValidationError(
             {"location": _("Give where the evidence is, or at least one of its hashes.")}
@@ -532,6 +565,8 @@ def support_plan_create(
     _not_too_far_ahead(first_check_in_at, "first_check_in_at", limit=CHECK_IN_MAX_AHEAD)
     if not case.participants.filter(person=victim, role=Participant.Role.VICTIM).exists():
         raise ValidationError({"victim": _("This person is not a victim in this case.")})
+    if SupportPlan.objects.filter(case=case, victim=victim).exists():
+        raise ValidationError({"victim": _("This victim already has a support plan in this case.")})
     plan = SupportPlan(
         case=case,
         victim=victim,

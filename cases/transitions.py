@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
 
@@ -27,9 +28,15 @@ def transition(
     (DESIGN rule 6). ``fields`` are written in the same UPDATE and set on ``obj``.
     """
     current = expected if expected is not None else obj.status
+    labels = dict(obj._meta.get_field("status").choices)
+    if current not in labels:
+        raise ValidationError(
+            {"expected_status": _("Unknown status %(status)s.") % {"status": str(current)[:40]}}
+        )
     if to not in allowed.get(current, frozenset()):
         raise Conflict(
-            _("Cannot change status from %(old)s to %(new)s.") % {"old": current, "new": to},
+            _("Cannot change status from %(old)s to %(new)s.")
+            % {"old": labels[current], "new": labels.get(to, to)},
             current_status=current,
         )
     updated = (
@@ -39,7 +46,7 @@ def transition(
         obj.refresh_from_db(fields=["status"])
         raise Conflict(
             _("The record was changed by someone else (status is now %(status)s).")
-            % {"status": obj.status},
+            % {"status": labels.get(obj.status, obj.status)},
             current_status=obj.status,
         )
     obj.status = to

@@ -291,6 +291,17 @@ def takedown_create(
         raise ValidationError({"evidence_items": _("Choose at least one evidence item.")})
     if any(item.case_id != case.pk for item in items):
         raise ValidationError({"evidence_items": _("Evidence items must be of this case.")})
+    elsewhere = [item for item in items if item.platform_id not in (None, platform.pk)]
+    if elsewhere:
+        raise ValidationError(
+            {
+                "evidence_items": _(
+                    "A notice to %(platform)s can only list evidence found there (or of "
+                    "no platform)."
+                )
+                % {"platform": platform.name}
+            }
+        )
     notice = TakedownRequest(
         case=case,
         platform=platform,

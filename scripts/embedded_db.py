@@ -17,12 +17,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from config.embedded import embedded_database_url
 
 
+def _exit_once(*_args) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(0)
+
+
 def main() -> None:
     var_dir = Path(sys.argv[1] if len(sys.argv) > 1 else "var").resolve()
     url_file = Path(sys.argv[2]) if len(sys.argv) > 2 else var_dir / "run" / "database.url"
-    # Exit through Python (not a bare kill) so pgserver's exit handler stops the server.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    signal.signal(signal.SIGINT, lambda *_: sys.exit(0))
+    # Exit through Python (not a bare kill) so pgserver's exit handler stops the server;
+    # a second signal (Ctrl-C then run.sh's SIGTERM) must not interrupt that handler.
+    signal.signal(signal.SIGTERM, _exit_once)
+    signal.signal(signal.SIGINT, _exit_once)
     url = embedded_database_url(var_dir)
     url_file.parent.mkdir(parents=True, exist_ok=True)
     url_file.write_text(url)

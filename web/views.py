@@ -12,8 +12,10 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from api.throttling import sign_in_allowed
 from cases.audit import case_access_log
 from cases.models import AccessEvent, Case, Concern, SupportPlan
 from cases.querysets import LIVE_REFERRAL_STATUSES
@@ -48,8 +50,19 @@ TS = TakedownRequest.Status
 
 
 class LoginView(auth_views.LoginView):
+    """Django's sign-in form, rate-limited per address and username like the API's
+    (``API_AUTH_THROTTLE_RATE``): over the limit, 429 and no password check."""
+
     template_name = "web/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        if not sign_in_allowed(request, str(request.POST.get("username", ""))):
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(None, _("Too many sign-in attempts. Wait a minute and try again."))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
 
 
 class LogoutView(auth_views.LogoutView):
