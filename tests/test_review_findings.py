@@ -104,3 +104,16 @@ def test_an_unknown_expected_status_is_a_400_and_conflicts_use_labels(case_a, le
     with translation.override("en"), pytest.raises(Conflict) as caught:
         case_services.case_close(case=case_a, actor=lead_a, reason="x", expected_status="closed")
     assert "Closed" in caught.value.message
+
+
+def test_a_staff_dashboard_showing_concerns_is_audited(staff_a, school_a):
+    from cases.models import AccessEvent
+
+    case_services.concern_log(
+        school=school_a, logged_by=staff_a, source="staff", summary="Fotos en un grupo"
+    )
+    client = Client()
+    client.force_login(staff_a)
+    before = AccessEvent.objects.filter(actor=staff_a).count()
+    assert client.get("/").status_code == 200
+    assert AccessEvent.objects.filter(actor=staff_a, action="dashboard").count() == before + 1

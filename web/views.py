@@ -108,7 +108,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             concerns_for_user(user=user).filter(logged_by=user).order_by("-logged_at")[:50]
         )
 
-    if shown_case_ids:
+    # Concern summaries are case data too: the read is recorded whenever any is shown,
+    # like the API's concern.list (AccessEvent holds case ids; concerns not yet linked
+    # to a case are recorded as the read itself).
+    concerns_shown = context.get("new_concerns") or context.get("my_concerns") or []
+    shown_case_ids.update(c.case_id for c in concerns_shown if c.case_id)
+    if shown_case_ids or concerns_shown:
         record_read(request, "dashboard", shown_case_ids)
     return render(request, "web/dashboard.html", context)
 
