@@ -20,14 +20,16 @@ from collections import Counter
 from datetime import datetime
 from email import message_from_bytes
 from email.header import decode_header, make_header
+from io import StringIO
 
 import pytest
 import requests
+from django.core.management import call_command
 from django.utils import timezone
 
 from cases.demo.almendralejo import ALMENDRALEJO, at
 from cases.demo.loader import _Replay, counts
-from cases.models import Case, Organisation
+from cases.models import AccessEvent, Case, CaseEvent, Organisation
 from reporting.models import Referral, TakedownRequest
 from tests.e2e.conftest import wait_for
 
@@ -44,6 +46,8 @@ class Api:
         self.http = requests.Session()
         self.tokens: dict[str, str] = {}
         self.calls = 0
+        self.audited: Counter[str] = Counter()
+        self.unaudited: list[str] = []
 
     def login(self, username: str, password: str) -> None:
         r = self.http.post(
@@ -57,18 +61,23 @@ class Api:
 
     def get(self, user: str, path: str, **params) -> dict | list:
         self.calls += 1
+        reads = AccessEvent.objects.count()
         r = self.http.get(self.base + path, headers=self._headers(user), params=params)
         assert r.status_code == 200, f"GET {path} as {user}: {r.status_code} {r.text}"
+        self._audited("read", path, AccessEvent.objects.count() - reads)
         return r.json()
 
     def post(self, user: str, path: str, body: dict | None = None, expect: int = 201) -> dict:
         self.calls += 1
+        writes = CaseEvent.objects.count()
         r = self.http.post(self.base + path, headers=self._headers(user), json=body or {})
         assert r.status_code in {expect, 200}, f"POST {path} as {user}: {r.status_code} {r.text}"
+        self._audited("write", path, CaseEvent.objects.count() - writes)
         return r.json()
 
     def upload(self, user: str, path: str, data: dict, file: bytes) -> dict:
         self.calls += 1
+        writes = CaseEvent.objects.count()
         r = self.http.post(
             self.base + path,
             headers=self._headers(user),
@@ -76,7 +85,15 @@ class Api:
             files={"file": ("evidence.png", file, "image/png")},
         )
         assert r.status_code == 201, f"upload as {user}: {r.status_code} {r.text}"
+        self._audited("write", path, CaseEvent.objects.count() - writes)
         return r.json()
+
+    def _audited(self, kind: str, path: str, new_rows: int) -> None:
+        """Every read of case data leaves an AccessEvent and every write a CaseEvent, in
+        the request's own transaction (DESIGN rule 3): count them call by call."""
+        self.audited[kind] += 1
+        if new_rows < 1:
+            self.unaudited.append(f"{kind} {path}")
 
     def all(self, user: str, path: str) -> list[dict]:
         """Every row of a cursor-paginated list."""
@@ -341,6 +358,14 @@ def test_the_almendralejo_scenario_runs_end_to_end_over_http(
     assert any({c["school"] for c in cluster["cases"]} == school_names for cluster in clusters), (
         clusters
     )
+
+    # --- every read and write above left its audit row; the chains are intact ---------
+    assert api.unaudited == [], api.unaudited
+    print(f"e2e: {api.calls} API calls; audited {dict(api.audited)}")
+    assert api.audited["write"] > 300 and api.audited["read"] >= 8
+    out = StringIO()
+    call_command("verify_audit", stdout=out)
+    assert out.getvalue().startswith("OK"), out.getvalue()
 
     # --- the final counts equal SCENARIO.md's table -----------------------------------
     table = counts(S)
