@@ -147,6 +147,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # a temporary file. The evidence endpoint hashes the bytes and drops them.
 FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
 EVIDENCE_MAX_UPLOAD_BYTES = env_int("EVIDENCE_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+# Decoding + PDQ costs about 35 bytes per pixel (make bench: ~405 MiB for 12 MP), so the
+# pixel limit bounds memory per upload: 50 MP ≈ 1.7 GiB. Phone cameras save 12–50 MP.
+EVIDENCE_MAX_IMAGE_PIXELS = env_int("EVIDENCE_MAX_IMAGE_PIXELS", 50_000_000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = EVIDENCE_MAX_UPLOAD_BYTES
 DATA_UPLOAD_MAX_MEMORY_SIZE = EVIDENCE_MAX_UPLOAD_BYTES + 1024 * 1024
 MEDIA_ROOT = VAR_DIR / "media"  # nothing is written here; the no-storage test checks it
