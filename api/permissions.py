@@ -46,3 +46,20 @@ class IsCaseEditor(BasePermission):
 
     def has_object_permission(self, request, view, obj) -> bool:
         return can_edit_case(request.user, obj)
+
+
+class IsVerifiedWhenRequired(BasePermission):
+    """A user who must use a second factor (``cases.otp.requires_second_factor``) and
+    authenticated with a session has passed it. Token requests pass: a token is only
+    issued after the second factor (``POST /api/v1/auth/token/`` with ``otp_code``)."""
+
+    message = _("Pass the second factor (authenticator code) first.")
+
+    def has_permission(self, request, view) -> bool:
+        from knox.models import AuthToken
+
+        from cases.otp import needs_verification
+
+        if isinstance(request.auth, AuthToken):
+            return True
+        return not needs_verification(request.user)

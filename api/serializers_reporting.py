@@ -24,6 +24,16 @@ from reporting.services import REFERRAL_DESTINATION_KINDS, TAKEDOWN_OUTCOMES
 class TokenCreateInputSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=128, trim_whitespace=False)
+    otp_code = serializers.CharField(
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        help_text=_(
+            "Second factor: the 6-digit code from the authenticator app, or a one-use "
+            "backup code. Required for safeguarding leads, deputies, heads, liaisons "
+            "and admins."
+        ),
+    )
 
 
 class TokenOutputSerializer(serializers.Serializer):

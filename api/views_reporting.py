@@ -30,6 +30,12 @@ from api.pagination import StableCursorPagination
 from api.throttling import SignInRateThrottle
 from cases.audit import AuditContext, record_access
 from cases.models import Organisation
+from cases.otp import (
+    lockout_message,
+    record_second_factor_failure,
+    requires_second_factor,
+    verify_code,
+)
 from cases.selectors import can_edit_case, schools_of
 from reporting import services
 from reporting.models import LegalBasis, Platform, Referral, TakedownRequest
@@ -53,6 +59,8 @@ ERRORS = {
 
 SCHOOL_ONLY = _("Only the school's safeguarding lead or deputy can do this.")
 DESTINATION_ONLY = _("Only a liaison of the receiving unit can do this.")
+# One answer for a wrong username, password or second-factor code (never says which).
+SIGN_IN_FAILED = _("Unable to sign in with these credentials.")
 
 
 def _context(request: Request) -> AuditContext:
@@ -70,8 +78,15 @@ def _record_read(request: Request, *, action: str, case_ids: list[int]) -> None:
 
 
 class TokenCreateApi(APIView):
-    """Exchange a username and password for an expiring API token (django-rest-knox;
-    only a digest is stored). Send it as ``Authorization: Token <token>``."""
+    """Exchange a username, password and (for the roles that need it) a second-factor
+    code for an expiring API token (django-rest-knox; only a digest is stored). Send it as
+    ``Authorization: Token <token>``.
+
+    Errors: 400 with one message whether the password or the code was wrong (it never
+    says which, nor whether the account exists); 429 when the username is locked after 6
+    failures (30 minutes, django-axes) or over the sign-in rate; 403 with too many live
+    tokens. Rule source: issue 3, "Login" (``cases/otp.py``).
+    """
 
     # No session or token needed (and no CSRF from a stale session cookie).
     authentication_classes = ()
@@ -83,25 +98,33 @@ class TokenCreateApi(APIView):
         request=s.TokenCreateInputSerializer,
         responses={
             200: s.TokenOutputSerializer,
-            400: OpenApiResponse(description=_("Wrong username or password.")),
+            400: OpenApiResponse(description=_("Wrong username, password or code.")),
             403: OpenApiResponse(description=_("Too many active tokens.")),
+            429: OpenApiResponse(description=_("Locked after too many failed attempts.")),
         },
         auth=[],
     )
     def post(self, request: Request) -> Response:
         data = s.TokenCreateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        # ModelBackend refuses inactive users: same message as a wrong password, so the
-        # answer never says whether an account exists.
+        username = data.validated_data["username"]
+        # The request goes to authenticate() so django-axes counts failures and refuses a
+        # locked username. ModelBackend refuses inactive users: same message as a wrong
+        # password, so the answer never says whether an account exists.
         user = authenticate(
-            request._request,
-            username=data.validated_data["username"],
-            password=data.validated_data["password"],
+            request._request, username=username, password=data.validated_data["password"]
         )
+        if getattr(request._request, "axes_locked_out", False):
+            return Response({"detail": lockout_message()}, status=429)
+        if user is not None and user.is_active and requires_second_factor(user):
+            device = verify_code(user, data.validated_data.get("otp_code"))
+            if device is None:
+                record_second_factor_failure(request._request, username)
+                if getattr(request._request, "axes_locked_out", False):
+                    return Response({"detail": lockout_message()}, status=429)
+                user = None
         if user is None or not user.is_active:
-            raise exceptions.ValidationError(
-                {"non_field_errors": [_("Unable to sign in with the username and password.")]}
-            )
+            raise exceptions.ValidationError({"non_field_errors": [SIGN_IN_FAILED]})
         limit = knox_settings.TOKEN_LIMIT_PER_USER
         if limit is not None:
             live = AuthToken.objects.filter(user=user).filter(

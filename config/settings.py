@@ -53,6 +53,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "cases",
     "reporting",
     "api",
@@ -67,10 +71,15 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "cases.middleware.SessionLifetimeMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "cases.middleware.ContentSecurityPolicyMiddleware",
     "cases.middleware.RequestContextMiddleware",
+    # Inside the CSP and request-id middleware, so its redirects and 403s get both.
+    "cases.otp.OTPRequiredMiddleware",
+    # Last: turns a lockout flagged during sign-in into a 429 (cases.otp.lockout_response).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -109,6 +118,34 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Salvaguarda runs on PostgreSQL only.")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Sign-in: lockout (django-axes) and second factor (django-otp), cases/otp.py ------
+# Axes first: it refuses a locked username before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# A username is locked for 30 minutes after 6 failures (a wrong password or a wrong
+# second factor), counted by username only: the client address can be forged.
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = 6
+AXES_COOLOFF_TIME = timedelta(minutes=30)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# The lock lasts 30 minutes from the 6th failure; more attempts do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_USERNAME_CALLABLE = "cases.otp.lockout_username"
+# The address axes records is REMOTE_ADDR only, never X-Forwarded-For.
+AXES_CLIENT_IP_CALLABLE = "cases.otp.client_ip"
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_LOCKOUT_CALLABLE = "cases.otp.lockout_response"
+# axes.W006 asks for "ip_address" among the lockout parameters. Deliberately not: an
+# address can be forged or shared (a school's NAT), so the lock is by username, and the
+# per-address rate limit is api/throttling.py's (address + username, 10/min).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_HTTP_RESPONSE_CODE = 429
+# Second factor for leads, deputies, heads, liaisons, authority admins and superusers.
+OTP_REQUIRED = True
+OTP_TOTP_ISSUER = "Salvaguarda"
 
 # Argon2id first; PBKDF2 stays second so existing hashes are upgraded on the next login.
 PASSWORD_HASHERS = [
@@ -195,7 +232,10 @@ REST_FRAMEWORK = {
         "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "api.permissions.IsVerifiedWhenRequired",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PARSER_CLASSES": [
         "api.parsers.StrictJSONParser",

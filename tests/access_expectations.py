@@ -193,6 +193,10 @@ EXPECTATIONS: dict[str, dict[str, dict]] = {
     "web:login": endpoint(default={"-": row(OK, anon=METHOD)}, GET=PUBLIC, POST=PUBLIC, PUT=PUBLIC),
     # Signing out is POST only; it ends in the sign-in page (a "login" redirect).
     "web:logout": endpoint(default=PUBLIC_NO_METHOD, POST={"-": row(LOGIN)}),
+    # The second-factor step: signed-in users only (those who need none go straight on).
+    "web:otp_verify": endpoint(
+        default=PUBLIC_NO_METHOD, GET=EVERYONE_SIGNED_IN, POST=EVERYONE_SIGNED_IN
+    ),
     "web:dashboard": web_list(),
     "web:concern_new": endpoint(
         default=NO_METHOD_LIST,

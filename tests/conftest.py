@@ -184,3 +184,12 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _second_factor_and_lockout_off(settings):
+    """Most tests sign in with ``force_login``/``force_authenticate`` and no second
+    factor, and some fail a sign-in many times to test the rate limit alone.
+    ``tests/test_login_security.py`` turns ``OTP_REQUIRED`` and ``AXES_ENABLED`` back on."""
+    settings.OTP_REQUIRED = False
+    settings.AXES_ENABLED = False

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from web import views
+from web import otp, views
 from web import views_actions as actions
 
 app_name = "web"
@@ -12,6 +12,7 @@ CASE = "cases/<int:case_id>/"
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("login/verify/", otp.otp_verify, name="otp_verify"),
     path("", views.dashboard, name="dashboard"),
     path("concerns/new/", actions.ConcernNewView.as_view(), name="concern_new"),
     path("cases/", views.case_list, name="case_list"),

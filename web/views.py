@@ -6,18 +6,22 @@ an ``AccessEvent`` (``web.access.record_read``). The forms are in ``web.views_ac
 
 from __future__ import annotations
 
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from api.throttling import sign_in_allowed
 from cases.audit import case_access_log
 from cases.models import AccessEvent, Case, Concern, SupportPlan
+from cases.otp import lockout_response, needs_verification
 from cases.querysets import LIVE_REFERRAL_STATUSES
 from cases.selectors import (
     can_edit_case,
@@ -51,7 +55,9 @@ TS = TakedownRequest.Status
 
 class LoginView(auth_views.LoginView):
     """Django's sign-in form, rate-limited per address and username like the API's
-    (``API_AUTH_THROTTLE_RATE``): over the limit, 429 and no password check."""
+    (``API_AUTH_THROTTLE_RATE``): over the limit, 429 and no password check. A locked
+    username (django-axes, 6 failures) gets 429. A user who must use a second factor
+    goes on to ``web:otp_verify`` (``cases.otp``)."""
 
     template_name = "web/login.html"
     redirect_authenticated_user = True
@@ -63,6 +69,17 @@ class LoginView(auth_views.LoginView):
             form.add_error(None, _("Too many sign-in attempts. Wait a minute and try again."))
             return self.render_to_response(self.get_context_data(form=form), status=429)
         return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        if getattr(self.request, "axes_locked_out", False):
+            return lockout_response(self.request)
+        return super().form_invalid(form)
+
+    def get_success_url(self) -> str:
+        url = super().get_success_url()
+        if needs_verification(self.request.user):
+            return reverse("web:otp_verify") + "?" + urlencode({REDIRECT_FIELD_NAME: url})
+        return url
 
 
 class LogoutView(auth_views.LogoutView):

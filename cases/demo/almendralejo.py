@@ -18,7 +18,9 @@ How to replay (both drivers do the same, in this order):
 1. ``ALMENDRALEJO.organisations`` (schools, police unit, prosecutor, social services);
    the AEPD Canal Prioritario (``AEPDCP``) and the legal basis ``eu-dsa-art16`` come
    from migration ``reporting/0002_directory``.
-2. ``ALMENDRALEJO.users`` with ``DEMO_PASSWORD`` and one membership each.
+2. ``ALMENDRALEJO.users`` with ``DEMO_PASSWORD`` and one membership each; those whose
+   role needs a second factor get a TOTP device (``demo_totp_key``) and one backup code
+   (``demo_backup_code``).
 3. ``ALMENDRALEJO.people`` (``PersonSpec.date_of_birth(today)`` gives the DOB that makes
    the stated ``age`` true on ``today``, the Europe/Madrid date of the load), recorded
    by the school's safeguarding lead (``Scenario.lead_of(school)``).
@@ -38,6 +40,9 @@ Cross-references are by ``key`` (people, evidence, images) or ``username`` / ``c
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -48,6 +53,30 @@ from cases.demo import images
 # The one password of every demo account. Demo credentials exist only here, never in
 # settings (SCENARIO.md, "Demo accounts"); it passes AUTH_PASSWORD_VALIDATORS.
 DEMO_PASSWORD = "Extremadura-Demo-2023"  # noqa: S105 (public demo password, by design)
+
+# The demo's second factor (issue 3): each account whose role needs one gets a TOTP
+# device whose secret is derived from this seed and its username (``demo_totp_key``),
+# and one static backup code (``demo_backup_code``). Public demo values, printed in the
+# logins table, like the password: demo only, never in settings, never for real users.
+DEMO_OTP_SEED = "salvaguarda-demo-otp-almendralejo-2023"
+
+
+def demo_totp_key(username: str) -> bytes:
+    """The demo TOTP key of ``username``: 20 bytes (HMAC-SHA256 of the username under
+    ``DEMO_OTP_SEED``, truncated), stored hex-encoded in django-otp's ``TOTPDevice.key``."""
+    return hmac.new(DEMO_OTP_SEED.encode(), username.encode(), hashlib.sha256).digest()[:20]
+
+
+def demo_totp_secret(username: str) -> str:
+    """The same key in base32 (32 characters), as an authenticator app takes it."""
+    return base64.b32encode(demo_totp_key(username)).decode("ascii")
+
+
+def demo_backup_code(username: str) -> str:
+    """The one static backup code of ``username`` (10 hex digits; works once)."""
+    digest = hmac.new(DEMO_OTP_SEED.encode(), b"backup:" + username.encode(), hashlib.sha256)
+    return digest.hexdigest()[:10]
+
 
 # Stable marker recorded (as a school-level CaseEvent) when the scenario is loaded.
 MARKER = "almendralejo-v1"

@@ -25,7 +25,13 @@ from django.utils.translation import gettext_lazy as _
 
 from cases import services as case_services
 from cases.audit import record_case_event
-from cases.demo.almendralejo import Scenario, at
+from cases.demo.almendralejo import (
+    Scenario,
+    at,
+    demo_backup_code,
+    demo_totp_key,
+    demo_totp_secret,
+)
 from cases.models import (
     Case,
     CaseEvent,
@@ -39,6 +45,7 @@ from cases.models import (
     SupportPlan,
     User,
 )
+from cases.otp import role_requires_second_factor
 from reporting import services as reporting_services
 from reporting.models import LegalBasis, Platform, Referral, TakedownRequest
 
@@ -56,6 +63,9 @@ class Login:
     role: str
     organisation: str
     password: str
+    # Second factor (demo only), empty for roles that need none (staff).
+    totp_secret: str = ""
+    backup_code: str = ""
 
 
 def is_loaded(scenario: Scenario) -> bool:
@@ -123,9 +133,30 @@ def logins(scenario: Scenario) -> list[Login]:
             role_label(u.role, orgs[u.organisation].kind),
             orgs[u.organisation].name,
             scenario.password,
+            *(
+                (demo_totp_secret(u.username), demo_backup_code(u.username))
+                if role_requires_second_factor(u.role)
+                else ()
+            ),
         )
         for u in scenario.users
     ]
+
+
+def demo_second_factor(user: User) -> None:
+    """Give a demo account its second factor: a confirmed TOTP device with the demo key
+    of its username, and one static backup code (``cases.demo.almendralejo``)."""
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.create(
+        user=user,
+        name="demo authenticator",
+        key=demo_totp_key(user.username).hex(),
+        confirmed=True,
+    )
+    backup = StaticDevice.objects.create(user=user, name="demo backup codes", confirmed=True)
+    backup.token_set.create(token=demo_backup_code(user.username))
 
 
 def counts(scenario: Scenario) -> dict[str, int]:
@@ -256,6 +287,8 @@ class _Replay:
             Membership.objects.create(
                 user=user, organisation=self.orgs[spec.organisation], role=spec.role
             )
+            if role_requires_second_factor(spec.role):
+                demo_second_factor(user)
             self.users[spec.username] = user
 
     def persons(self) -> None:

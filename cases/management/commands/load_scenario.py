@@ -44,11 +44,26 @@ class Command(BaseCommand):
         self._counts(spec)
 
     def _logins(self, spec) -> None:
-        rows = [("username", "role", "organisation", "password")]
-        rows += [(x.username, x.role, x.organisation, x.password) for x in logins(spec)]
-        widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        header = ("username", "role", "organisation", "TOTP secret", "backup code", "password")
+        rows = [header]
+        rows += [
+            (
+                x.username,
+                x.role,
+                x.organisation,
+                x.totp_secret or "—",
+                x.backup_code or "—",
+                x.password,
+            )
+            for x in logins(spec)
+        ]
+        widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
         self.stdout.write("")
         self.stdout.write("Demo logins:")
+        self.stdout.write(
+            "  Second factor (demo only): add the TOTP secret to an authenticator app and "
+            "enter its 6-digit code, or use the backup code (once). Staff need none."
+        )
         for n, row in enumerate(rows):
             self.stdout.write(
                 "  " + "  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True))

@@ -1,0 +1,88 @@
+"""The second sign-in step (issue 3, "Login"): the verify page, ``web:otp_verify``.
+
+After the password form, a user who must use a second factor (``cases.otp``) lands here
+and every other page redirects here (``cases.otp.OTPRequiredMiddleware``) until a code
+from the authenticator app, or a one-use backup code, is accepted. A wrong code counts
+towards the lockout (6 failures lock the username for 30 minutes).
+"""
+
+from __future__ import annotations
+
+import django_otp
+from django import forms
+from django.conf import settings
+from django.contrib.auth import REDIRECT_FIELD_NAME, logout
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render, resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+from django_otp import user_has_device
+
+from cases.otp import (
+    is_locked,
+    lockout_response,
+    needs_verification,
+    record_second_factor_failure,
+    verify_code,
+)
+
+
+class OTPVerifyForm(forms.Form):
+    code = forms.CharField(
+        label=gettext_lazy("Code"),
+        max_length=16,
+        strip=True,
+        help_text=gettext_lazy(
+            "The 6-digit code from your authenticator app, or one of your backup codes "
+            "(each works once)."
+        ),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autofocus": True, "spellcheck": "false"}
+        ),
+    )
+
+
+def _next_url(request: HttpRequest) -> str:
+    """Where to go after the second factor: a safe local ``next``, else the dashboard."""
+    candidate = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME)
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def otp_verify(request: HttpRequest) -> HttpResponse:
+    """GET: the code form. POST ``code``: on success the session is verified
+    (``django_otp.login``, new session key) and goes to ``next``; a wrong code re-shows the
+    form (400) and counts as a failed sign-in; a locked username is signed out (429). A
+    user who needs no second factor, or has passed it, goes straight to ``next``."""
+    next_url = _next_url(request)
+    if not needs_verification(request.user):
+        return redirect(next_url)
+    username = request.user.get_username()
+    if is_locked(request, username):
+        logout(request)
+        return lockout_response(request)
+    form = OTPVerifyForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            device = verify_code(request.user, form.cleaned_data["code"])
+            if device is not None:
+                request.session.cycle_key()
+                django_otp.login(request, device)
+                return redirect(next_url)
+            record_second_factor_failure(request, username)
+            if getattr(request, "axes_locked_out", False):
+                logout(request)
+                return lockout_response(request)
+            form.add_error("code", _("That code is not valid. Try again."))
+    context = {"form": form, "next": next_url, "has_device": user_has_device(request.user)}
+    return render(request, "web/otp_verify.html", context, status=status)
