@@ -43,6 +43,9 @@ messages: $(STAMP) ## Extract es/en messages and compile the catalogues (transla
 	$(PY) manage.py makemessages -l es -l en --ignore=.venv --ignore=var --ignore=staticfiles
 	$(PY) manage.py compilemessages --ignore=.venv
 
+code: $(STAMP) ## Current second-factor code of a demo account: make code U=lead.norte
+	@$(PY) manage.py demo_code $(U)
+
 scenario: $(STAMP) ## Load the Almendralejo demo scenario (idempotent)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_scenario almendralejo
@@ -50,4 +53,4 @@ scenario: $(STAMP) ## Load the Almendralejo demo scenario (idempotent)
 bench: $(STAMP) ## Latency, query counts and memory of the case pages vs a bare DRF view (throwaway DB)
 	DJANGO_SETTINGS_MODULE=config.settings $(PY) scripts/bench.py $(BENCH_ARGS)
 
-.PHONY: help install run test lint fmt check messages scenario bench
+.PHONY: help install run test lint fmt check messages code scenario bench

@@ -63,7 +63,8 @@ cat <<MSG
   Salvaguarda is running at  http://$HOST:$PORT/
   API docs:                  http://$HOST:$PORT/api/docs/
   Demo logins: the table above (load_scenario): one demo password, and for leads,
-  heads and liaisons a TOTP secret and a backup code (demo only).
+  heads and liaisons a TOTP secret and a backup code (demo only); the current code
+  of any demo account: make code U=lead.norte
   Logs: $VAR/log/{web,worker,beat}.log   Mail sent by the worker: $VAR/mail/
   Ctrl-C stops everything.
 

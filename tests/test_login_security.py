@@ -347,3 +347,27 @@ def test_the_demo_logins_table_gives_a_second_factor_to_the_roles_that_need_it()
         else:
             assert login.totp_secret == demo_totp_secret(user.username)
             assert login.backup_code == demo_backup_code(user.username)
+
+
+def test_demo_code_prints_the_code_the_demo_device_accepts(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django_otp.oath import TOTP
+
+    from cases.demo.almendralejo import demo_totp_key
+
+    out = StringIO()
+    call_command("demo_code", "lead.norte", stdout=out)
+    code = out.getvalue().strip()
+    assert len(code) == 6 and code.isdigit()
+    assert TOTP(demo_totp_key("lead.norte")).verify(int(code), tolerance=1)
+    assert not TOTP(demo_totp_key("lead.sur")).verify(int(code), tolerance=0)
+
+
+def test_demo_code_refuses_accounts_outside_the_demo(db):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("demo_code", "someone.else")
