@@ -11,6 +11,7 @@ import json
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from api.serializers_cases import EvidenceItemOutputSerializer
 from cases.models import EvidenceItem
 from reporting.models import Platform
 
@@ -109,28 +110,10 @@ class EvidenceUploadSerializer(serializers.Serializer):
         return parsed
 
 
-class UploadedEvidenceSerializer(serializers.ModelSerializer):
-    """The evidence item recorded from an upload: metadata and hashes, no file."""
+class UploadedEvidenceSerializer(EvidenceItemOutputSerializer):
+    """The evidence item recorded from an upload: the same shape as every evidence item
+    (metadata and hashes, no file), plus the case it was recorded on."""
 
-    platform = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
-    identifiers = serializers.DictField(child=serializers.CharField(), read_only=True)
-
-    class Meta:
-        model = EvidenceItem
-        fields = [
-            "id",
-            "case",
-            "kind",
-            "platform",
-            "location",
-            "identifiers",
-            "first_seen_at",
-            "seen_by",
-            "description",
-            "sha256",
-            "md5",
-            "pdq",
-            "pdq_quality",
-            "recorded_at",
-        ]
+    class Meta(EvidenceItemOutputSerializer.Meta):
+        fields = [*EvidenceItemOutputSerializer.Meta.fields, "case"]
         read_only_fields = fields
