@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("api.urls_reporting")),
     path("", include("api.urls_intake")),
     path("", include("api.urls_audit")),
+    path("", include("api.urls_statistics")),
 ]

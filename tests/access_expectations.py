@@ -95,6 +95,9 @@ LEADS_ONLY_LIST_WRITE = {"-": row(FORBIDDEN, lead_a=OK, lead_b=OK)}
 LEADS_ONLY_LIST_OTHER = {"-": row(FORBIDDEN, lead_a=METHOD, lead_b=METHOD)}
 SCHOOL_MEMBERS_WRITE = {"-": row(OK, police=FORBIDDEN, other_police=FORBIDDEN)}
 SCHOOL_MEMBERS_OTHER = {"-": row(METHOD, police=FORBIDDEN, other_police=FORBIDDEN)}
+# School statistics (aggregates only): heads, leads and deputies see their own schools'
+# numbers; staff and police get 404, as if the page did not exist.
+STATISTICS_READERS = {"-": row(NOT_FOUND, lead_a=OK, head_a=OK, lead_b=OK)}
 PUBLIC = {"-": row(OK, anon=OK)}
 PUBLIC_NO_METHOD = {"-": row(METHOD, anon=METHOD)}
 
@@ -180,6 +183,8 @@ EXPECTATIONS: dict[str, dict[str, dict]] = {
     "api:takedown-outcome": action(SCHOOL_WRITE),
     "api:takedown-escalate": action(SCHOOL_WRITE),
     "api:cluster-list": endpoint(default=NO_METHOD_LIST, GET=EVERYONE_SIGNED_IN),
+    # --- API: statistics (aggregates of the user's own schools) ---
+    "api:statistics": endpoint(default=NO_METHOD_LIST, GET=STATISTICS_READERS),
     # --- API: hash-only intake ---
     "api:evidence-upload": action(SCHOOL_WRITE),
     "api:hash": endpoint(default=SCHOOL_MEMBERS_OTHER, POST=SCHOOL_MEMBERS_WRITE),
@@ -230,6 +235,7 @@ EXPECTATIONS: dict[str, dict[str, dict]] = {
     "web:referral_close": web_form(DESTINATION_WRITE),
     "web:referral_reject": web_form(DESTINATION_WRITE),
     "web:clusters": web_list(),
+    "web:statistics": endpoint(default=NO_METHOD_LIST, GET=STATISTICS_READERS),
 }
 
 # What each persona's responses may contain (marker kinds of ``access_world.MARKERS``):

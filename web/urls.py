@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from web import otp, views
+from web import otp, views, views_statistics
 from web import views_actions as actions
 
 app_name = "web"
@@ -82,4 +82,5 @@ urlpatterns = [
         name="referral_reject",
     ),
     path("clusters/", views.clusters, name="clusters"),
+    path("statistics/", views_statistics.statistics, name="statistics"),
 ]

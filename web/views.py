@@ -37,6 +37,7 @@ from cases.selectors import (
 )
 from reporting.models import Referral, TakedownRequest
 from reporting.selectors import case_clusters_for_user, overdue_takedowns_for_user
+from reporting.statistics import statistics_schools
 from web.access import (
     case_or_404,
     is_destination_liaison,
@@ -96,6 +97,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     units = units_of(user)
     now = timezone.now()
     context: dict = {"is_lead": bool(owned), "is_police": bool(units), "now": now}
+    # Heads, leads and deputies see their schools' statistics (aggregates only).
+    context["sees_statistics"] = bool(statistics_schools(user))
     shown_case_ids: set[int] = set()
 
     if owned:

@@ -1,0 +1,50 @@
+"""The statistics page: aggregates of the user's own schools (heads, leads, deputies).
+
+No case data is shown (counts and durations only, ``reporting.statistics``), so no
+``AccessEvent`` is written. Anyone else, or a school that is not theirs, gets 404.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+
+from cases.exceptions import NotFound
+from cases.models import Organisation
+from reporting.statistics import school_statistics, statistics_schools
+
+AGE_BAND_LABELS = {
+    "under_11": _("Under 11"),
+    "11-12": _("11–12"),
+    "13-14": _("13–14"),
+    "15-16": _("15–16"),
+    "17+": _("17 and over"),
+    "unknown": _("Date of birth not recorded"),
+}
+
+
+@login_required
+@require_GET
+def statistics(request: HttpRequest) -> HttpResponse:
+    """Statistics of the schools where the user is head, safeguarding lead or deputy;
+    ``?school=<id>`` narrows to one of them. 404 for anyone else or another school."""
+    try:
+        data = school_statistics(user=request.user, school_id=request.GET.get("school") or None)
+    except NotFound:
+        raise Http404 from None
+    for row in data["victims_by_age_band"]:
+        row["label"] = AGE_BAND_LABELS.get(row["band"], row["band"])
+    own = statistics_schools(request.user)
+    choices = (
+        list(Organisation.objects.filter(pk__in=own).order_by("name").values("id", "name"))
+        if len(own) > 1
+        else []
+    )
+    return render(
+        request,
+        "web/statistics.html",
+        {"stats": data, "school_choices": choices, "selected": request.GET.get("school", "")},
+    )
