@@ -14,11 +14,16 @@ from rest_framework.throttling import SimpleRateThrottle
 class SignInRateThrottle(SimpleRateThrottle):
     scope = "auth"
 
+    def __init__(self, username: str | None = None):
+        super().__init__()
+        self.username = username
+
     def get_cache_key(self, request, view) -> str:
-        username = ""
-        data = getattr(request, "data", None)
-        if isinstance(data, dict):
-            username = str(data.get("username", ""))[:150].strip().lower()
+        username = self.username
+        if username is None:
+            data = getattr(request, "data", None)
+            username = str(data.get("username", "")) if isinstance(data, dict) else ""
+        username = username[:150].strip().lower()
         return self.cache_format % {
             "scope": self.scope,
             "ident": f"{self.get_ident(request)}:{username}",
@@ -27,18 +32,6 @@ class SignInRateThrottle(SimpleRateThrottle):
 
 def sign_in_allowed(request, username: str) -> bool:
     """The same limit for the web sign-in form as for the API: ``True`` and one attempt
-    counted, or ``False`` when (address, username) is over the rate."""
-    throttle = SignInRateThrottle()
-    key = throttle.cache_format % {
-        "scope": throttle.scope,
-        "ident": f"{throttle.get_ident(request)}:{username[:150].strip().lower()}",
-    }
-    throttle.key = key
-    throttle.history = throttle.cache.get(key, [])
-    throttle.now = throttle.timer()
-    while throttle.history and throttle.history[-1] <= throttle.now - throttle.duration:
-        throttle.history.pop()
-    if len(throttle.history) >= throttle.num_requests:
-        return False
-    throttle.throttle_success()
-    return True
+    counted, or ``False`` when (address, username) is over the rate. ``request`` is a
+    plain Django request; ``username`` as submitted."""
+    return SignInRateThrottle(username=username).allow_request(request, None)

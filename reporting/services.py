@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from cases.audit import SYSTEM, AuditContext, record_case_event
 from cases.models import Case, EvidenceItem, Organisation, Participant, Person, User
+from cases.selectors import units_of
 from cases.services import _plausible
 from cases.transitions import transition
 from reporting.models import LegalBasis, Platform, Referral, TakedownRequest
@@ -263,9 +264,10 @@ def referral_reject(
 
 
 def _actor_org(actor: User, referral: Referral) -> int:
-    for m in actor.memberships.all():
-        if m.organisation_id == referral.destination_id:
-            return referral.destination_id
+    """The organisation ``actor`` acts for on ``referral``: its destination if they are
+    its liaison, else the school."""
+    if referral.destination_id in units_of(actor):
+        return referral.destination_id
     return referral.case.school_id
 
 

@@ -7,21 +7,18 @@ from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
 from cases.audit import AuditContext, record_access
 from cases.exceptions import NotFound
 from cases.models import Case, Organisation, User
-from cases.querysets import LIVE_REFERRAL_STATUSES
 from cases.selectors import (
     can_edit_case,
     case_get_for_user,
     case_sections_for_user,
-    units_of,
 )
 from reporting.models import Referral
-from reporting.selectors import referral_get_for_user, referral_list_for_user
+from reporting.selectors import referral_get_for_user
 
 # Sections of the case page beyond the four a referral can share (chronology,
 # participants, evidence, support; ``cases.selectors.case_sections_for_user``):
@@ -82,28 +79,8 @@ def visible_sections(user: User, case: Case) -> frozenset[str]:
     return frozenset(sections)
 
 
-def referrals_for_user(user: User) -> QuerySet[Referral]:
-    """Referrals ``user`` may list, annotated with ``case_data_visible``
-    (``reporting.selectors.referral_list_for_user``)."""
-    return referral_list_for_user(user=user)
-
-
 def referral_or_404(user: User, referral_id: int | str) -> Referral:
     try:
         return referral_get_for_user(user=user, referral_id=referral_id)
     except NotFound:
         raise Http404 from None
-
-
-def referral_is_live(referral: Referral) -> bool:
-    return referral.status in LIVE_REFERRAL_STATUSES
-
-
-def shows_referral_contents(user: User, referral: Referral) -> bool:
-    """The school sees its referral's contents always; the destination only while the
-    referral is live (DESIGN rule 2). ``referral`` comes from :func:`referrals_for_user`."""
-    return bool(getattr(referral, "case_data_visible", False))
-
-
-def is_destination_liaison(user: User, referral: Referral) -> bool:
-    return referral.destination_id in units_of(user)

@@ -36,16 +36,18 @@ from cases.selectors import (
     units_of,
 )
 from reporting.models import Referral, TakedownRequest
-from reporting.selectors import case_clusters_for_user, overdue_takedowns_for_user
+from reporting.selectors import (
+    can_act_for_destination,
+    case_clusters_for_user,
+    overdue_takedowns_for_user,
+    referral_list_for_user,
+)
 from reporting.statistics import statistics_schools
 from web.access import (
     case_or_404,
-    is_destination_liaison,
     is_htmx,
     record_read,
     referral_or_404,
-    referrals_for_user,
-    shows_referral_contents,
     visible_sections,
 )
 from web.forms import AcknowledgeForm, CaseFilterForm
@@ -236,9 +238,11 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
 def referral_inbox(request: HttpRequest) -> HttpResponse:
     """A police liaison's inbox: referrals to their unit from every school. A lead sees
     their schools' referrals here too."""
-    referrals = list(referrals_for_user(request.user)[:200])
+    # ``case_data_visible`` (reporting.selectors): the school always, the destination
+    # only while the referral is live.
+    referrals = list(referral_list_for_user(user=request.user)[:200])
     for referral in referrals:
-        referral.contents_visible = shows_referral_contents(request.user, referral)
+        referral.contents_visible = referral.case_data_visible
     if referrals:
         record_read(request, "referral.list", {r.case_id for r in referrals})
     return render(
@@ -263,15 +267,15 @@ def section_labels(referral: Referral) -> list[str]:
 
 
 def referral_detail_context(request: HttpRequest, referral: Referral, **extra) -> dict:
-    liaison = is_destination_liaison(request.user, referral)
+    liaison = can_act_for_destination(request.user, referral)
     context = {
         "referral": referral,
-        "contents_visible": shows_referral_contents(request.user, referral),
+        "contents_visible": referral.case_data_visible,
         "is_liaison": liaison,
         "can_acknowledge": liaison and referral.status == Referral.Status.SENT,
         "can_close": liaison and referral.status == Referral.Status.ACKNOWLEDGED,
         "can_reject": liaison and referral.status in LIVE_REFERRAL_STATUSES,
-        "case_visible": shows_referral_contents(request.user, referral),
+        "case_visible": referral.case_data_visible,
         "section_labels": section_labels(referral),
     }
     context.setdefault("ack_form", AcknowledgeForm())

@@ -37,10 +37,10 @@ from cases.selectors import (
 )
 from reporting import services as reporting_services
 from reporting.models import Referral, TakedownRequest
+from reporting.selectors import can_act_for_destination
 from web import forms as web_forms
 from web.access import (
     editable_case_or_error,
-    is_destination_liaison,
     is_htmx,
     record_read,
     referral_or_404,
@@ -535,7 +535,7 @@ class DestinationReferralView(FormActionView):
 
     def load(self, request: HttpRequest, **kwargs) -> None:
         self.referral = referral_or_404(request.user, kwargs["referral_id"])
-        if not is_destination_liaison(request.user, self.referral):
+        if not can_act_for_destination(request.user, self.referral):
             raise PermissionDenied
 
     def zone(self) -> ZoneInfo:
