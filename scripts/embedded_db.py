@@ -18,9 +18,15 @@ from config.embedded import embedded_database_url
 
 
 def _exit_once(*_args) -> None:
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A no-op handler, not SIG_IGN: Python reports a signal queued while the handler is
+    # SIG_IGN as "Signal 15 ignored due to race condition".
+    signal.signal(signal.SIGTERM, _ignore)
+    signal.signal(signal.SIGINT, _ignore)
     sys.exit(0)
+
+
+def _ignore(*_args) -> None:
+    """Further signals while pgserver's exit handler stops the server."""
 
 
 def main() -> None:
