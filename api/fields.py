@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
+from django.utils import timezone
 from rest_framework import serializers
 
 _INTEGER_STRING = re.compile(r"^\s*[-+]?\d+\s*$")
@@ -26,3 +28,27 @@ class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         if isinstance(data, str) and not _INTEGER_STRING.match(data):
             self.fail("incorrect_type", data_type=type(data).__name__)
         return super().to_internal_value(data)
+
+
+class LocalDateTimeField(serializers.DateTimeField):
+    """A date and time; one given without an offset is read in the current time zone
+    (``Europe/Madrid`` by default), and must exist there.
+
+    A wall time that never happened (the hour skipped when clocks go forward: 02:30 on
+    the last Sunday of March in Europe/Madrid) or happened twice (the hour repeated when
+    they go back, last Sunday of October) would be stored an hour off. DRF 3.18 means to
+    refuse them but does not (its check compares aware datetimes across zones, which
+    Python never reports equal for such times, PEP 495). Both are refused here with
+    DRF's own ``make_aware`` message (HTTP 400, translated); a value with an offset or
+    ``Z`` is exact and always accepted.
+    """
+
+    def enforce_timezone(self, value: datetime) -> datetime:
+        zone = self.timezone if hasattr(self, "timezone") else self.default_timezone()
+        if zone is not None and timezone.is_naive(value):
+            # PEP 495: the offset depends on ``fold`` exactly for skipped and repeated
+            # wall times.
+            first = value.replace(tzinfo=zone, fold=0).utcoffset()
+            if first != value.replace(tzinfo=zone, fold=1).utcoffset():
+                self.fail("make_aware", timezone=zone)
+        return super().enforce_timezone(value)

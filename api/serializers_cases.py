@@ -25,7 +25,7 @@ from rest_framework import serializers
 from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
 
-from api.fields import StrictPrimaryKeyRelatedField
+from api.fields import LocalDateTimeField, StrictPrimaryKeyRelatedField
 from cases.models import (
     Action,
     Case,
@@ -147,8 +147,8 @@ class ConcernLogInputSerializer(SchoolChoiceMixin, serializers.Serializer):
         default="",
         trim_whitespace=False,
     )
-    occurred_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    logged_at = serializers.DateTimeField(
+    occurred_at = LocalDateTimeField(required=False, allow_null=True, default=None)
+    logged_at = LocalDateTimeField(
         required=False,
         allow_null=True,
         default=None,
@@ -182,7 +182,7 @@ class CaseOpenInputSerializer(SchoolChoiceMixin, serializers.Serializer):
     coercion_or_extortion = serializers.BooleanField(default=False)
     under_13 = serializers.BooleanField(default=False)
     ai_generated = serializers.BooleanField(default=False)
-    opened_at = serializers.DateTimeField(
+    opened_at = LocalDateTimeField(
         required=False,
         allow_null=True,
         default=None,
@@ -200,7 +200,7 @@ class CaseUpdateInputSerializer(serializers.Serializer):
     coercion_or_extortion = serializers.BooleanField(required=False)
     under_13 = serializers.BooleanField(required=False)
     ai_generated = serializers.BooleanField(required=False)
-    expected_updated_at = serializers.DateTimeField(
+    expected_updated_at = LocalDateTimeField(
         help_text=_(
             "The case's updated_at as you read it; 409 if someone changed it since "
             "(no silent overwrite, DESIGN rule 6)."
@@ -249,7 +249,7 @@ class EvidenceMetadataInputSerializer(serializers.Serializer):
         required=False,
         default=dict,
     )
-    first_seen_at = serializers.DateTimeField()
+    first_seen_at = LocalDateTimeField()
     seen_by = _text(EvidenceItem, "seen_by")
     description = _text(EvidenceItem, "description")
 
@@ -286,11 +286,11 @@ class SupportPlanCreateInputSerializer(serializers.Serializer):
     )
     summary = _text(SupportPlan, "summary")
     check_in_every_days = serializers.IntegerField(min_value=1, max_value=90, default=7)
-    first_check_in_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    first_check_in_at = LocalDateTimeField(required=False, allow_null=True, default=None)
 
 
 class CheckInRecordInputSerializer(serializers.Serializer):
-    held_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    held_at = LocalDateTimeField(required=False, allow_null=True, default=None)
     wellbeing = serializers.IntegerField(
         min_value=1, max_value=5, required=False, allow_null=True, default=None
     )
@@ -311,7 +311,7 @@ class GuardianContactRecordInputSerializer(serializers.Serializer):
         help_text=_("Id of a parent or guardian of the case's school."),
     )
     method = serializers.ChoiceField(choices=GuardianContact.Method.choices)
-    contacted_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    contacted_at = LocalDateTimeField(required=False, allow_null=True, default=None)
     notes = _text(GuardianContact, "notes")
 
 
@@ -325,7 +325,7 @@ class ActionCreateInputSerializer(serializers.Serializer):
         default=None,
         help_text=_("Id of a user of the case's school (default: you)."),
     )
-    due_at = serializers.DateTimeField()
+    due_at = LocalDateTimeField()
 
 
 # --- Output -------------------------------------------------------------------------

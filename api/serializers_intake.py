@@ -11,6 +11,7 @@ import json
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from api.fields import LocalDateTimeField
 from api.serializers_cases import EvidenceItemOutputSerializer
 from cases.models import EvidenceItem
 from reporting.models import Platform
@@ -83,7 +84,7 @@ class EvidenceUploadSerializer(serializers.Serializer):
         max_length=20_000,
         help_text=_("JSON object of platform identifiers (text keys and values)."),
     )
-    first_seen_at = serializers.DateTimeField(help_text=_("When it was first seen (ISO 8601)."))
+    first_seen_at = LocalDateTimeField(help_text=_("When it was first seen (ISO 8601)."))
     seen_by = serializers.CharField(max_length=200, required=False, allow_blank=True)
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
 

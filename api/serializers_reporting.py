@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from api.fields import StrictPrimaryKeyRelatedField
+from api.fields import LocalDateTimeField, StrictPrimaryKeyRelatedField
 from cases.models import Case, EvidenceItem, Organisation, Person
 from cases.selectors import schools_owned_by
 from reporting.models import LegalBasis, Platform, Referral, TakedownRequest
@@ -214,7 +214,7 @@ class TakedownCreateInputSerializer(serializers.Serializer):
 
 
 class TakedownSubmitInputSerializer(serializers.Serializer):
-    submitted_at = serializers.DateTimeField(
+    submitted_at = LocalDateTimeField(
         required=False, help_text=_("When it was filed (UTC); default now; not in the future.")
     )
     platform_ticket = serializers.CharField(max_length=100, required=False, allow_blank=True)

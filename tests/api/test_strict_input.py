@@ -303,3 +303,39 @@ def test_known_filter_values_filter(lead_a, case_a, referral_a, police_unit, evi
     assert ids("/api/v1/people/?kind=guardian") == [guardian.pk]
     assert guardian.pk not in ids("/api/v1/people/?kind=pupil")
     assert Person.objects.filter(school=case_a.school).count() == 2
+
+
+# --- Wall times that never happened, or happened twice ---------------------------------
+
+# Europe/Madrid (the default time zone) moves from 02:00 to 03:00 on 28 March 2027 and
+# from 03:00 back to 02:00 on 31 October 2027.
+SKIPPED = "2027-03-28T02:30:00"
+REPEATED = "2027-10-31T02:30:00"
+
+
+@pytest.mark.parametrize("due_at", [SKIPPED, REPEATED])
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_a_local_time_that_does_not_exist_or_is_ambiguous_is_refused(
+    case_a, lead_a, due_at, language
+):
+    with nothing_written(Action):
+        response = client_for(lead_a, language).post(
+            f"{CASES}{case_a.pk}/actions/", {"title": "Llamar", "due_at": due_at}
+        )
+    message = assert_field_error(response, "due_at")
+    assert "Europe/Madrid" in message
+    assert ("zona horaria" in message) == (language == "es"), message
+
+
+def test_the_same_times_with_an_offset_are_exact_and_accepted(case_a, lead_a):
+    for due_at in (SKIPPED + "+01:00", REPEATED + "+02:00", REPEATED + "+01:00"):
+        response = client_for(lead_a).post(
+            f"{CASES}{case_a.pk}/actions/", {"title": "Llamar", "due_at": due_at}
+        )
+        assert response.status_code == 201, response.content
+    assert (
+        client_for(lead_a)
+        .post(f"{CASES}{case_a.pk}/actions/", {"title": "Llamar", "due_at": "2027-03-27T02:30:00"})
+        .status_code
+        == 201
+    )
