@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cases.permissions import Role
 from cases.querysets import CaseQuerySet
 
 SHA256_RE = RegexValidator(r"^[0-9a-f]{64}$", _("Enter 64 lower-case hexadecimal characters."))
@@ -71,19 +72,6 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class Role(models.TextChoices):
-    SAFEGUARDING_LEAD = "safeguarding_lead", _("Safeguarding lead")
-    DEPUTY_LEAD = "deputy_lead", _("Deputy safeguarding lead")
-    STAFF = "staff", _("Staff")
-    HEAD = "head", _("Head teacher")
-    POLICE_LIAISON = "police_liaison", _("Police liaison")
-    AUTHORITY_ADMIN = "authority_admin", _("Authority admin")
-
-
-# Roles that own a school's cases (DESIGN.md "Users").
-CASE_OWNER_ROLES = frozenset({Role.SAFEGUARDING_LEAD, Role.DEPUTY_LEAD})
 
 
 class Membership(models.Model):

@@ -3,13 +3,15 @@ and the lockout after repeated failures.
 
 Second factor (django-otp): a TOTP device (authenticator app, 6 digits) or a one-use
 static backup code. Required for safeguarding leads, deputies, heads, police liaisons,
-authority admins and superusers (``OTP_ROLES``), on the web and the API, while the
-setting ``OTP_REQUIRED`` is on (the default). Staff (teachers) need only a password.
+authority admins (``OTP_ROLES``), staff users (``is_staff``: the admin site) and
+superusers, on the web and the API, while the setting ``OTP_REQUIRED`` is on (the
+default). Staff (teachers) need only a password.
 
 - Web: after the password form the session is signed in but *unverified*;
-  ``OTPRequiredMiddleware`` sends every page except sign-in, verify and sign-out to the
-  verify page (``web:otp_verify``), and refuses session API calls with 403. A
-  password-only session therefore cannot read case data.
+  ``OTPRequiredMiddleware`` sends every page except sign-in, verify, set-up and sign-out
+  to the verify page (``web:otp_verify``), and refuses session API calls with 403. A
+  password-only session therefore cannot read case data. An account with no device is
+  sent on to ``web:otp_setup`` to enrol one (``cases.second_factor``).
 - API: ``POST /api/v1/auth/token/`` needs ``otp_code`` for these users; a token is only
   ever issued after the second factor, so a token request is verified by construction.
 
@@ -30,18 +32,11 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from cases.models import Membership, Role
+from cases.models import Membership
+from cases.permissions import SECOND_FACTOR_ROLES
 
-# Roles that must use a second factor (superusers too). Staff need only a password.
-OTP_ROLES = frozenset(
-    {
-        Role.SAFEGUARDING_LEAD,
-        Role.DEPUTY_LEAD,
-        Role.HEAD,
-        Role.POLICE_LIAISON,
-        Role.AUTHORITY_ADMIN,
-    }
-)
+# Roles that must use a second factor (superusers too): ``cases.permissions``.
+OTP_ROLES = SECOND_FACTOR_ROLES
 
 API_PREFIX = "/api/v1/"
 # No case data behind these: static files and the language switch.
@@ -58,12 +53,13 @@ def role_requires_second_factor(role: str) -> bool:
 
 
 def requires_second_factor(user) -> bool:
-    """``True`` when ``user`` must pass a second factor: a superuser, or a member of any
-    organisation with one of ``OTP_ROLES``, while ``OTP_REQUIRED`` is on. Anonymous:
-    ``False``."""
+    """``True`` when ``user`` must pass a second factor: a superuser or any staff user
+    (admins, DESIGN "Security"; the admin site reaches accounts and roles), or a member
+    of any organisation with one of ``OTP_ROLES``, while ``OTP_REQUIRED`` is on.
+    Anonymous: ``False``."""
     if not otp_required() or user is None or not user.is_authenticated:
         return False
-    if user.is_superuser:
+    if user.is_superuser or user.is_staff:
         return True
     cached = getattr(user, "_requires_second_factor", None)
     if cached is None:
@@ -160,13 +156,16 @@ class OTPRequiredMiddleware:
     """Hold a password-only session at the verify page until the second factor passes.
 
     For a signed-in user who must pass a second factor (``needs_verification``): web
-    pages other than sign-in, verify and sign-out redirect to ``web:otp_verify`` (with
-    ``next``); API calls authenticated by the session get 403. API calls that carry a
-    token (``Authorization: Token …``) are left to DRF: tokens are issued only after the
-    second factor. Must come after ``django_otp.middleware.OTPMiddleware``.
+    pages other than sign-in, verify, second-factor set-up and sign-out redirect to
+    ``web:otp_verify`` (with ``next``); API calls authenticated by the session get 403.
+    API calls that carry a token (``Authorization: Token …``) are left to DRF: tokens are
+    issued only after the second factor. Must come after
+    ``django_otp.middleware.OTPMiddleware``.
     """
 
-    OPEN_URLS = ("web:login", "web:logout", "web:otp_verify")
+    # The set-up page too, so an account with no device can get one; the page itself
+    # refuses to replace an existing device from an unverified session.
+    OPEN_URLS = ("web:login", "web:logout", "web:otp_verify", "web:otp_setup")
     # Getting a token (it needs the code itself) and signing out.
     OPEN_API_URLS = ("api:auth-token", "api:auth-logout")
 

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from django.db import models
 
+from cases.permissions import CASE_REFERRED_READER_ROLES, CASE_SCHOOL_READER_ROLES
+
 if TYPE_CHECKING:
     from cases.models import User
 
@@ -21,16 +23,16 @@ class CaseQuerySet(models.QuerySet):
         - safeguarding lead / deputy: every case of their school;
         - police liaison: cases with a live (sent or acknowledged) referral to their unit;
         - staff, head, authority admin: no case contents (staff follow their concerns);
-        - anonymous or inactive users: nothing.
-        One condition per line; issue 3 widens the role matrix.
+        - anonymous or inactive users, superusers without a membership: nothing.
+        The role sets come from ``cases.permissions.POLICY`` (case: view).
         """
         if not user.is_authenticated or not user.is_active:
             return self.none()
         memberships = list(user.memberships.all())
         owner_schools = [
-            m.organisation_id for m in memberships if m.role in ("safeguarding_lead", "deputy_lead")
+            m.organisation_id for m in memberships if m.role in CASE_SCHOOL_READER_ROLES
         ]
-        units = [m.organisation_id for m in memberships if m.role == "police_liaison"]
+        units = [m.organisation_id for m in memberships if m.role in CASE_REFERRED_READER_ROLES]
         condition = models.Q(pk__in=[])
         if owner_schools:
             condition |= models.Q(school_id__in=owner_schools)

@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from cases.exceptions import NotFound
 from cases.models import (
-    CASE_OWNER_ROLES,
     Action,
     Case,
     CaseEvent,
@@ -25,9 +24,19 @@ from cases.models import (
     Organisation,
     Participant,
     Person,
-    Role,
     SupportPlan,
     User,
+)
+from cases.permissions import (
+    ALL_CASE_SECTIONS,
+    CASE_OWNER_ROLES,
+    CASE_SECTION_CHRONOLOGY,
+    CASE_SECTION_EVIDENCE,
+    CASE_SECTION_INTERNAL,
+    CASE_SECTION_PARTICIPANTS,
+    CASE_SECTION_SUPPORT,
+    CONCERN_LOGGER_ROLES,
+    REFERRAL_DESTINATION_ROLES,
 )
 
 
@@ -56,7 +65,7 @@ def schools_of(user: User) -> list[int]:
 
 def units_of(user: User) -> list[int]:
     """Police units / prosecutors / social services where ``user`` is the liaison."""
-    return memberships_of(user, {Role.POLICE_LIAISON})
+    return memberships_of(user, REFERRAL_DESTINATION_ROLES)
 
 
 def case_list_for_user(*, user: User) -> QuerySet[Case]:
@@ -166,31 +175,6 @@ def check_ins_due_for_user(*, user: User, within: timedelta = timedelta(days=7))
         .select_related("plan__case", "plan__victim")
         .order_by("due_at")
     )
-
-
-# --- Added for the case-file API (helper api-cases) ----------------------------------
-
-# Roles that may log a concern in their school: every adult of the school who may hear a
-# disclosure (DESIGN "Users": staff log a concern; leads and heads are staff too).
-CONCERN_LOGGER_ROLES = frozenset({*CASE_OWNER_ROLES, Role.STAFF, Role.HEAD})
-
-# Sections of a case a reader may be shown. The first four are what a referral can
-# share (``reporting.models.Referral.Section``); ``internal`` is what never leaves the
-# school (case summary, actions, guardian contacts, linked concerns).
-CASE_SECTION_CHRONOLOGY = "chronology"
-CASE_SECTION_PARTICIPANTS = "participants"
-CASE_SECTION_EVIDENCE = "evidence"
-CASE_SECTION_SUPPORT = "support"
-CASE_SECTION_INTERNAL = "internal"
-ALL_CASE_SECTIONS = frozenset(
-    {
-        CASE_SECTION_CHRONOLOGY,
-        CASE_SECTION_PARTICIPANTS,
-        CASE_SECTION_EVIDENCE,
-        CASE_SECTION_SUPPORT,
-        CASE_SECTION_INTERNAL,
-    }
-)
 
 
 def schools_for_concerns(user: User) -> list[int]:

@@ -40,7 +40,8 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "tes
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with Salvaguarda's site: second factor, audited case data.
+    "cases.admin_apps.SalvaguardaAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -143,7 +144,8 @@ AXES_LOCKOUT_CALLABLE = "cases.otp.lockout_response"
 # per-address rate limit is api/throttling.py's (address + username, 10/min).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_HTTP_RESPONSE_CODE = 429
-# Second factor for leads, deputies, heads, liaisons, authority admins and superusers.
+# Second factor for leads, deputies, heads, liaisons, authority admins, staff users (the
+# admin site) and superusers (cases.otp.requires_second_factor).
 OTP_REQUIRED = True
 OTP_TOTP_ISSUER = "Salvaguarda"
 
@@ -251,6 +253,10 @@ REST_FRAMEWORK = {
     # JSON only: the interactive docs are at /api/docs/. (DRF's browsable renderer would
     # echo request bodies into HTML and needs a serializer_class on every view.)
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # No OPTIONS metadata (405): the OpenAPI schema describes every endpoint, and DRF's
+    # metadata needs a serializer_class per view (a 500 on the one-view-per-action
+    # endpoints) and would describe forms to callers who may not see the object.
+    "DEFAULT_METADATA_CLASS": None,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 REST_KNOX = {

@@ -1,9 +1,23 @@
 """Admin for the directory: platforms and legal bases (the deadline hours per basis are
-configured here)."""
+configured here); and referrals and takedown notices, read-only, scoped by the
+visibility selectors and audited like every read of case data (DESIGN rules 2 and 3)."""
+
+from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
-from reporting.models import LegalBasis, Platform
+from cases.admin_site import CaseDataAdmin
+from cases.exceptions import NotFound
+from cases.selectors import CASE_SECTION_PARTICIPANTS, case_sections_for_user
+from reporting.models import LegalBasis, Platform, Referral, TakedownRequest
+from reporting.selectors import (
+    referral_get_for_user,
+    referral_list_for_user,
+    takedown_get_for_user,
+    takedown_list_for_user,
+)
 
 
 @admin.register(Platform)
@@ -15,3 +29,91 @@ class PlatformAdmin(admin.ModelAdmin):
 @admin.register(LegalBasis)
 class LegalBasisAdmin(admin.ModelAdmin):
     list_display = ["name", "citation", "jurisdiction", "deadline_hours", "statutory"]
+
+
+# --- Referrals and takedown notices: case data, read-only, scoped, audited -------------
+# (``cases.admin_site.CaseDataAdmin``; need to know applies to operators too: no bypass
+# for superusers, the selectors scope by membership only.)
+
+
+@admin.register(Referral)
+class ReferralAdmin(CaseDataAdmin):
+    audit_name = "referral"
+    list_display = ["case", "destination", "status", "sent_at", "acknowledged_at"]
+    list_filter = ["status"]
+    search_fields = ["case__reference", "external_reference"]
+    FIELDS = (
+        "case",
+        "destination",
+        "status",
+        "shared_sections",
+        "legal_basis",
+        "legal_basis_note",
+        "summary",
+        "external_reference",
+        "created_at",
+        "sent_at",
+        "acknowledged_at",
+        "closed_at",
+        "outcome",
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Referral]:
+        # Only referrals whose contents the reader may see. A police unit's inbox (web,
+        # API) keeps a closed referral without its contents; the admin shows a referral
+        # whole or not at all.
+        return referral_list_for_user(user=request.user).filter(case_data_visible=True)
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field=None):
+        try:
+            referral = referral_get_for_user(user=request.user, referral_id=object_id)
+        except NotFound:
+            return None
+        return referral if referral.case_data_visible else None
+
+    def get_fields(self, request: HttpRequest, obj: Referral | None = None):
+        # The complainant is a person of the case: shown only with its participants.
+        if obj is not None and CASE_SECTION_PARTICIPANTS in case_sections_for_user(
+            user=request.user, case=obj.case
+        ):
+            return [*self.FIELDS, "complainant"]
+        return list(self.FIELDS)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Referral | None = None):
+        return self.get_fields(request, obj)
+
+
+@admin.register(TakedownRequest)
+class TakedownRequestAdmin(CaseDataAdmin):
+    audit_name = "takedown"
+    list_display = ["case", "platform", "status", "submitted_at", "deadline_at"]
+    list_filter = ["status", "platform"]
+    search_fields = ["case__reference", "platform_ticket"]
+    fields = [
+        "case",
+        "platform",
+        "legal_basis",
+        "channel",
+        "status",
+        "evidence_items",
+        "notes",
+        "submitted_at",
+        "deadline_at",
+        "resolved_at",
+        "platform_ticket",
+        "escalated_to",
+        "escalated_at",
+        "escalation_reference",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[TakedownRequest]:
+        # Notices belong to the evidence section of their case: the school's leads, and
+        # a liaison whose live referral shares the evidence.
+        return takedown_list_for_user(user=request.user)
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field=None):
+        try:
+            return takedown_get_for_user(user=request.user, takedown_id=object_id)
+        except NotFound:
+            return None

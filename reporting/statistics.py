@@ -36,12 +36,10 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from cases.exceptions import NotFound
-from cases.models import Case, EvidenceItem, Organisation, Participant, Role, User
+from cases.models import Case, EvidenceItem, Organisation, Participant, User
+from cases.permissions import STATISTICS_ROLES  # heads, leads, deputies, authority admins
 from cases.selectors import memberships_of
 from reporting.models import TakedownRequest
-
-# Who sees a school's statistics (DESIGN "Users": the head sees statistics only).
-STATISTICS_ROLES = frozenset({Role.HEAD, Role.SAFEGUARDING_LEAD, Role.DEPUTY_LEAD})
 
 # Counts from 1 to SMALL_CELL_MAX are shown as SUPPRESSED (ONS/ICO small cells).
 SMALL_CELL_MAX = 2
@@ -84,7 +82,8 @@ def _hours(end: str, start: str) -> Func:
 
 
 def statistics_schools(user: User) -> list[int]:
-    """Ids of the schools whose statistics ``user`` may see (head, lead or deputy)."""
+    """Ids of the schools whose statistics ``user`` may see: where they hold one of
+    ``cases.permissions.STATISTICS_ROLES`` (head, lead, deputy or authority admin)."""
     return sorted(set(memberships_of(user, STATISTICS_ROLES)))
 
 

@@ -20,8 +20,28 @@ logged by ``staff_a``.
 
 from __future__ import annotations
 
+from cases import permissions
+from cases.permissions import Ability, Resource
+
 # The personas of issue 3 ("Done when" 1); ``tests/access_world.py`` builds them.
 PERSONAS = ("lead_a", "staff_a", "head_a", "lead_b", "police", "other_police", "anon")
+
+# Who each persona is: (role, organisation). Schools "A" and "B"; police units "1" and
+# "2". ``tests/access_world.py`` builds the world from these facts, and
+# ``tests/test_role_policy.py`` derives each persona's rights from ``cases.permissions``.
+PERSONA_ROLES = {
+    "lead_a": ("safeguarding_lead", "A"),
+    "staff_a": ("staff", "A"),
+    "head_a": ("head", "A"),
+    "lead_b": ("safeguarding_lead", "B"),
+    "police": ("police_liaison", "1"),
+    "other_police": ("police_liaison", "2"),
+}
+# The unit holding each school's live (sent) referral, and what both referrals share.
+REFERRAL_UNIT = {"A": "1", "B": "2"}
+SHARED_SECTIONS = ("chronology", "evidence")
+# Who logged each school's concern (B's by a staff member who is not a persona).
+CONCERN_LOGGED_BY = {"A": "staff_a", "B": None}
 
 OK = "ok"
 NOT_FOUND = "not_found"
@@ -31,8 +51,9 @@ METHOD = "method"
 
 # URL prefixes the matrix does not request, and why.
 EXCLUDED_PREFIXES = {
-    # Django admin: staff-only (is_staff), its own test comes in issue 3's later step.
-    "admin/": "staff-only Django admin; tested separately (issue 3)",
+    # Django admin: staff-only (is_staff), behind the second factor; case data in it is
+    # read-only, scoped and audited, tested per persona in its own file.
+    "admin/": "staff-only Django admin; tested separately in tests/test_admin_access.py",
     # Language switch: no data, no object, a redirect for everyone.
     "i18n/": "django.conf.urls.i18n set_language: no data",
     # Static files are served by the web server (whitenoise) outside the URLconf.
@@ -202,6 +223,10 @@ EXPECTATIONS: dict[str, dict[str, dict]] = {
     "web:otp_verify": endpoint(
         default=PUBLIC_NO_METHOD, GET=EVERYONE_SIGNED_IN, POST=EVERYONE_SIGNED_IN
     ),
+    # Second-factor set-up: every signed-in user, for their own account only.
+    "web:otp_setup": endpoint(
+        default=PUBLIC_NO_METHOD, GET=EVERYONE_SIGNED_IN, POST=EVERYONE_SIGNED_IN
+    ),
     "web:dashboard": web_list(),
     "web:concern_new": endpoint(
         default=NO_METHOD_LIST,
@@ -237,6 +262,79 @@ EXPECTATIONS: dict[str, dict[str, dict]] = {
     "web:clusters": web_list(),
     "web:statistics": endpoint(default=NO_METHOD_LIST, GET=STATISTICS_READERS),
 }
+
+# What each URL does in the terms of ``cases.permissions.POLICY``: (resource, ability)
+# per method. ``tests/test_role_policy.py`` checks that the outcomes above grant exactly
+# what the policy grants each persona's role; every object URL must be listed, and so
+# must every method on a URL with no object where some persona gets through (except
+# lists and sign-in, which answer everyone with what they may see).
+R, AB = Resource, Ability
+POLICY_OF: dict[str, dict[str, tuple[Resource, Ability]]] = {
+    "api:people": {"POST": (R.PERSON, AB.CREATE)},
+    "api:person-detail": {"GET": (R.PERSON, AB.VIEW)},
+    "api:concerns": {"POST": (R.CONCERN, AB.CREATE)},
+    "api:concern-detail": {"GET": (R.CONCERN, AB.VIEW)},
+    "api:cases": {"POST": (R.CASE, AB.CREATE)},
+    "api:case-detail": {"GET": (R.CASE, AB.VIEW), "PATCH": (R.CASE, AB.CHANGE)},
+    "api:case-close": {"POST": (R.CASE, AB.CHANGE)},
+    "api:case-participants": {
+        "GET": (R.PARTICIPANT, AB.VIEW),
+        "POST": (R.PARTICIPANT, AB.CREATE),
+    },
+    "api:case-evidence": {"GET": (R.EVIDENCE, AB.VIEW), "POST": (R.EVIDENCE, AB.CREATE)},
+    "api:case-events": {"GET": (R.CHRONOLOGY, AB.VIEW)},
+    "api:case-support-plans": {"GET": (R.SUPPORT, AB.VIEW), "POST": (R.SUPPORT, AB.CREATE)},
+    "api:case-guardian-contacts": {
+        "GET": (R.GUARDIAN_CONTACT, AB.VIEW),
+        "POST": (R.GUARDIAN_CONTACT, AB.CREATE),
+    },
+    "api:case-actions": {"GET": (R.ACTION, AB.VIEW), "POST": (R.ACTION, AB.CREATE)},
+    "api:support-plan-check-ins": {"POST": (R.SUPPORT, AB.CHANGE)},
+    "api:support-plan-measures": {"POST": (R.SUPPORT, AB.CHANGE)},
+    "api:action-complete": {"POST": (R.ACTION, AB.CHANGE)},
+    "api:case-access-log": {"GET": (R.ACCESS_LOG, AB.VIEW)},
+    "api:referral-detail": {"GET": (R.REFERRAL, AB.VIEW)},
+    "api:referral-send": {"POST": (R.REFERRAL, AB.CHANGE)},
+    "api:referral-withdraw": {"POST": (R.REFERRAL, AB.CHANGE)},
+    "api:referral-acknowledge": {"POST": (R.REFERRAL, AB.RESPOND)},
+    "api:referral-close": {"POST": (R.REFERRAL, AB.RESPOND)},
+    "api:referral-reject": {"POST": (R.REFERRAL, AB.RESPOND)},
+    "api:takedown-detail": {"GET": (R.TAKEDOWN, AB.VIEW)},
+    "api:takedown-submit": {"POST": (R.TAKEDOWN, AB.CHANGE)},
+    "api:takedown-outcome": {"POST": (R.TAKEDOWN, AB.CHANGE)},
+    "api:takedown-escalate": {"POST": (R.TAKEDOWN, AB.CHANGE)},
+    "api:statistics": {"GET": (R.STATISTICS, AB.VIEW)},
+    "api:evidence-upload": {"POST": (R.EVIDENCE, AB.CREATE)},
+    # Hashing a file in memory (nothing kept) serves whoever may log a concern: staff
+    # hash what they were shown, to report it without keeping it.
+    "api:hash": {"POST": (R.CONCERN, AB.CREATE)},
+    "web:concern_new": {"GET": (R.CONCERN, AB.CREATE), "POST": (R.CONCERN, AB.CREATE)},
+    "web:case_new": {"GET": (R.CASE, AB.CREATE), "POST": (R.CASE, AB.CREATE)},
+    "web:case_detail": {"GET": (R.CASE, AB.VIEW)},
+    "web:statistics": {"GET": (R.STATISTICS, AB.VIEW)},
+    "web:referral": {"GET": (R.REFERRAL, AB.VIEW)},
+}
+for _name, _grant in (
+    ("web:participant_new", (R.PARTICIPANT, AB.CREATE)),
+    ("web:evidence_new", (R.EVIDENCE, AB.CREATE)),
+    ("web:case_close", (R.CASE, AB.CHANGE)),
+    ("web:guardian_contact_new", (R.GUARDIAN_CONTACT, AB.CREATE)),
+    ("web:plan_new", (R.SUPPORT, AB.CREATE)),
+    ("web:check_in_new", (R.SUPPORT, AB.CHANGE)),
+    ("web:measure_new", (R.SUPPORT, AB.CHANGE)),
+    ("web:referral_new", (R.REFERRAL, AB.CREATE)),
+    ("web:referral_send", (R.REFERRAL, AB.CHANGE)),
+    ("web:referral_withdraw", (R.REFERRAL, AB.CHANGE)),
+    ("web:takedown_new", (R.TAKEDOWN, AB.CREATE)),
+    ("web:takedown_submit", (R.TAKEDOWN, AB.CHANGE)),
+    ("web:takedown_outcome", (R.TAKEDOWN, AB.CHANGE)),
+    ("web:takedown_escalate", (R.TAKEDOWN, AB.CHANGE)),
+    ("web:referral_acknowledge", (R.REFERRAL, AB.RESPOND)),
+    ("web:referral_close", (R.REFERRAL, AB.RESPOND)),
+    ("web:referral_reject", (R.REFERRAL, AB.RESPOND)),
+):
+    # A web form: GET shows it, POST submits it, under the same rule.
+    POLICY_OF[_name] = {"GET": _grant, "POST": _grant}
 
 # What each persona's responses may contain (marker kinds of ``access_world.MARKERS``):
 # a referred unit sees the case title, the referral, and the shared sections
@@ -311,14 +409,37 @@ SAME_OBJECT = {
 
 
 def markdown() -> str:
-    """``docs/access.md``: role × resource × action, from ``EXPECTATIONS``."""
+    """``docs/access.md``: the role policy (``cases.permissions``), then every URL ×
+    persona × method from ``EXPECTATIONS``."""
     short = {OK: "✔", NOT_FOUND: "404", FORBIDDEN: "403", LOGIN: "login", METHOD: "—"}
     lines = [
         "# Access matrix",
         "",
-        "Generated from `tests/access_expectations.py` (run "
-        "`python -m tests.access_expectations > docs/access.md`); "
-        "`tests/test_access_matrix.py` requests every cell and fails on any difference.",
+        "Generated (run `python -m tests.access_expectations > docs/access.md`); "
+        "`tests/test_access_matrix.py` checks that this file is current.",
+        "",
+        "## Roles",
+        "",
+        "What each role may do on each resource, from `cases/permissions.py` (`POLICY`), "
+        "the module the selectors, permission classes and second-factor rule take their "
+        "role sets from. A role is held per organisation: *own school* means the schools "
+        "where the user holds that role. *Referred to their unit*: cases with a live (sent "
+        "or acknowledged) referral to the user's unit, and of them only the sections the "
+        "referral shares (the case record itself comes with any live referral); "
+        "withdrawing or closing the referral ends it at once. Anything outside a scope "
+        "answers 404, like a record that does not exist. A Django superuser is an "
+        "operator, not a role: no case data without a membership. Second factor required "
+        "for: "
+        + ", ".join(f"`{r.value}`" for r in sorted(permissions.SECOND_FACTOR_ROLES))
+        + " (and every staff user and superuser: the admin site).",
+        "",
+        permissions.markdown(),
+        "",
+        "## Every URL, persona and method",
+        "",
+        "From `tests/access_expectations.py`; `tests/test_access_matrix.py` requests every "
+        "cell and fails on any difference, and `tests/test_role_policy.py` checks each "
+        "cell against the roles above.",
         "",
         "✔ allowed (2xx/3xx, or a 400/409 validation answer) · 404 not found (same as "
         '"does not exist") · 403 refused (only where the object is visible) · login: '

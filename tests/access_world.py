@@ -16,7 +16,13 @@ from cases import services as case_services
 from cases.models import Membership, Organisation, Role, User
 from reporting import services as reporting_services
 from reporting.models import LegalBasis, Platform
-from tests.access_expectations import PERSONAS
+from tests.access_expectations import (
+    CONCERN_LOGGED_BY,
+    PERSONA_ROLES,
+    PERSONAS,
+    REFERRAL_UNIT,
+    SHARED_SECTIONS,
+)
 
 __all__ = ["KWARG_OBJECTS", "MARKERS", "OWNERS", "PERSONAS", "build_world"]
 
@@ -147,7 +153,7 @@ def _fill(school: Organisation, lead: User, logger: User, unit: Organisation, ow
         destination=unit,
         summary=mk["referral"],
         legal_basis="legal_obligation",
-        shared_sections=["chronology", "evidence"],
+        shared_sections=list(SHARED_SECTIONS),
     )
     referral = reporting_services.referral_send(referral=referral, actor=lead)
     return {
@@ -171,20 +177,19 @@ def build_world() -> World:
     school_b = org(name="IES Beta M", kind="school", code="BETM", jurisdiction="ES-BA")
     unit_1 = org(name="Comisaría Uno M", kind="police_unit", code="POL1M", jurisdiction="ES-BA")
     unit_2 = org(name="Comisaría Dos M", kind="police_unit", code="POL2M", jurisdiction="ES-BA")
-    users = {
-        "lead_a": _user("m.lead.a", school_a, Role.SAFEGUARDING_LEAD),
-        "staff_a": _user("m.staff.a", school_a, Role.STAFF),
-        "head_a": _user("m.head.a", school_a, Role.HEAD),
-        "lead_b": _user("m.lead.b", school_b, Role.SAFEGUARDING_LEAD),
-        "police": _user("m.police.one", unit_1, Role.POLICE_LIAISON),
-        "other_police": _user("m.police.two", unit_2, Role.POLICE_LIAISON),
-        "anon": None,
+    orgs = {"A": school_a, "B": school_b, "1": unit_1, "2": unit_2}
+    users: dict[str, User | None] = {
+        persona: _user(f"m.{persona}", orgs[where], role)
+        for persona, (role, where) in PERSONA_ROLES.items()
     }
+    users["anon"] = None
     staff_b = _user("m.staff.b", school_b, Role.STAFF)
     schools = {
         "A": School(school_a, users["lead_a"]),
         "B": School(school_b, users["lead_b"]),
     }
-    schools["A"].objects = _fill(school_a, users["lead_a"], users["staff_a"], unit_1, "A")
-    schools["B"].objects = _fill(school_b, users["lead_b"], staff_b, unit_2, "B")
+    loggers = {o: users[p] if p else staff_b for o, p in CONCERN_LOGGED_BY.items()}
+    for owner, school in schools.items():
+        unit = orgs[REFERRAL_UNIT[owner]]
+        school.objects = _fill(school.org, school.lead, loggers[owner], unit, owner)
     return World(users=users, schools=schools, units={"1": unit_1, "2": unit_2})

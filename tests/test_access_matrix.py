@@ -29,6 +29,9 @@ from django.core.cache import cache
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from cases.models import CaseEvent
@@ -108,21 +111,37 @@ def classify(response, *, anonymous: bool, method: str) -> str:
 
 
 def clients_for(world):
-    """An API client and a web client per persona (web logins are real sessions)."""
+    """An API client and a web client per persona, signed in as in production: the API
+    with a real token (knox, issued only after the second factor), the web with a real
+    session that has passed the second factor where the role needs one (a confirmed
+    TOTP device, ``django_otp.login``'s session key). The matrix runs with
+    ``OTP_REQUIRED`` and ``AXES_ENABLED`` on (see ``secure``)."""
     clients = {}
     for persona, user in world.users.items():
         api = APIClient(raise_request_exception=False)
         web = Client(raise_request_exception=False)
         if user is not None:
-            api.force_authenticate(user)
+            _instance, token = AuthToken.objects.create(user=user)
+            api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
             web.force_login(user)
+            device = TOTPDevice.objects.create(user=user, name="matrix", confirmed=True)
+            session = web.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
         clients[persona] = {"api": api, "web": web}
     return clients
 
 
+@pytest.fixture
+def secure(settings):
+    """Production's sign-in rules: second factor required, lockout on."""
+    settings.OTP_REQUIRED = True
+    settings.AXES_ENABLED = True
+
+
 def send(client, method: str, url: str, *, is_api: bool):
-    if method == "GET":
-        return client.get(url)
+    if method in ("GET", "HEAD", "OPTIONS"):
+        return getattr(client, method.lower())(url)
     call = getattr(client, method.lower())
     if is_api:
         return call(url, {}, format="json")
@@ -219,7 +238,7 @@ def test_docs_access_md_is_generated_from_the_expectations():
     )
 
 
-def test_access_matrix(world, db):
+def test_access_matrix(world, db, secure):
     observations = run_matrix(world)
     print(f"\naccess matrix: {len(observations)} requests")
     if os.environ.get("ACCESS_MATRIX_RECORD"):
@@ -247,6 +266,72 @@ def test_access_matrix(world, db):
     print("access matrix outcomes:", dict(sorted(tally.items())))
     assert len(observations) > 1000
     assert not failures, "\n".join(sorted(set(failures)))
+
+
+# Beyond the matrix's methods: OPTIONS (DRF answers it with metadata) and HEAD.
+PROBE_METHODS = (*METHODS, "OPTIONS", "HEAD")
+MISSING_ID = 2_147_483_000  # no row has it
+VOLATILE = (
+    re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"'),
+    re.compile(r'nonce="[^"]*"'),
+)
+
+
+def normalised(response, url: str) -> tuple:
+    """What a response tells: status, the headers that carry meaning, and the body with
+    the requested path and per-request tokens blanked."""
+    body = b"" if getattr(response, "streaming", False) else response.content
+    text = body.decode(errors="replace").replace(url, "<url>")
+    for pattern in VOLATILE:
+        text = pattern.sub("<volatile>", text)
+    location = response.get("Location", "").replace(url, "<url>")
+    for kwarg_url in (url, url.rstrip("/")):
+        location = location.replace(kwarg_url, "<url>")
+    return (response.status_code, response.get("Allow", ""), location, text)
+
+
+def test_a_foreign_id_answers_exactly_like_a_missing_one(world, db, secure):
+    """DESIGN rule 2: no response hints that a record exists. For every URL that names
+    an object, every persona and every method (OPTIONS and HEAD too), where the persona
+    may not see the object, the answer (status, Allow, Location, body) equals the
+    answer for an id that does not exist."""
+    from urllib.parse import quote
+
+    clients = clients_for(world)
+    compared = 0
+    differences = []
+    for name, route in project_patterns():
+        kwargs = kwargs_of(route)
+        if not kwargs:
+            continue
+        is_api = name.startswith("api:") or route.startswith("api/")
+        missing_url = reverse(name, kwargs=dict.fromkeys(kwargs, MISSING_ID))
+        for owner in OWNERS:
+            values = {k: world.obj(owner, KWARG_OBJECTS[k]).pk for k in kwargs}
+            url = reverse(name, kwargs=values)
+            for persona in PERSONAS:
+                if persona != "anon" and sees(persona, name, owner):
+                    continue
+                client = clients[persona]["api" if is_api else "web"]
+                for method in PROBE_METHODS:
+                    answers = []
+                    for target in (url, missing_url):
+                        cache.clear()
+                        with transaction.atomic():
+                            response = send(client, method, target, is_api=is_api)
+                            transaction.set_rollback(True)
+                        answers.append(normalised(response, quote(target)))
+                    compared += 1
+                    if answers[0][0] >= 500:
+                        differences.append(f"{persona} {method} {url}: {answers[0][0]}")
+                    elif answers[0] != answers[1]:
+                        differences.append(
+                            f"{persona} {method} {url} ({name}): {answers[0][:3]} "
+                            f"vs missing {answers[1][:3]}"
+                        )
+    print(f"\nforeign vs missing ids: {compared} pairs of requests")
+    assert compared > 1000
+    assert not differences, "\n".join(differences)
 
 
 def dump(observations):

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from cases import services as case_services
 from cases.exceptions import NotFound
-from cases.models import AccessEvent, Role
+from cases.models import AccessEvent, Case, Role
 from reporting import services as reporting_services
 from reporting.models import LegalBasis, Platform, TakedownRequest
 from reporting.statistics import SUPPRESSED, school_statistics, suppress
@@ -250,6 +250,21 @@ def test_head_of_b_cannot_get_a(world, head_b, lead_b, school_a, school_b):
         assert all(r["open"] == 0 for r in body["cases_by_category"])
     with pytest.raises(NotFound):
         school_statistics(user=head_b, school_id=school_a.pk)
+
+
+def test_authority_admin_sees_the_schools_it_oversees_only(world, school_a, school_b):
+    """DESIGN "Users": an authority admin has statistics and oversight, no case contents.
+    The role is held per school (``cases.permissions.POLICY``)."""
+    admin = make_user("authority.a", school_a, Role.AUTHORITY_ADMIN)
+    client = client_for(admin)
+    response = client.get(URL)
+    assert response.status_code == 200, response.content
+    assert response.json()["schools"] == [{"id": school_a.pk, "name": school_a.name}]
+    assert client.get(URL, {"school": school_b.pk}).status_code == 404
+    # No case contents: the case list is empty and a case of its school is "not found".
+    assert client.get("/api/v1/cases/").json()["results"] == []
+    a_case = Case.objects.filter(school=school_a).first()
+    assert client.get(f"/api/v1/cases/{a_case.pk}/").status_code == 404
 
 
 def test_staff_and_police_get_404(world, staff_a, police, school_a):

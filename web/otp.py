@@ -15,7 +15,8 @@ from django.contrib.auth import REDIRECT_FIELD_NAME, logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -23,6 +24,7 @@ from django_otp import user_has_device
 
 from cases.otp import (
     is_locked,
+    is_verified,
     lockout_response,
     needs_verification,
     record_second_factor_failure,
@@ -61,14 +63,21 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     """GET: the code form. POST ``code``: on success the session is verified
     (``django_otp.login``, new session key) and goes to ``next``; a wrong code re-shows the
     form (400) and counts as a failed sign-in; a locked username is signed out (429). A
-    user who needs no second factor, or has passed it, goes straight to ``next``."""
+    session that has passed the second factor, or a user who needs none and has no
+    device, goes straight to ``next``. A user who needs one but has no device yet is sent
+    (GET) to the set-up page, ``web:otp_setup``. A user who needs none but has a device
+    may verify here (the set-up page asks for it before replacing the device)."""
     next_url = _next_url(request)
-    if not needs_verification(request.user):
+    has_device = user_has_device(request.user)
+    if is_verified(request.user) or not (needs_verification(request.user) or has_device):
         return redirect(next_url)
     username = request.user.get_username()
     if is_locked(request, username):
         logout(request)
         return lockout_response(request)
+    if not has_device and request.method == "GET":
+        setup = reverse("web:otp_setup")
+        return redirect(setup + "?" + urlencode({REDIRECT_FIELD_NAME: next_url}))
     form = OTPVerifyForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
@@ -84,5 +93,5 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
                 logout(request)
                 return lockout_response(request)
             form.add_error("code", _("That code is not valid. Try again."))
-    context = {"form": form, "next": next_url, "has_device": user_has_device(request.user)}
+    context = {"form": form, "next": next_url, "has_device": has_device}
     return render(request, "web/otp_verify.html", context, status=status)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from web import otp, views, views_statistics
+from web import otp, otp_setup, views, views_statistics
 from web import views_actions as actions
 
 app_name = "web"
@@ -13,6 +13,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("login/verify/", otp.otp_verify, name="otp_verify"),
+    path("account/two-factor/", otp_setup.otp_setup, name="otp_setup"),
     path("", views.dashboard, name="dashboard"),
     path("concerns/new/", actions.ConcernNewView.as_view(), name="concern_new"),
     path("cases/", views.case_list, name="case_list"),

@@ -1,0 +1,167 @@
+"""The admin site: Django's, behind the second factor, with case data read-only, scoped
+and audited (DESIGN rules 2 and 3).
+
+- ``SalvaguardaAdminSite`` (installed by ``cases.admin_apps``) refuses a password-only
+  session of a user who must pass a second factor, and audits the autocomplete
+  endpoint, which answers for any registered model with ``search_fields``.
+- ``CaseDataAdmin`` is the base of every admin page that shows case data (cases,
+  referrals, takedown notices): its query set comes from the visibility selectors, it
+  never writes, and each page it shows leaves an ``AccessEvent`` in the transaction
+  that read the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.admin.views.autocomplete import AutocompleteJsonView
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
+
+from cases.audit import AuditContext, record_access
+from cases.otp import needs_verification
+
+ADMIN_CHANNEL = "admin"
+
+
+def admin_context(request: HttpRequest) -> AuditContext:
+    """Where an admin request came from, for the audit rows (``channel="admin"``)."""
+    return AuditContext.from_request(request, channel=ADMIN_CHANNEL)
+
+
+def is_operator(user) -> bool:
+    """An active staff user: someone the admin site lets in at all."""
+    return bool(user.is_active and user.is_staff)
+
+
+class SalvaguardaAdminSite(admin.AdminSite):
+    site_header = _("Salvaguarda administration")
+    site_title = _("Salvaguarda administration")
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        """Active staff with a verified session. ``cases.otp.OTPRequiredMiddleware``
+        already sends a password-only session to the verify page; this holds even if
+        the middleware is removed or reordered (defence in depth): such a session gets
+        the admin's sign-in page, never an admin page."""
+        return super().has_permission(request) and not needs_verification(request.user)
+
+    def autocomplete_view(self, request: HttpRequest) -> HttpResponse:
+        return AuditedAutocompleteJsonView.as_view(admin_site=self)(request)
+
+
+class AuditedAutocompleteJsonView(AutocompleteJsonView):
+    """Django's autocomplete, with a read-audit row when it answers with case data.
+
+    Django serves ``/admin/autocomplete/`` for any model reachable through a foreign
+    key whose admin has ``search_fields``, whether or not a form uses it (any foreign
+    key to ``Case`` reaches ``CaseAdmin``). Results come from the model admin's
+    ``get_queryset``, so they are scoped; the rows shown are recorded here.
+    """
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with transaction.atomic():
+            response = super().get(request, *args, **kwargs)
+            if isinstance(self.model_admin, CaseDataAdmin):
+                self.model_admin.record_read(request, "autocomplete", self.shown)
+        return response
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        # The page's rows, read once: the audit lists exactly what is answered.
+        context["object_list"] = self.shown = list(context["object_list"])
+        return context
+
+
+def _context_of(response: HttpResponse) -> dict[str, Any]:
+    return getattr(response, "context_data", None) or {}
+
+
+class CaseDataAdmin(admin.ModelAdmin):
+    """Base of the admin pages of case data: read-only, scoped, audited.
+
+    Subclasses set ``audit_name`` (the ``AccessEvent.action`` is
+    ``admin.<audit_name>.<list|view|autocomplete>``), ``get_queryset`` and
+    ``get_object`` from the visibility selectors, and ``case_id_of``.
+
+    No bypass for superusers: the selectors scope by membership only, so an operator
+    with no membership sees no case (need to know applies to operators too).
+    """
+
+    audit_name = ""
+    actions = None
+
+    def case_id_of(self, obj) -> int:
+        """The id of the case ``obj`` belongs to (for ``AccessEvent.case_ids``)."""
+        return obj.case_id
+
+    # Read-only by decision. Every write to case data goes through a service
+    # (``cases.services``, ``reporting.services``) that checks the status table,
+    # compare-and-sets and writes the chronology in the write's transaction (DESIGN
+    # rules 3 and 6); an admin form would do none of that. Viewing is allowed to every
+    # active staff user because the query set decides what each one sees: a model
+    # permission can only show or hide the whole table, never scope it to a school.
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_operator(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_operator(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    # --- Audited views: the read, the audit row and the rendering in one transaction,
+    # so a failed audit write means no page (DESIGN rule 3). ---------------------------
+
+    def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        with transaction.atomic():
+            response = super().changelist_view(request, extra_context)
+            cl = _context_of(response).get("cl")
+            if cl is not None:
+                # The page's rows, read once and reused by the template: the audit row
+                # lists exactly the cases shown.
+                cl.result_list = shown = list(cl.result_list)
+                self.record_read(request, "list", shown)
+                response.render()
+        return response
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None
+    ) -> HttpResponse:
+        with transaction.atomic():
+            response = super().change_view(request, object_id, form_url, extra_context)
+            self._record_object(request, response, _context_of(response).get("original"))
+        return response
+
+    def history_view(self, request: HttpRequest, object_id: str, extra_context=None):
+        with transaction.atomic():
+            response = super().history_view(request, object_id, extra_context)
+            self._record_object(request, response, _context_of(response).get("object"))
+        return response
+
+    def _record_object(self, request: HttpRequest, response: HttpResponse, obj) -> None:
+        if obj is None:
+            # Django's "doesn't exist" redirect, the same for a foreign id and a missing
+            # one: nothing was shown, so there is nothing to record.
+            return
+        self.record_read(request, "view", [obj])
+        response.render()
+
+    def record_read(self, request: HttpRequest, view: str, shown: Iterable) -> None:
+        """Write the read-audit row for the objects ``shown`` and mark the response as
+        case data (``Cache-Control: no-store``, ``cases.middleware``)."""
+        request.has_case_data = True
+        record_access(
+            actor=request.user,
+            action=f"admin.{self.audit_name}.{view}",
+            case_ids=[self.case_id_of(obj) for obj in shown],
+            context=admin_context(request),
+        )

@@ -1,0 +1,146 @@
+"""Self-service enrolment of the second factor (issue 3, "Login"): an authenticator app
+(TOTP, django-otp) and ten one-use backup codes, set up by the user on
+``web:otp_setup``.
+
+Who may enrol (the rule ``web.otp_setup`` and :func:`totp_enrol` enforce):
+
+- an account with **no** confirmed device (TOTP or backup codes), from a session signed
+  in with the password alone. Risk, accepted: whoever first signs in with the password
+  enrols the second factor. Administrators therefore hand over initial passwords out
+  of band (in person or by a separate channel), and the first sign-in should follow
+  soon after;
+- an account that **has** a confirmed device, only from a session that passed the
+  second factor (``cases.otp.is_verified``): the password alone never replaces it.
+
+A set-up is bound to the session that started it (its pending device's id is kept in
+that session), so a second session signed in with the same password never sees the
+secret another session is about to confirm.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django_otp import user_has_device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from cases.audit import SYSTEM, AuditContext, record_case_event
+from cases.models import Membership, User
+
+PENDING_DEVICE_NAME = "Authenticator app"
+BACKUP_DEVICE_NAME = "backup"
+BACKUP_CODE_COUNT = 10
+ENROLLED_VERB = "user.second_factor_enrolled"
+
+
+class ReplacementRefused(Exception):
+    """The account has a confirmed second factor and the session has not passed it:
+    the password alone may not replace the device."""
+
+
+class PendingDeviceGone(Exception):
+    """The set-up's unconfirmed device no longer exists (another session finished an
+    enrolment and removed it, or it was never this user's)."""
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """A confirmed enrolment: the new TOTP device, the backup codes in clear (shown
+    once; django-otp stores them as they are, like the demo's), and how many TOTP
+    devices it replaced."""
+
+    device: TOTPDevice
+    backup_codes: list[str]
+    replaced: int
+
+
+def pending_device_get(*, user: User, device_id: int | None) -> TOTPDevice | None:
+    """The unconfirmed TOTP device ``device_id`` of ``user``, or ``None``."""
+    if device_id is None:
+        return None
+    return TOTPDevice.objects.filter(pk=device_id, user=user, confirmed=False).first()
+
+
+def pending_device_start(*, user: User, device_id: int | None) -> TOTPDevice:
+    """The unconfirmed TOTP device of this set-up: ``device_id`` if it is still an
+    unconfirmed device of ``user``, else a new one (a fresh random 160-bit key, named
+    ``PENDING_DEVICE_NAME``). An unconfirmed device never verifies a sign-in (django-otp
+    uses confirmed devices only), so creating one changes nothing about access; it is
+    not audited. Callers keep its id in the session."""
+    device = pending_device_get(user=user, device_id=device_id)
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=PENDING_DEVICE_NAME, confirmed=False)
+    return device
+
+
+def _new_backup_codes() -> list[str]:
+    codes: set[str] = set()
+    while len(codes) < BACKUP_CODE_COUNT:
+        codes.add(StaticToken.random_token())  # 8 base32 characters, 40 random bits
+    return sorted(codes)
+
+
+@transaction.atomic
+def totp_enrol(
+    *,
+    user: User,
+    device_id: int,
+    code: str,
+    session_verified: bool,
+    context: AuditContext = SYSTEM,
+) -> Enrolment | None:
+    """Confirm the pending TOTP device ``device_id`` of ``user`` with ``code`` (the 6
+    digits the app shows; spaces ignored).
+
+    Wrong code: returns ``None`` and writes nothing but django-otp's throttle counter on
+    the pending device (each failure doubles the wait before the next try); the caller
+    counts it towards the lockout. Right code, in one transaction: the device is
+    confirmed; every other TOTP device of ``user`` is deleted (a replacement); every
+    static device is deleted and a new one, ``BACKUP_DEVICE_NAME``, gets
+    ``BACKUP_CODE_COUNT`` new backup codes (old codes stop working); one
+    ``user.second_factor_enrolled`` audit row per organisation ``user`` belongs to.
+
+    Raises ``ReplacementRefused`` when ``user`` has a confirmed device and
+    ``session_verified`` is false, ``PendingDeviceGone`` when ``device_id`` is not an
+    unconfirmed device of ``user``; nothing is written then.
+    """
+    # Lock the user row: two sessions enrolling at once (the owner and someone else
+    # holding the password) serialise here, and the second sees the first's device.
+    User.objects.select_for_update().filter(pk=user.pk).exists()
+    device = (
+        TOTPDevice.objects.select_for_update()
+        .filter(pk=device_id, user=user, confirmed=False)
+        .first()
+    )
+    if device is None:
+        raise PendingDeviceGone
+    if not session_verified and user_has_device(user, confirmed=True):
+        raise ReplacementRefused
+    # verify_token applies the throttle and saves its counter on failure; the
+    # transaction commits that (and nothing else) when we return None.
+    if not device.verify_token("".join(str(code).split())):
+        return None
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    replaced, _ = TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    StaticDevice.objects.filter(user=user).delete()  # its tokens go with it (cascade)
+    backup = StaticDevice.objects.create(user=user, name=BACKUP_DEVICE_NAME, confirmed=True)
+    codes = _new_backup_codes()
+    StaticToken.objects.bulk_create(StaticToken(device=backup, token=c) for c in codes)
+    # CaseEvent.school is required: one row per organisation the user acts for, so each
+    # organisation's audit shows it. A user with no membership (a superuser) gets no
+    # row: there is no organisation to file it under.
+    for membership in Membership.objects.filter(user=user).order_by("organisation_id"):
+        record_case_event(
+            school=membership.organisation_id,
+            case=None,
+            actor=user,
+            verb=ENROLLED_VERB,
+            obj=device,
+            context=context,
+            # Never the key or the codes: counts only.
+            data={"replaced_devices": replaced, "backup_codes": len(codes)},
+        )
+    return Enrolment(device=device, backup_codes=codes, replaced=replaced)

@@ -1,0 +1,262 @@
+"""Everything that lists, counts or offers a choice agrees with the detail rule (issue 3,
+"Visibility"; STYLE "a test checks that list and detail agree for every role").
+
+- Every API list, for every persona, returns exactly the records whose detail URL
+  answers 200 to that persona; the web lists link only to pages the persona may open.
+- Every choice a web form offers (``<select>`` options) names a record the persona may
+  act on: their own school, their own case's people and evidence, or the public
+  directory. A form field that offers records and is not declared here fails.
+- Dashboard counts equal the lists they count.
+- List filters narrow a visible queryset by a value of the record's own field; a filter
+  on a related record (where another school's id could change a count) must come with
+  a probe here, or the guard test fails.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, get_resolver, reverse
+from django_filters import ChoiceFilter, MultipleChoiceFilter
+
+from cases.models import Case, Concern, EvidenceItem, Organisation, Person, User
+from reporting.models import Referral, TakedownRequest
+from tests.access_expectations import EXPECTATIONS, OK
+from tests.access_world import KWARG_OBJECTS, build_world
+from tests.conftest import client_for
+from web.forms import CaseFilterForm
+
+pytestmark = pytest.mark.django_db
+
+SIGNED_IN = ("lead_a", "staff_a", "head_a", "lead_b", "police", "other_police")
+
+# API list → (model, detail URL name, its kwarg).
+API_LISTS = {
+    "api:cases": (Case, "api:case-detail", "case_id"),
+    "api:people": (Person, "api:person-detail", "person_id"),
+    "api:concerns": (Concern, "api:concern-detail", "concern_id"),
+    "api:referral-list": (Referral, "api:referral-detail", "referral_id"),
+    "api:takedown-list": (TakedownRequest, "api:takedown-detail", "takedown_id"),
+}
+
+
+@pytest.fixture
+def world():
+    return build_world()
+
+
+def api_ids(client, url: str) -> set[int]:
+    ids: set[int] = set()
+    while url:
+        body = client.get(url).json()
+        ids.update(item["id"] for item in body["results"])
+        url = body["next"]
+    return ids
+
+
+@pytest.mark.parametrize("persona", SIGNED_IN)
+def test_every_api_list_returns_exactly_what_the_detail_shows(world, persona):
+    client = client_for(world.users[persona])
+    for list_name, (model, detail_name, kwarg) in API_LISTS.items():
+        listed = api_ids(client, reverse(list_name))
+        openable = {
+            pk
+            for pk in model.objects.values_list("pk", flat=True)
+            if client.get(reverse(detail_name, kwargs={kwarg: pk})).status_code == 200
+        }
+        assert listed == openable, (persona, list_name)
+
+
+@pytest.mark.parametrize("persona", SIGNED_IN)
+def test_clusters_and_dashboard_count_only_openable_cases(world, persona):
+    client = client_for(world.users[persona])
+    openable = {
+        pk
+        for pk in Case.objects.values_list("pk", flat=True)
+        if client.get(reverse("api:case-detail", kwargs={"case_id": pk})).status_code == 200
+    }
+    for cluster in client.get(reverse("api:cluster-list")).json():
+        assert {c["id"] for c in cluster["cases"]} <= openable, persona
+    listed = client.get(reverse("api:cases"), {"status": "open"}).json()["results"]
+    dashboard = client.get(reverse("api:dashboard")).json()
+    assert dashboard["open_cases"] == len(listed), persona
+
+
+LINK = re.compile(r'href="/(cases|referrals)/(\d+)/"')
+
+
+@pytest.mark.parametrize("persona", SIGNED_IN)
+def test_web_lists_link_only_to_pages_the_persona_may_open(world, persona):
+    web = Client()
+    web.force_login(world.users[persona])
+    for page in ("web:dashboard", "web:case_list", "web:referral_inbox", "web:clusters"):
+        body = web.get(reverse(page)).content.decode()
+        for kind, pk in set(LINK.findall(body)):
+            detail = "web:case_detail" if kind == "cases" else "web:referral"
+            kwarg = "case_id" if kind == "cases" else "referral_id"
+            response = web.get(reverse(detail, kwargs={kwarg: int(pk)}))
+            assert response.status_code == 200, (persona, page, kind, pk)
+
+
+# --- Choices offered by web forms -----------------------------------------------------
+
+
+class Options(HTMLParser):
+    """``{select name: [option values]}`` of a page (empty values left out)."""
+
+    def __init__(self):
+        super().__init__()
+        self.select: str | None = None
+        self.found: dict[str, list[str]] = {}
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "select":
+            self.select = attrs.get("name") or ""
+            self.found.setdefault(self.select, [])
+        elif tag == "option" and self.select is not None and attrs.get("value"):
+            self.found[self.select].append(attrs["value"])
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self.select = None
+
+
+def allowed_values(field: str, user: User, case: Case | None) -> set[str] | None:
+    """The option values a form field may offer ``user`` (on ``case``); ``None`` for a
+    field that offers fixed choices (statuses, categories, roles of a participant)."""
+    schools = set(user.memberships.values_list("organisation_id", flat=True))
+    school_id = case.school_id if case else None
+    people = {
+        str(pk) for pk in Person.objects.filter(school_id=school_id).values_list("pk", flat=True)
+    }
+    records = {
+        "school": {str(pk) for pk in schools},
+        "person": people,
+        "complainant": people,
+        "victim": people,
+        "guardian": people,
+        "subject": people,
+        "evidence_items": {
+            str(pk) for pk in EvidenceItem.objects.filter(case=case).values_list("pk", flat=True)
+        },
+        "owner": {
+            str(pk)
+            for pk in User.objects.filter(memberships__organisation_id=school_id).values_list(
+                "pk", flat=True
+            )
+        },
+        # The directory is public to every signed-in user: destinations and regulators
+        # are organisations that are not schools.
+        "destination": {
+            str(pk)
+            for pk in Organisation.objects.exclude(kind="school").values_list("pk", flat=True)
+        },
+        "escalated_to": {
+            str(pk)
+            for pk in Organisation.objects.exclude(kind="school").values_list("pk", flat=True)
+        },
+    }
+    return records.get(field)
+
+
+# Fields with fixed choices (enumerations or the public platform / legal-basis directory).
+FIXED_CHOICE_FIELDS = {
+    "category",
+    "risk_level",
+    "role",
+    "kind",
+    "sex",
+    "source",
+    "platform",
+    "legal_basis",
+    "channel",
+    "method",
+    "outcome",
+    "status",
+    "wellbeing",
+    "shared_sections",
+    "legal_basis_code",
+}
+
+
+def form_pages(world, persona: str):
+    """``(url, case)`` of every web form the persona may open, on every object of both
+    schools it may act on (taken from the access expectations)."""
+    pattern_routes = {}
+    for entry in get_resolver().url_patterns:
+        if getattr(entry, "namespace", None) == "web":
+            for sub in entry.url_patterns:
+                if isinstance(sub, URLPattern):
+                    pattern_routes[f"web:{sub.name}"] = str(sub.pattern)
+    for name, route in pattern_routes.items():
+        owners = EXPECTATIONS[name]["GET"]
+        kwargs = re.findall(r"<(?:\w+:)?(\w+)>", route)
+        for owner, personas in owners.items():
+            if personas[persona] != OK:
+                continue
+            if not kwargs:
+                yield reverse(name), None
+                continue
+            values = {k: world.obj(owner, KWARG_OBJECTS[k]).pk for k in kwargs}
+            yield reverse(name, kwargs=values), world.obj(owner, "case")
+
+
+@pytest.mark.parametrize("persona", SIGNED_IN)
+def test_form_choices_offer_only_what_the_persona_may_act_on(world, persona):
+    user = world.users[persona]
+    web = Client()
+    web.force_login(user)
+    checked = 0
+    for url, case in form_pages(world, persona):
+        parser = Options()
+        parser.feed(web.get(url).content.decode())
+        for field, values in parser.found.items():
+            allowed = allowed_values(field, user, case)
+            if allowed is None:
+                assert field in FIXED_CHOICE_FIELDS, (
+                    f"{url}: <select name={field}> offers records; declare what it may "
+                    "offer in allowed_values()"
+                )
+                continue
+            checked += len(values)
+            stray = set(values) - allowed
+            assert not stray, f"{persona} {url}: {field} offers {sorted(stray)}"
+    if persona in ("lead_a", "lead_b"):
+        assert checked > 10  # the leads' forms offer people, evidence, schools, owners
+
+
+# --- List filters ----------------------------------------------------------------------
+
+
+def test_list_filters_only_narrow_by_the_records_own_fields():
+    """A filter on a related record (``case__school``, a model choice) could let another
+    school's id change a count. None exists today; adding one must come with a probe in
+    this module (B's id and a missing id must give the same answer)."""
+    probed: set[str] = set()  # "<view>.<filter>" of filters with a probe here
+    filtersets = []
+    for entry in _walk(get_resolver().url_patterns):
+        view = getattr(entry.callback, "cls", None) or getattr(entry.callback, "view_class", None)
+        filterset = getattr(view, "filterset_class", None)
+        if filterset is not None:
+            filtersets.append((view.__name__, filterset))
+    assert filtersets, "no filtersets found: the introspection is broken"
+    for view_name, filterset in filtersets:
+        for name, declared in filterset.base_filters.items():
+            own_choice = isinstance(declared, ChoiceFilter | MultipleChoiceFilter) and (
+                "__" not in (declared.field_name or name)
+            )
+            assert own_choice or f"{view_name}.{name}" in probed, (view_name, name)
+    for name, field in CaseFilterForm.base_fields.items():
+        assert not hasattr(field, "queryset"), f"CaseFilterForm.{name} offers records"
+
+
+def _walk(patterns):
+    for entry in patterns:
+        if isinstance(entry, URLPattern):
+            yield entry
+        else:
+            yield from _walk(entry.url_patterns)
