@@ -25,6 +25,7 @@ from django.db import transaction
 from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from knox.models import AuthToken
 
 from cases.audit import SYSTEM, AuditContext, record_case_event
 from cases.models import Membership, User
@@ -97,7 +98,8 @@ def totp_enrol(
     Wrong code: returns ``None`` and writes nothing but django-otp's throttle counter on
     the pending device (each failure doubles the wait before the next try); the caller
     counts it towards the lockout. Right code, in one transaction: the device is
-    confirmed; every other TOTP device of ``user`` is deleted (a replacement); every
+    confirmed; every other TOTP device of ``user`` is deleted (a replacement, which also
+    revokes every API token of ``user``); every
     static device is deleted and a new one, ``BACKUP_DEVICE_NAME``, gets
     ``BACKUP_CODE_COUNT`` new backup codes (old codes stop working); one
     ``user.second_factor_enrolled`` audit row per organisation ``user`` belongs to.
@@ -125,6 +127,12 @@ def totp_enrol(
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     replaced, _ = TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    revoked = 0
+    if replaced:
+        # A replaced device may be a lost phone: API tokens issued after its codes end
+        # with it (clients sign in again with the new app). Sessions verified with it
+        # are held at the verify page by django-otp (their device id no longer exists).
+        revoked, _ = AuthToken.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()  # its tokens go with it (cascade)
     backup = StaticDevice.objects.create(user=user, name=BACKUP_DEVICE_NAME, confirmed=True)
     codes = _new_backup_codes()
@@ -141,6 +149,10 @@ def totp_enrol(
             obj=device,
             context=context,
             # Never the key or the codes: counts only.
-            data={"replaced_devices": replaced, "backup_codes": len(codes)},
+            data={
+                "replaced_devices": replaced,
+                "backup_codes": len(codes),
+                "revoked_tokens": revoked,
+            },
         )
     return Enrolment(device=device, backup_codes=codes, replaced=replaced)

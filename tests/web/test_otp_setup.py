@@ -25,6 +25,8 @@ from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from knox.models import AuthToken
+from rest_framework.test import APIClient
 
 from cases.audit import SYSTEM
 from cases.models import CaseEvent, Membership, Role
@@ -275,6 +277,7 @@ def test_a_set_up_started_before_a_device_existed_cannot_replace_it_unverified(
 
 def test_a_verified_user_replaces_the_device_and_the_old_one_stops_working(secure, clock, lead_a):
     old = phone_of(lead_a)
+    _row, token = AuthToken.objects.create(user=lead_a)  # issued after the old device
     old_backup = StaticDevice.objects.create(user=lead_a, name="old codes", confirmed=True)
     old_backup.token_set.create(token="oldcode1")
     elsewhere = sign_in()  # another session verified with the old device
@@ -291,8 +294,13 @@ def test_a_verified_user_replaces_the_device_and_the_old_one_stops_working(secur
     assert list(TOTPDevice.objects.filter(user=lead_a)) == [new]
     assert not StaticDevice.objects.filter(pk=old_backup.pk).exists()
     assert client.get(CASES_URL).status_code == 200
-    # The session verified with the old device is held at the verify page again.
+    # The session verified with the old device is held at the verify page again, and
+    # the API token issued in the old device's time is revoked.
     assert elsewhere.get(CASES_URL)["Location"].startswith(VERIFY_URL)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert api.get("/api/v1/cases/").status_code == 401
+    assert not AuthToken.objects.filter(user=lead_a).exists()
 
     clock.shift(timedelta(seconds=30))
     assert verify_code(lead_a, code_of(old)) is None
@@ -359,7 +367,7 @@ def test_each_enrolment_writes_one_audit_row_per_organisation(
         assert row.actor_id == lead_a.pk
         assert row.object_type == "totpdevice"
         assert row.object_id == device.pk
-        assert row.data == {"replaced_devices": 0, "backup_codes": 10}
+        assert row.data == {"replaced_devices": 0, "backup_codes": 10, "revoked_tokens": 0}
         stored = json.dumps(row.data)
         assert device.key not in stored
         assert b32encode(device.bin_key).decode() not in stored
