@@ -348,10 +348,22 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"client_errors": {"()": "config.log.ClientErrorWithoutTraceback"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["client_errors"],
+        },
         **(
-            {"file": {"class": "logging.FileHandler", "filename": LOG_FILE, "formatter": "plain"}}
+            {
+                "file": {
+                    "class": "logging.FileHandler",
+                    "filename": LOG_FILE,
+                    "formatter": "plain",
+                    "filters": ["client_errors"],
+                }
+            }
             if LOG_FILE
             else {}
         ),
