@@ -486,7 +486,11 @@ class CaseOutputSerializer(serializers.ModelSerializer):
 
 
 class CaseListItemOutputSerializer(CaseOutputSerializer):
-    victim_count = serializers.IntegerField(read_only=True)
+    victim_count = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text=_("Victims in the case; null when its participants are not shared with you."),
+    )
 
     class Meta(CaseOutputSerializer.Meta):
         fields = [*CaseOutputSerializer.Meta.fields, "victim_count"]

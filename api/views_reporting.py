@@ -34,6 +34,7 @@ from cases.otp import (
     lockout_message,
     record_second_factor_failure,
     requires_second_factor,
+    sign_in_completed,
     verify_code,
 )
 from cases.selectors import can_edit_case, schools_of
@@ -135,6 +136,7 @@ class TokenCreateApi(APIView):
                     _("Too many active tokens; sign out from another client first.")
                 )
         instance, token = AuthToken.objects.create(user)
+        sign_in_completed(user)
         user_logged_in.send(sender=user.__class__, request=request._request, user=user)
         out = s.TokenOutputSerializer({"token": token, "expiry": instance.expiry})
         return Response(out.data)

@@ -128,15 +128,18 @@ class StatisticsApi(APIView):
             200: StatisticsOutputSerializer,
             400: OpenApiResponse(description=_("Invalid input.")),
             404: OpenApiResponse(
-                description=_("Not a head, lead or deputy of a school, or not your school.")
+                description=_(
+                    "Not a head, lead, deputy or authority admin of a school, or not your school."
+                )
             ),
         },
     )
     def get(self, request: Request) -> Response:
-        """Statistics of the schools where you are head teacher, safeguarding lead or
-        deputy: cases by category and status, victims by age band at case opening,
-        evidence items by platform, hours from concern to first referral and from
-        takedown submission to removal (median, 90th percentile), overdue and escalated
+        """Statistics of the schools where you are head teacher, safeguarding lead,
+        deputy or authority admin (``cases.permissions.STATISTICS_ROLES``): cases by
+        category and status, victims by age band at case opening, evidence items by
+        platform, hours from concern to first referral and from takedown submission to
+        removal (median, 90th percentile), overdue and escalated
         takedown notices. Aggregates only: never a name or a case reference. Counts of
         1 or 2 are shown as "<3". Times UTC. 404 for anyone else, or for a school that
         is not yours."""

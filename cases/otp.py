@@ -88,7 +88,8 @@ def verify_code(user, code: str | None):
     """
     from django_otp import devices_for_user
 
-    token = "".join(str(code or "").split())
+    # Backup codes are shown in lower case; accept them typed in capitals too.
+    token = "".join(str(code or "").split()).lower()
     if not token or len(token) > 16:
         return None
     with transaction.atomic():
@@ -101,6 +102,23 @@ def verify_code(user, code: str | None):
 def record_second_factor_failure(request: HttpRequest, username: str) -> None:
     """Count a wrong second factor as a failed sign-in, for the lockout (django-axes)."""
     user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
+
+
+def sign_in_completed(user) -> None:
+    """Clear the username's failed attempts (django-axes) once the whole sign-in has
+    succeeded: the password, and the second factor where the user needs one.
+
+    Not on the password alone (``AXES_RESET_ON_SUCCESS`` stays off): for a user who
+    must pass a second factor, resetting at the password step would let whoever holds
+    the password guess codes forever, five at a time. Called by the web verify and
+    set-up pages, the web sign-in of a user who needs no second factor, and the API
+    token endpoint.
+    """
+    if not getattr(settings, "AXES_ENABLED", True):
+        return
+    from axes.utils import reset
+
+    reset(username=str(user.get_username()).strip().lower())
 
 
 def is_locked(request: HttpRequest, username: str) -> bool:

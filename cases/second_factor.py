@@ -126,7 +126,11 @@ def totp_enrol(
         return None
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    replaced, _ = TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    others = TOTPDevice.objects.filter(user=user).exclude(pk=device.pk)
+    # Replaced: the confirmed devices. Other sessions' unfinished set-ups (unconfirmed,
+    # never able to sign in) are dropped too, but replace nothing.
+    replaced, _ = others.filter(confirmed=True).delete()
+    others.delete()
     revoked = 0
     if replaced:
         # A replaced device may be a lost phone: API tokens issued after its codes end

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case as CaseWhen
+from django.db.models import Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from cases.exceptions import NotFound
@@ -69,15 +70,33 @@ def units_of(user: User) -> list[int]:
 
 
 def case_list_for_user(*, user: User) -> QuerySet[Case]:
-    """Cases ``user`` may see, with what a list shows, in a constant number of queries."""
+    """Cases ``user`` may see, with what a list shows, in a constant number of queries.
+
+    ``victim_count`` (int) counts the case's victims only where ``user`` may read its
+    ``participants`` section (``cases_sharing_section_for_user``): the school's leads
+    always, a police liaison only if the live referral shares it; otherwise ``None``
+    (a count of people is participant data, DESIGN rule 2).
+    """
+    sees_participants = Q(
+        pk__in=cases_sharing_section_for_user(user=user, section=CASE_SECTION_PARTICIPANTS).values(
+            "pk"
+        )
+    )
     return (
         Case.objects.visible_to(user)
         .select_related("school", "lead")
         .annotate(
-            victim_count=Count(
-                "participants",
-                filter=Q(participants__role=Participant.Role.VICTIM),
-                distinct=True,
+            victim_count=CaseWhen(
+                When(
+                    sees_participants,
+                    then=Count(
+                        "participants",
+                        filter=Q(participants__role=Participant.Role.VICTIM),
+                        distinct=True,
+                    ),
+                ),
+                default=Value(None),
+                output_field=IntegerField(),
             )
         )
         .order_by("-opened_at", "-id")

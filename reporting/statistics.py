@@ -1,6 +1,7 @@
 """School statistics for oversight (issue 3, "Heads see statistics, not case contents").
 
-A head teacher, safeguarding lead or deputy sees aggregates of their own schools only:
+A head teacher, safeguarding lead, deputy or authority admin
+(``cases.permissions.STATISTICS_ROLES``) sees aggregates of their own schools only:
 counts and durations, never a name, a case reference or any text of a case. The figures
 are computed in the database with a constant number of queries, whatever the data size.
 
@@ -103,7 +104,7 @@ def _durations(values: dict, prefix: str) -> dict:
 
 
 def school_statistics(*, user: User, school_id: int | str | None = None) -> dict:
-    """Aggregates for the schools where ``user`` is head, safeguarding lead or deputy.
+    """Aggregates for the schools where ``user`` holds one of ``STATISTICS_ROLES``.
 
     ``school_id`` narrows to one of them; ``None`` covers all of them together.
 
@@ -129,7 +130,7 @@ def school_statistics(*, user: User, school_id: int | str | None = None) -> dict
     Never a name, a case reference or any free text of a case. Six queries, whatever
     the amount of data.
 
-    Raises :class:`cases.exceptions.NotFound` if ``user`` is head/lead/deputy of no
+    Raises :class:`cases.exceptions.NotFound` if ``user`` holds none of them in any
     school, or ``school_id`` is not one of theirs (or not a number): 404, no hint.
     """
     own = statistics_schools(user)

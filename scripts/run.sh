@@ -53,9 +53,12 @@ $PY manage.py migrate --noinput
 $PY manage.py load_scenario almendralejo
 $PY manage.py collectstatic --noinput -v0
 
-start worker $CELERY -A config worker --loglevel=INFO --concurrency=2 >"$VAR/log/worker.log" 2>&1
-start beat $CELERY -A config beat --loglevel=INFO >"$VAR/log/beat.log" 2>&1
-start web $PY manage.py runserver "$HOST:$PORT" --noreload >"$VAR/log/web.log" 2>&1
+# Appended, not overwritten: the log of a process that died is still there after the
+# next `make run`.
+for log in worker beat web; do echo "=== make run $(date -u +%FT%TZ) ===" >>"$VAR/log/$log.log"; done
+start worker $CELERY -A config worker --loglevel=INFO --concurrency=2 >>"$VAR/log/worker.log" 2>&1
+start beat $CELERY -A config beat --loglevel=INFO >>"$VAR/log/beat.log" 2>&1
+start web $PY manage.py runserver "$HOST:$PORT" --noreload >>"$VAR/log/web.log" 2>&1
 
 for _ in $(seq 60); do (exec 3<>"/dev/tcp/$HOST/$PORT") 2>/dev/null && break; sleep 0.5; done
 cat <<MSG

@@ -71,6 +71,29 @@ def test_every_api_list_returns_exactly_what_the_detail_shows(world, persona):
 
 
 @pytest.mark.parametrize("persona", SIGNED_IN)
+@pytest.mark.parametrize("shared", [("chronology", "evidence"), ("participants",)])
+def test_the_case_lists_count_victims_only_where_participants_are_readable(
+    world, persona, shared
+):
+    """A count of victims is participant data: the list shows it exactly where the
+    persona may read the case's participants (found by the detail URL)."""
+    Referral.objects.filter(status="sent").update(shared_sections=list(shared))
+    client = client_for(world.users[persona])
+    web = Client()
+    web.force_login(world.users[persona])
+    rows = client.get(reverse("api:cases")).json()["results"]
+    for row in rows:
+        url = reverse("api:case-participants", kwargs={"case_id": row["id"]})
+        readable = client.get(url).status_code == 200
+        assert (row["victim_count"] is not None) == readable, (persona, shared, row["id"])
+        if readable:
+            assert row["victim_count"] == 1  # the world has one victim per case
+    table = web.get(reverse("web:case_list")).content.decode()
+    cells = re.findall(r"<td>(\d+|<span title=[^>]*>—</span>)</td>", table)
+    assert len(cells) == len(rows)
+
+
+@pytest.mark.parametrize("persona", SIGNED_IN)
 def test_clusters_and_dashboard_count_only_openable_cases(world, persona):
     client = client_for(world.users[persona])
     openable = {

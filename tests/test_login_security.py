@@ -371,3 +371,47 @@ def test_demo_code_refuses_accounts_outside_the_demo(db):
 
     with pytest.raises(CommandError):
         call_command("demo_code", "someone.else")
+
+
+# --- the failure count after a successful sign-in ---------------------------------------
+
+
+def test_a_complete_sign_in_clears_the_failure_count(secure, clock, staff_a, lead_a):
+    """Five typos then a real sign-in: the next typo is the first of a new count."""
+    client = Client(REMOTE_ADDR=ATTACKER)
+    for _ in range(5):
+        web_sign_in(client, "staff.a", "wrong-password")
+    assert web_sign_in(client, "staff.a").status_code == 302  # staff: password only
+    assert web_sign_in(Client(), "staff.a", "wrong-password").status_code == 200
+    assert web_sign_in(Client(), "staff.a").status_code == 302  # not locked
+
+    phone = phone_of(lead_a)
+    api = APIClient()
+    for _ in range(5):
+        token(api, "lead.a", "wrong-password")
+    assert token(api, "lead.a", otp_code=code_of(phone)).status_code == 200
+    assert token(api, "lead.a", "wrong-password").status_code == 400  # 1 of a new count
+
+
+def test_the_password_alone_does_not_clear_the_count_of_a_second_factor_user(
+    secure, clock, lead_a
+):
+    """Else whoever holds the password could guess codes forever, five at a time."""
+    phone_of(lead_a)
+    for _ in range(5):
+        client = Client()
+        assert web_sign_in(client, "lead.a").status_code == 302  # the password is right
+        clock.shift(timedelta(seconds=60))  # past django-otp's throttle
+        assert client.post(VERIFY_URL, {"code": "000000"}).status_code == 400
+    client = Client()
+    web_sign_in(client, "lead.a")
+    clock.shift(timedelta(seconds=120))
+    assert client.post(VERIFY_URL, {"code": "000000"}).status_code == 429  # the sixth
+
+
+def test_backup_codes_are_accepted_in_capitals(secure, clock, lead_a):
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    device = StaticDevice.objects.create(user=lead_a, name="backup", confirmed=True)
+    device.token_set.create(token="abcd2345")
+    assert verify_code(lead_a, "ABCD 2345") == device

@@ -28,6 +28,7 @@ from cases.otp import (
     lockout_response,
     needs_verification,
     record_second_factor_failure,
+    sign_in_completed,
     verify_code,
 )
 
@@ -87,6 +88,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
             if device is not None:
                 request.session.cycle_key()
                 django_otp.login(request, device)
+                sign_in_completed(request.user)
                 return redirect(next_url)
             record_second_factor_failure(request, username)
             if getattr(request, "axes_locked_out", False):

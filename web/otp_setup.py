@@ -31,7 +31,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from qrcode.image.svg import SvgPathFillImage
 
 from cases.audit import AuditContext
-from cases.otp import is_locked, is_verified, lockout_response, record_second_factor_failure
+from cases.otp import (
+    is_locked,
+    is_verified,
+    lockout_response,
+    record_second_factor_failure,
+    sign_in_completed,
+)
 from cases.second_factor import (
     PendingDeviceGone,
     ReplacementRefused,
@@ -160,6 +166,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     del request.session[PENDING_SESSION_KEY]
     request.session.cycle_key()
     django_otp.login(request, enrolment.device)
+    sign_in_completed(user)
     context = {
         "backup_codes": enrolment.backup_codes,
         "replaced": enrolment.replaced,

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 from api.throttling import sign_in_allowed
 from cases.audit import case_access_log
 from cases.models import AccessEvent, Case, Concern, SupportPlan
-from cases.otp import lockout_response, needs_verification
+from cases.otp import lockout_response, needs_verification, sign_in_completed
 from cases.querysets import LIVE_REFERRAL_STATUSES
 from cases.selectors import (
     can_edit_case,
@@ -82,6 +82,7 @@ class LoginView(auth_views.LoginView):
         url = super().get_success_url()
         if needs_verification(self.request.user):
             return reverse("web:otp_verify") + "?" + urlencode({REDIRECT_FIELD_NAME: url})
+        sign_in_completed(self.request.user)  # no second factor owed: signed in
         return url
 
 

@@ -1,4 +1,5 @@
-"""The statistics page: aggregates of the user's own schools (heads, leads, deputies).
+"""The statistics page: aggregates of the user's own schools (heads, leads, deputies,
+authority admins: ``cases.permissions.STATISTICS_ROLES``).
 
 No case data is shown (counts and durations only, ``reporting.statistics``), so no
 ``AccessEvent`` is written. Anyone else, or a school that is not theirs, gets 404.
@@ -29,7 +30,8 @@ AGE_BAND_LABELS = {
 @login_required
 @require_GET
 def statistics(request: HttpRequest) -> HttpResponse:
-    """Statistics of the schools where the user is head, safeguarding lead or deputy;
+    """Statistics of the schools where the user holds a statistics role (head, lead,
+    deputy or authority admin);
     ``?school=<id>`` narrows to one of them. 404 for anyone else or another school."""
     try:
         data = school_statistics(user=request.user, school_id=request.GET.get("school") or None)

@@ -227,7 +227,14 @@ def test_another_session_never_sees_this_sessions_secret_and_its_set_up_dies(sec
     owner_secret = b32encode(owner_device.bin_key).decode()
     assert owner_secret[:4] + " " + owner_secret[4:8] not in other.get(SETUP_URL).content.decode()
 
-    assert owner.post(SETUP_URL, {"code": code_of(owner_device)}).status_code == 200
+    _row, _token = AuthToken.objects.create(user=lead_a)
+    done = owner.post(SETUP_URL, {"code": code_of(owner_device)})
+    assert done.status_code == 200
+    # A first enrolment: another session's unfinished set-up replaced nothing, so no
+    # "the old one no longer works", no replaced device in the audit, tokens kept.
+    assert "no longer works" not in done.content.decode()
+    assert enrolled_events().get().data["replaced_devices"] == 0
+    assert AuthToken.objects.filter(user=lead_a).exists()
     # The other session's pending device is gone; it now needs the owner's device.
     late = other.post(SETUP_URL, {"code": code_of(other_device)})
     assert late.status_code == 302
