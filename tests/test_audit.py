@@ -278,6 +278,9 @@ def test_the_case_page_shows_the_access_log_to_the_lead_only(case_a, lead_a, pol
     html = page.content.decode()
     assert 'id="access-log"' in html and "police.one" in html
     assert AccessEvent.objects.filter(actor=lead_a, action="case.access_log").exists()
+    # Roles by name in the reader's language, not as codes.
+    assert "<td>Enlace policial</td>" in html or "<td>Police liaison</td>" in html
+    assert "<td>police_liaison</td>" not in html
 
     liaison = Client()
     liaison.force_login(police)

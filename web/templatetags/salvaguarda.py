@@ -141,3 +141,18 @@ def event_details(data) -> str:
         if value:
             parts.append(str(roles.get(value, value)) if key == "role" else str(value))
     return " · ".join(parts)
+
+
+@register.filter
+def role_labels(codes: str) -> str:
+    """``"head,safeguarding_lead"`` (``AccessEvent.actor_role``) as the roles' names in
+    the current language; an unknown code (``superuser``, a retired role) as it is."""
+    from cases.permissions import Role
+
+    labels = []
+    for code in filter(None, (codes or "").split(",")):
+        try:
+            labels.append(str(Role(code).label))
+        except ValueError:
+            labels.append(code)
+    return ", ".join(labels) or "—"
