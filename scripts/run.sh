@@ -72,7 +72,17 @@ cat <<MSG
   Ctrl-C stops everything.
 
 MSG
+# Ctrl-C reaches every process of the group at once, and one of them may end before
+# this shell runs its trap: remember the interrupt instead of racing it.
+interrupted=0
+trap 'interrupted=1' INT TERM
 set +e
 wait -n -p ended "${pids[@]}"
-echo "The ${names[$ended]:-?} process exited (see $VAR/log/); stopping the others." >&2
+status=$?
+sleep 0.3  # let a signal that arrived with the exit be handled first
+if (( interrupted )); then
+  exit 130  # the EXIT trap stops the others
+fi
+echo "The ${names[$ended]:-?} process exited with status $status (see $VAR/log/);" \
+  "stopping the others." >&2
 exit 1
