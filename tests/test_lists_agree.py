@@ -72,9 +72,7 @@ def test_every_api_list_returns_exactly_what_the_detail_shows(world, persona):
 
 @pytest.mark.parametrize("persona", SIGNED_IN)
 @pytest.mark.parametrize("shared", [("chronology", "evidence"), ("participants",)])
-def test_the_case_lists_count_victims_only_where_participants_are_readable(
-    world, persona, shared
-):
+def test_the_case_lists_count_victims_only_where_participants_are_readable(world, persona, shared):
     """A count of victims is participant data: the list shows it exactly where the
     persona may read the case's participants (found by the detail URL)."""
     Referral.objects.filter(status="sent").update(shared_sections=list(shared))

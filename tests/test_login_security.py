@@ -393,9 +393,7 @@ def test_a_complete_sign_in_clears_the_failure_count(secure, clock, staff_a, lea
     assert token(api, "lead.a", "wrong-password").status_code == 400  # 1 of a new count
 
 
-def test_the_password_alone_does_not_clear_the_count_of_a_second_factor_user(
-    secure, clock, lead_a
-):
+def test_the_password_alone_does_not_clear_the_count_of_a_second_factor_user(secure, clock, lead_a):
     """Else whoever holds the password could guess codes forever, five at a time."""
     phone_of(lead_a)
     for _ in range(5):
