@@ -10,3 +10,15 @@ from django.contrib.admin.apps import AdminConfig
 
 class SalvaguardaAdminConfig(AdminConfig):
     default_site = "cases.admin_site.SalvaguardaAdminSite"
+
+    def ready(self) -> None:
+        # ``autodiscover`` imports the admin module of every installed app, so every
+        # third-party app has registered its admins by the time it returns; only then
+        # can they be removed or replaced. ``tests/test_admin_third_party.py`` lists what
+        # the site ends up with, so an admin registered any later is caught.
+        super().ready()
+        from django.contrib import admin
+
+        from cases.admin_third_party import restrict_third_party_admins
+
+        restrict_third_party_admins(admin.site)

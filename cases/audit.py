@@ -57,7 +57,7 @@ def role_of(user: User | None, organisation_id: int | None) -> str:
 
 def record_case_event(
     *,
-    school: Organisation | int,
+    school: Organisation | int | None,
     case: Case | None,
     actor: User | None,
     verb: str,
@@ -70,9 +70,11 @@ def record_case_event(
 
     ``verb`` is dotted, e.g. ``"referral.sent"``; ``obj`` is the model instance written;
     ``data`` holds non-identifying details (statuses, references), never imagery.
-    Holds the case-event chain's advisory lock until the caller's transaction ends.
+    ``school`` is ``None`` only for an account change of a user in no organisation
+    (``cases.accounts``). Holds the case-event chain's advisory lock until the caller's
+    transaction ends.
     """
-    school_id = school if isinstance(school, int) else school.pk
+    school_id = school if school is None or isinstance(school, int) else school.pk
     return CaseEvent.objects.create(
         case=case,
         school_id=school_id,

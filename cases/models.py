@@ -562,8 +562,17 @@ class CaseEvent(ChainedAuditRow):
     case = models.ForeignKey(
         Case, on_delete=models.PROTECT, related_name="events", null=True, blank=True, editable=False
     )
+    # The organisation whose record the row belongs to: the case's school, or the
+    # organisation an account change concerns. ``None`` only for an account change of
+    # a user in no organisation (an operator's flags, groups, password, second factor):
+    # such rows still belong in the hash chain (``cases.accounts``).
     school = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, related_name="+", editable=False
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
     )
     actor = models.ForeignKey(
         User, on_delete=models.PROTECT, related_name="+", null=True, blank=True, editable=False

@@ -141,12 +141,16 @@ def totp_enrol(
     backup = StaticDevice.objects.create(user=user, name=BACKUP_DEVICE_NAME, confirmed=True)
     codes = _new_backup_codes()
     StaticToken.objects.bulk_create(StaticToken(device=backup, token=c) for c in codes)
-    # CaseEvent.school is required: one row per organisation the user acts for, so each
-    # organisation's audit shows it. A user with no membership (a superuser) gets no
-    # row: there is no organisation to file it under.
-    for membership in Membership.objects.filter(user=user).order_by("organisation_id"):
+    # One row per organisation the user acts for, so each organisation's audit shows
+    # it; one row with no organisation for a user in none (an operator).
+    organisations = list(
+        Membership.objects.filter(user=user)
+        .order_by("organisation_id")
+        .values_list("organisation_id", flat=True)
+    ) or [None]
+    for organisation_id in organisations:
         record_case_event(
-            school=membership.organisation_id,
+            school=organisation_id,
             case=None,
             actor=user,
             verb=ENROLLED_VERB,

@@ -6,7 +6,9 @@
   leaves one ``AccessEvent`` (channel ``admin``) listing exactly the cases it shows, in
   the transaction that read them. A foreign id answers like an id that does not exist.
 - Account changes (memberships, ``is_active``/``is_staff``/``is_superuser``) leave
-  hash-chained ``CaseEvent`` rows in their transaction; nobody changes their own.
+  hash-chained ``CaseEvent`` rows in their transaction, with no school for a user in no
+  organisation; nobody changes their own, and a forged attempt is refused with 403 and a
+  message (more in ``tests/test_admin_accounts.py``).
 - The admin is behind the second factor when ``OTP_REQUIRED`` is on.
 
 Personas of ``tests/conftest.py``, made staff (``is_staff``) so the admin lets them in,
@@ -543,11 +545,15 @@ def test_switching_a_users_flags_writes_one_row_per_organisation(root, lead_a, s
     assert {event.object_id for event in CaseEvent.objects.filter(id__gt=since)} == {lead_a.pk}
 
 
-def test_a_user_in_no_organisation_is_recorded_by_the_admin_log(root, db):
+def test_a_flag_change_of_a_user_in_no_organisation_is_chained_with_no_school(root, db):
     loner = make_user("loner", None, None)
     since = last_event_id()
     save_user(admin_client(root), loner, user_form(loner, is_staff=True))
-    assert new_events(since) == []  # CaseEvent needs an organisation
+    # Filed under no organisation, in the same hash chain as every other write.
+    assert new_events(since) == [
+        ("user.flags_changed", None, None, root.pk, {"flags": {"is_staff": True}})
+    ]
+    call_command("verify_audit")
     entry = LogEntry.objects.get(object_id=str(loner.pk))
     assert entry.user_id == root.pk
     assert "Staff status" in entry.get_change_message()
@@ -595,9 +601,16 @@ def test_nobody_changes_their_own_flags_or_memberships(lead_a, school_a, school_
         is_superuser=False,
     )
     forged["first_name"] = "Ana"
-    save_user(client, lead_a, forged)
+    refused = client.post(user_url(lead_a), forged)
+    # Refused out loud: 403, the stored account shown again, a message; nothing saved.
+    assert refused.status_code == 403
+    assert [str(m) for m in refused.context["messages"]] == [
+        "You cannot change your own status, groups, permissions or roles: another operator "
+        "must do it. Nothing was saved."
+    ]
+    assert refused.context["adminform"].form.instance.pk == lead_a.pk
     lead_a.refresh_from_db()
-    assert lead_a.first_name == "Ana"  # the rest of the form is theirs to edit
+    assert lead_a.first_name == ""
     assert (lead_a.is_active, lead_a.is_staff, lead_a.is_superuser) == (True, True, True)
     assert list(lead_a.memberships.values_list("pk", "organisation_id", "role")) == [
         (own.pk, school_a.pk, Role.SAFEGUARDING_LEAD)

@@ -392,14 +392,18 @@ def test_each_enrolment_writes_one_audit_row_per_organisation(
     assert out.getvalue().startswith("OK:")
 
 
-def test_a_user_with_no_organisation_enrols_without_an_audit_row(secure, clock, db):
+def test_a_user_with_no_organisation_enrols_with_one_audit_row_of_no_school(secure, clock, db):
     root = make_user("root", None, None)
     root.is_superuser = True
     root.save()
     client = sign_in("root")
     _, device = enrol(client, root)
     assert device.confirmed
-    assert not enrolled_events().exists()
+    row = enrolled_events().get()
+    assert (row.school_id, row.actor_id, row.object_id) == (None, root.pk, device.pk)
+    out = StringIO()
+    call_command("verify_audit", stdout=out)
+    assert out.getvalue().startswith("OK:")
 
 
 # --- access, caching, headers -------------------------------------------------------
