@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -193,3 +194,19 @@ def _second_factor_and_lockout_off(settings):
     ``tests/test_login_security.py`` turns ``OTP_REQUIRED`` and ``AXES_ENABLED`` back on."""
     settings.OTP_REQUIRED = False
     settings.AXES_ENABLED = False
+
+
+@pytest.fixture
+def secure(settings):
+    """Second factor and lockout on, as in production (undoing the autouse fixture above)."""
+    settings.OTP_REQUIRED = True
+    settings.AXES_ENABLED = True
+
+
+@pytest.fixture
+def clock():
+    """A frozen clock at ``tests.second_factor.START`` (shift it with ``clock.shift``)."""
+    from tests.second_factor import START
+
+    with time_machine.travel(START, tick=False) as traveller:
+        yield traveller

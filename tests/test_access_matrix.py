@@ -115,7 +115,7 @@ def clients_for(world):
     with a real token (knox, issued only after the second factor), the web with a real
     session that has passed the second factor where the role needs one (a confirmed
     TOTP device, ``django_otp.login``'s session key). The matrix runs with
-    ``OTP_REQUIRED`` and ``AXES_ENABLED`` on (see ``secure``)."""
+    ``OTP_REQUIRED`` and ``AXES_ENABLED`` on (the ``secure`` fixture, tests/conftest.py)."""
     clients = {}
     for persona, user in world.users.items():
         api = APIClient(raise_request_exception=False)
@@ -130,13 +130,6 @@ def clients_for(world):
             session.save()
         clients[persona] = {"api": api, "web": web}
     return clients
-
-
-@pytest.fixture
-def secure(settings):
-    """Production's sign-in rules: second factor required, lockout on."""
-    settings.OTP_REQUIRED = True
-    settings.AXES_ENABLED = True
 
 
 def send(client, method: str, url: str, *, is_api: bool):

@@ -8,10 +8,9 @@ back on here.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-import time_machine
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
@@ -32,38 +31,19 @@ from cases.demo.loader import demo_second_factor, logins
 from cases.models import AccessEvent, Role
 from cases.otp import requires_second_factor, verify_code
 from tests.conftest import PASSWORD, make_user
+from tests.second_factor import (
+    CASES_URL,
+    LOGIN_URL,
+    VERIFY_URL,
+    code_of,
+    phone_of,
+    wrong_code_for,
+)
 
-START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
-LOGIN_URL = reverse("web:login")
-VERIFY_URL = reverse("web:otp_verify")
 TOKEN_URL = "/api/v1/auth/token/"
-CASES_URL = reverse("web:case_list")
 API_CASES = "/api/v1/cases/"
 ATTACKER = "198.51.100.7"
 VICTIM = "203.0.113.20"
-
-
-@pytest.fixture
-def secure(settings):
-    """Second factor and lockout on, as in production."""
-    settings.OTP_REQUIRED = True
-    settings.AXES_ENABLED = True
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(START, tick=False) as traveller:
-        yield traveller
-
-
-def code_of(device: TOTPDevice) -> str:
-    """The code the authenticator app shows now for ``device``."""
-    value = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
-    return f"{value:0{device.digits}d}"
-
-
-def phone_of(user) -> TOTPDevice:
-    return TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
 
 
 def web_sign_in(client: Client, username: str, password: str = PASSWORD, **extra):
@@ -395,16 +375,17 @@ def test_a_complete_sign_in_clears_the_failure_count(secure, clock, staff_a, lea
 
 def test_the_password_alone_does_not_clear_the_count_of_a_second_factor_user(secure, clock, lead_a):
     """Else whoever holds the password could guess codes forever, five at a time."""
-    phone_of(lead_a)
+    phone = phone_of(lead_a)
     for _ in range(5):
         client = Client()
         assert web_sign_in(client, "lead.a").status_code == 302  # the password is right
         clock.shift(timedelta(seconds=60))  # past django-otp's throttle
-        assert client.post(VERIFY_URL, {"code": "000000"}).status_code == 400
+        assert client.post(VERIFY_URL, {"code": wrong_code_for(phone)}).status_code == 400
     client = Client()
     web_sign_in(client, "lead.a")
     clock.shift(timedelta(seconds=120))
-    assert client.post(VERIFY_URL, {"code": "000000"}).status_code == 429  # the sixth
+    sixth = client.post(VERIFY_URL, {"code": wrong_code_for(phone)})
+    assert sixth.status_code == 429
 
 
 def test_backup_codes_are_accepted_in_capitals(secure, clock, lead_a):

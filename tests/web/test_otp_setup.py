@@ -12,17 +12,15 @@ from __future__ import annotations
 import json
 import re
 from base64 import b32encode
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from io import StringIO
 
 import pytest
-import time_machine
 from axes.models import AccessAttempt
 from django.contrib.auth import SESSION_KEY
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
-from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
@@ -38,43 +36,18 @@ from cases.second_factor import (
     totp_enrol,
 )
 from tests.conftest import PASSWORD, make_user
+from tests.second_factor import (
+    CASES_URL,
+    LOGIN_URL,
+    VERIFY_URL,
+    code_of,
+    phone_of,
+    wrong_code_for,
+)
 from tests.test_security_headers import INLINE, assert_strict_policy
 
-START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
-LOGIN_URL = reverse("web:login")
-VERIFY_URL = reverse("web:otp_verify")
 SETUP_URL = reverse("web:otp_setup")
-CASES_URL = reverse("web:case_list")
 BACKUP_CODE = re.compile(r"<li><code>([a-z2-7]{8})</code></li>")
-
-
-@pytest.fixture
-def secure(settings):
-    """Second factor and lockout on, as in production."""
-    settings.OTP_REQUIRED = True
-    settings.AXES_ENABLED = True
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(START, tick=False) as traveller:
-        yield traveller
-
-
-def code_of(device: TOTPDevice, steps: int = 0) -> str:
-    """The code the authenticator app shows now (``steps`` periods later) for ``device``."""
-    value = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=steps)
-    return f"{value:0{device.digits}d}"
-
-
-def wrong_code_for(device: TOTPDevice) -> str:
-    """A 6-digit code the device refuses now (not one of the codes its tolerance takes)."""
-    taken = {code_of(device, s) for s in (-1, 0, 1)}
-    return next(c for c in ("000000", "111111", "222222", "333333") if c not in taken)
-
-
-def phone_of(user) -> TOTPDevice:
-    return TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
 
 
 def sign_in(username: str = "lead.a") -> Client:
