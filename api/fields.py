@@ -8,7 +8,10 @@ from datetime import datetime
 from django.utils import timezone
 from rest_framework import serializers
 
-_INTEGER_STRING = re.compile(r"^\s*[-+]?\d+\s*$")
+# ASCII digits only: ``\d`` alone also takes "١٢" (Arabic-Indic digits), which int() reads.
+_INTEGER_STRING = re.compile(r"^\s*[-+]?\d+\s*$", re.ASCII)
+# django.core.validators.slug_re: what a models.SlugField holds.
+_SLUG = re.compile(r"^[-a-zA-Z0-9_]+\Z")
 
 
 class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
@@ -27,6 +30,22 @@ class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
             self.fail("incorrect_type", data_type=type(data).__name__)
         if isinstance(data, str) and not _INTEGER_STRING.match(data):
             self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
+class StrictSlugRelatedField(serializers.SlugRelatedField):
+    """A related object named by a slug (``models.SlugField``: ASCII letters, digits,
+    ``-`` and ``_``).
+
+    DRF's ``SlugRelatedField`` hands the raw string to the database lookup: one holding
+    NUL (``"a\x00b"``) made PostgreSQL raise ``DataError`` (a 500). A string that is not
+    a slug cannot name a row, so it gets DRF's ``does_not_exist`` answer (HTTP 400),
+    exactly like an unknown slug, before any query.
+    """
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and not _SLUG.match(data):
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data[:100])
         return super().to_internal_value(data)
 
 

@@ -25,7 +25,11 @@ from rest_framework import serializers
 from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
 
-from api.fields import LocalDateTimeField, StrictPrimaryKeyRelatedField
+from api.fields import (
+    LocalDateTimeField,
+    StrictPrimaryKeyRelatedField,
+    StrictSlugRelatedField,
+)
 from cases.models import (
     Action,
     Case,
@@ -235,7 +239,7 @@ class EvidenceMetadataInputSerializer(serializers.Serializer):
     Shared by ``evidence/`` and the hash-only file intake (``evidence/upload/``)."""
 
     kind = serializers.ChoiceField(choices=EvidenceItem.Kind.choices)
-    platform = serializers.SlugRelatedField(
+    platform = StrictSlugRelatedField(
         slug_field="slug",
         queryset=Platform.objects.all(),
         required=False,

@@ -6,12 +6,12 @@ output serializers carry hashes, never the file, its name or its content.
 
 from __future__ import annotations
 
-import json
-
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from api.fields import LocalDateTimeField
+from api.fields import LocalDateTimeField, StrictSlugRelatedField
+from api.parsers import strict_loads
 from api.serializers_cases import EvidenceItemOutputSerializer
 from cases.models import EvidenceItem
 from reporting.models import Platform
@@ -70,7 +70,7 @@ class EvidenceUploadSerializer(serializers.Serializer):
         help_text=_("An image or video; hashed in memory and discarded, never stored.")
     )
     kind = serializers.ChoiceField(choices=EvidenceItem.Kind.choices, required=False)
-    platform = serializers.SlugRelatedField(
+    platform = StrictSlugRelatedField(
         slug_field="slug",
         queryset=Platform.objects.all(),
         required=False,
@@ -92,7 +92,8 @@ class EvidenceUploadSerializer(serializers.Serializer):
         if not value.strip():
             return {}
         try:
-            parsed = json.loads(value)
+            # Strict: no RecursionError on deep nesting, no lone surrogates (a 500 before).
+            parsed = strict_loads(value)
         except ValueError:
             raise serializers.ValidationError(_("Give the identifiers as a JSON object.")) from None
         if not isinstance(parsed, dict):
@@ -108,6 +109,9 @@ class EvidenceUploadSerializer(serializers.Serializer):
                 )
             if len(key) > MAX_IDENTIFIER_KEY or len(item) > MAX_IDENTIFIER_VALUE:
                 raise serializers.ValidationError(_("An identifier is too long."))
+            # JSON's "\u0000" is valid here but not in PostgreSQL's jsonb (a 500 on save).
+            ProhibitNullCharactersValidator()(key)
+            ProhibitNullCharactersValidator()(item)
         return parsed
 
 

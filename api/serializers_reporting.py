@@ -12,7 +12,11 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from api.fields import LocalDateTimeField, StrictPrimaryKeyRelatedField
+from api.fields import (
+    LocalDateTimeField,
+    StrictPrimaryKeyRelatedField,
+    StrictSlugRelatedField,
+)
 from cases.models import Case, EvidenceItem, Organisation, Person
 from cases.selectors import schools_owned_by
 from reporting.models import LegalBasis, Platform, Referral, TakedownRequest
@@ -193,8 +197,8 @@ class ReferralReasonInputSerializer(serializers.Serializer):
 
 class TakedownCreateInputSerializer(serializers.Serializer):
     case = StrictPrimaryKeyRelatedField(queryset=Case.objects.none())
-    platform = serializers.SlugRelatedField(slug_field="slug", queryset=Platform.objects.all())
-    legal_basis = serializers.SlugRelatedField(slug_field="code", queryset=LegalBasis.objects.all())
+    platform = StrictSlugRelatedField(slug_field="slug", queryset=Platform.objects.all())
+    legal_basis = StrictSlugRelatedField(slug_field="code", queryset=LegalBasis.objects.all())
     evidence_items = StrictPrimaryKeyRelatedField(
         queryset=EvidenceItem.objects.none(), many=True, allow_empty=False
     )

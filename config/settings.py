@@ -194,6 +194,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = EVIDENCE_MAX_UPLOAD_BYTES + 1024 * 1024
 MEDIA_ROOT = VAR_DIR / "media"  # nothing is written here; the no-storage test checks it
 
 # --- Security ---------------------------------------------------------------------
+# Database sessions; a malformed key in the cookie (NUL, other characters than Django
+# generates) is no session at all, never a query (cases/sessions.py).
+SESSION_ENGINE = "cases.sessions"
 SESSION_COOKIE_HTTPONLY = True
 # Sessions end after 15 minutes idle (the expiry moves on with every request) and 12 hours
 # after sign-in whatever the activity (cases.middleware.SessionLifetimeMiddleware).
@@ -231,7 +234,8 @@ if env_bool("DJANGO_BEHIND_PROXY", default=False):
 # --- Django REST Framework --------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        # knox's, refusing a malformed token (NUL, non-UTF-8) with 401 before any query.
+        "api.authentication.StrictTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [

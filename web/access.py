@@ -45,6 +45,17 @@ def record_read(request: HttpRequest, action: str, case_ids: Iterable[int]) -> N
     )
 
 
+def whole_number(value: str | None) -> int | None:
+    """``value`` (request input) as an id if it is 1–18 ASCII digits, else ``None``.
+
+    Never ``value.isdigit()`` then ``int(value)``: ``"²".isdigit()`` is true but
+    ``int("²")`` raises ``ValueError`` (a 500), and ``int`` reads ``"١٢"`` as 12. 18 digits
+    stay inside PostgreSQL's ``bigint``."""
+    if value and len(value) <= 18 and value.isascii() and value.isdecimal():
+        return int(value)
+    return None
+
+
 def zone_of(org: Organisation) -> ZoneInfo:
     return ZoneInfo(org.time_zone)
 

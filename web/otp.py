@@ -13,7 +13,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME, logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -71,7 +71,9 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     next_url = _next_url(request)
     has_device = user_has_device(request.user)
     if is_verified(request.user) or not (needs_verification(request.user) or has_device):
-        return redirect(next_url)
+        # Not redirect(): it would take a ``next`` without "/" or "." ("-1") for a view
+        # name to reverse (NoReverseMatch, a 500).
+        return HttpResponseRedirect(next_url)
     username = request.user.get_username()
     if is_locked(request, username):
         logout(request)
@@ -89,7 +91,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
                 request.session.cycle_key()
                 django_otp.login(request, device)
                 sign_in_completed(request.user)
-                return redirect(next_url)
+                return HttpResponseRedirect(next_url)
             record_second_factor_failure(request, username)
             if getattr(request, "axes_locked_out", False):
                 logout(request)

@@ -45,6 +45,7 @@ from web.access import (
     record_read,
     referral_or_404,
     web_context,
+    whole_number,
     zone_of,
 )
 from web.views import case_page_context
@@ -224,11 +225,12 @@ class CaseNewView(FormActionView):
         self.schools = list(Organisation.objects.filter(pk__in=owned))
         concern_id = request.GET.get("concern")
         if concern_id:
-            if not concern_id.isdigit():
+            concern_pk = whole_number(concern_id)
+            if concern_pk is None:
                 raise Http404
             self.concern = (
                 concerns_for_user(user=request.user)
-                .filter(pk=int(concern_id), school_id__in=owned, status=Concern.Status.NEW)
+                .filter(pk=concern_pk, school_id__in=owned, status=Concern.Status.NEW)
                 .first()
             )
             if self.concern is None:
@@ -393,8 +395,8 @@ class SupportPlanNewView(CaseFormView):
         return {"case": self.case}
 
     def initial(self) -> dict:
-        victim = self.request.GET.get("victim")
-        return {"victim": victim} if victim and victim.isdigit() else {}
+        victim = whole_number(self.request.GET.get("victim"))
+        return {} if victim is None else {"victim": victim}
 
     def perform(self, form) -> None:
         data = form.cleaned_data
