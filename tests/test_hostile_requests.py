@@ -316,13 +316,15 @@ def test_a_person_id_in_non_ascii_digits_is_refused_not_read_as_that_id(case_a, 
 
 
 @pytest.mark.parametrize("value", ["-1", "dashboard"])
-def test_a_next_that_is_not_a_path_is_a_redirect_not_a_500(staff_a, value):
-    """``redirect()`` would take ``next`` for a view name: NoReverseMatch."""
+def test_a_next_that_is_not_a_path_goes_to_the_dashboard_not_a_500(staff_a, value):
+    """``redirect()`` would take ``next`` for a view name (NoReverseMatch); a relative
+    ``-1`` would lead to a 404. Only a path starting with "/" is followed."""
     web = Client(raise_request_exception=False)
     web.force_login(staff_a)  # needs no second factor: straight on to ``next``
     response = web.get(reverse("web:otp_verify"), {"next": value})
     assert response.status_code == 302
-    assert response["Location"] == value
+    assert response["Location"] == "/"
+    assert web.get(reverse("web:otp_verify"), {"next": "/cases/"})["Location"] == "/cases/"
 
 
 # --- NUL in slugs and in the upload's identifiers ----------------------------------------

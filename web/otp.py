@@ -49,10 +49,15 @@ class OTPVerifyForm(forms.Form):
 
 
 def _next_url(request: HttpRequest) -> str:
-    """Where to go after the second factor: a safe local ``next``, else the dashboard."""
+    """Where to go after the second factor: a safe local path in ``next`` (starting with
+    "/"; ``-1`` or a view name is not one), else the dashboard."""
     candidate = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME)
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if (
+        candidate
+        and candidate.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return candidate
     return resolve_url(settings.LOGIN_REDIRECT_URL)
