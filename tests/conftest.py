@@ -4,15 +4,18 @@ police liaison, other police liaison, anonymous)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
 import time_machine
+from django.db import models
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from cases import services as case_services
-from cases.models import Case, Membership, Organisation, Person, Role, User
+from cases.models import Case, CaseEvent, Membership, Organisation, Person, Role, User
 from reporting import services as reporting_services
 from reporting.models import Referral
 
@@ -140,6 +143,16 @@ def referral_a(case_a, lead_a, police_unit, police) -> Referral:
 @pytest.fixture
 def api() -> APIClient:
     return APIClient()
+
+
+@contextmanager
+def nothing_written(*written: type[models.Model]) -> Iterator[None]:
+    """Assert that no row of ``written`` nor any ``CaseEvent`` was added or removed."""
+    counted = (*written, CaseEvent)
+    before = {model.__name__: model.objects.count() for model in counted}
+    yield
+    after = {model.__name__: model.objects.count() for model in counted}
+    assert after == before
 
 
 def client_for(user: User | None) -> APIClient:

@@ -14,13 +14,11 @@ nothing; never a 500. Over HTTP, for the web pages and the API, anonymous and si
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from io import BytesIO
 
 import pytest
-from django.db import connection, models
+from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -32,9 +30,9 @@ from rest_framework.test import APIClient
 from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 from cases import services as case_services
-from cases.models import Case, CaseEvent, Concern, EvidenceItem, Participant
+from cases.models import Case, Concern, EvidenceItem, Participant
 from reporting.models import Platform, TakedownRequest
-from tests.conftest import client_for
+from tests.conftest import client_for, nothing_written
 from tests.intake_files import png_bytes
 
 pytestmark = pytest.mark.django_db
@@ -66,14 +64,6 @@ def signed_in(user) -> APIClient:
     client = client_for(user)
     client.raise_request_exception = False
     return client
-
-
-@contextmanager
-def nothing_written(*written: type[models.Model]) -> Iterator[None]:
-    counted = (*written, CaseEvent)
-    before = {model.__name__: model.objects.count() for model in counted}
-    yield
-    assert {model.__name__: model.objects.count() for model in counted} == before
 
 
 # --- a. Deeply nested JSON ------------------------------------------------------------

@@ -5,19 +5,15 @@ test counts the rows of the model concerned and of ``CaseEvent`` before and afte
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
-from django.db import models
 from django.utils import timezone
 
 from cases import services as case_services
 from cases.models import (
     Action,
     Case,
-    CaseEvent,
     CheckIn,
     Concern,
     EvidenceItem,
@@ -28,6 +24,7 @@ from cases.models import (
     SupportPlan,
 )
 from tests.conftest import client_for as _client_for
+from tests.conftest import nothing_written
 
 pytestmark = pytest.mark.django_db
 
@@ -39,16 +36,6 @@ def client_for(user, language: str = "en"):
     client = _client_for(user)
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
     return client
-
-
-@contextmanager
-def nothing_written(*written: type[models.Model]) -> Iterator[None]:
-    """Assert that no row of ``written`` nor any ``CaseEvent`` was added or removed."""
-    counted = (*written, CaseEvent)
-    before = {model.__name__: model.objects.count() for model in counted}
-    yield
-    after = {model.__name__: model.objects.count() for model in counted}
-    assert after == before
 
 
 def case_url(case: Case, sub: str = "") -> str:

@@ -4,19 +4,15 @@ case was opened or years ahead), fractional or boolean ids, unknown filter value
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from django.db import models
 from django.utils import timezone
 
 from cases import services as case_services
 from cases.models import (
     Action,
     Case,
-    CaseEvent,
     CheckIn,
     Concern,
     EvidenceItem,
@@ -28,6 +24,7 @@ from cases.models import (
 from reporting import services as reporting_services
 from reporting.models import LegalBasis, Platform, Referral, TakedownRequest
 from tests.conftest import client_for as _client_for
+from tests.conftest import nothing_written
 
 pytestmark = pytest.mark.django_db
 
@@ -38,14 +35,6 @@ def client_for(user, language: str = "en"):
     client = _client_for(user)
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
     return client
-
-
-@contextmanager
-def nothing_written(*written: type[models.Model]) -> Iterator[None]:
-    counted = (*written, CaseEvent)
-    before = {model.__name__: model.objects.count() for model in counted}
-    yield
-    assert {model.__name__: model.objects.count() for model in counted} == before
 
 
 def iso(delta: timedelta) -> str:
