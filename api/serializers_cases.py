@@ -217,8 +217,9 @@ class CaseUpdateInputSerializer(serializers.Serializer):
         return attrs
 
 
-class CaseCloseInputSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=_max_length(Case, "closure_reason"))
+class CaseStatusInputSerializer(serializers.Serializer):
+    """What the caller read before a status change (compare-and-set, DESIGN rule 6)."""
+
     expected_status = serializers.ChoiceField(
         choices=Case.Status.choices,
         required=False,
@@ -226,6 +227,19 @@ class CaseCloseInputSerializer(serializers.Serializer):
         default=None,
         help_text=_("The status you saw; if it changed meanwhile the answer is 409."),
     )
+    expected_updated_at = LocalDateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_(
+            "The case's updated_at as you read it; 409 if anyone wrote to the case since "
+            "(an edit, a close or a reopen)."
+        ),
+    )
+
+
+class CaseCloseInputSerializer(CaseStatusInputSerializer):
+    reason = serializers.CharField(max_length=_max_length(Case, "closure_reason"))
 
 
 class ParticipantAddInputSerializer(serializers.Serializer):

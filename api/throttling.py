@@ -2,13 +2,19 @@
 
 Keyed on the client address *and* the username, so a school's staff behind one NAT
 address can all sign in at 08:50 while one account cannot be hammered. The rate is
-``API_AUTH_THROTTLE_RATE`` (default 10/min). Lockout after repeated failures (django-axes)
-comes with issue 3; this only rate-limits.
+``API_AUTH_THROTTLE_RATE`` (default 10/min). The lockout after repeated failures is
+django-axes' (``cases/otp.py``); this only rate-limits.
+
+The address is ``config.proxies.client_ip``, the one the lockout and the audit use. DRF's
+own ``get_ident`` reads ``X-Forwarded-For`` whenever ``NUM_PROXIES`` is unset, so a
+client could change the key at will by sending a new header each time (issue 7).
 """
 
 from __future__ import annotations
 
 from rest_framework.throttling import SimpleRateThrottle
+
+from config.proxies import client_ip
 
 
 class SignInRateThrottle(SimpleRateThrottle):
@@ -17,6 +23,10 @@ class SignInRateThrottle(SimpleRateThrottle):
     def __init__(self, username: str | None = None):
         super().__init__()
         self.username = username
+
+    def get_ident(self, request) -> str:
+        """The client address (``config.proxies.client_ip``), never a raw header."""
+        return client_ip(request) or "unknown"
 
     def get_cache_key(self, request, view) -> str:
         username = self.username

@@ -12,6 +12,7 @@ urlpatterns = [
     path("cases/", views.CasesApi.as_view(), name="cases"),
     path("cases/<int:case_id>/", views.CaseDetailApi.as_view(), name="case-detail"),
     path("cases/<int:case_id>/close/", views.CaseCloseApi.as_view(), name="case-close"),
+    path("cases/<int:case_id>/reopen/", views.CaseReopenApi.as_view(), name="case-reopen"),
     path(
         "cases/<int:case_id>/participants/",
         views.CaseParticipantsApi.as_view(),

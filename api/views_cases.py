@@ -42,6 +42,7 @@ from api.serializers_cases import (
     CaseListItemOutputSerializer,
     CaseOpenInputSerializer,
     CaseOutputSerializer,
+    CaseStatusInputSerializer,
     CaseUpdateInputSerializer,
     CheckInOutputSerializer,
     CheckInRecordInputSerializer,
@@ -333,6 +334,28 @@ class CaseCloseApi(CaseFileApi):
         serializer = CaseCloseInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         case = case_services.case_close(
+            case=case, actor=request.user, context=_audit(request), **serializer.validated_data
+        )
+        _mark_case_data(request)
+        return Response(CaseOutputSerializer(case).data)
+
+
+class CaseReopenApi(CaseFileApi):
+    permission_classes = [IsAuthenticated, IsCaseEditor]
+
+    @extend_schema(
+        tags=CASES_TAG,
+        request=CaseStatusInputSerializer,
+        responses={200: CaseOutputSerializer},
+    )
+    def post(self, request, case_id: int):
+        """Reopen a closed case so that it can be changed again (lead or deputy). 409 if
+        it is not closed, or changed since ``expected_status`` / ``expected_updated_at``."""
+        case = selectors.case_get_for_user(user=request.user, case_id=case_id)
+        self.check_object_permissions(request, case)
+        serializer = CaseStatusInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        case = case_services.case_reopen(
             case=case, actor=request.user, context=_audit(request), **serializer.validated_data
         )
         _mark_case_data(request)

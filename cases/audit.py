@@ -21,6 +21,7 @@ from django.db.models import QuerySet
 from cases.exceptions import NotFound
 from cases.models import AccessEvent, Case, CaseEvent, Membership, Organisation, User
 from cases.selectors import can_edit_case, case_get_for_user
+from config.proxies import client_ip
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +35,7 @@ class AuditContext:
     @classmethod
     def from_request(cls, request, channel: str = "api") -> AuditContext:
         return cls(
-            ip=request.META.get("REMOTE_ADDR") or None,
+            ip=client_ip(request),
             request_id=getattr(request, "request_id", ""),
             channel=channel,
         )

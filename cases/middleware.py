@@ -28,8 +28,8 @@ class RequestContextMiddleware:
     ``request.has_case_data``; ``Vary: Cookie, Authorization`` tells shared caches that
     the answer depends on who asks.
 
-    The client address is ``REMOTE_ADDR``: behind a proxy the proxy must set it (no
-    trust in a client-supplied ``X-Forwarded-For``; see issue 3).
+    The client address for the audit is ``config.proxies.client_ip`` (a client-supplied
+    ``X-Forwarded-For`` is believed only from trusted proxies; issue 7).
     """
 
     def __init__(self, get_response):

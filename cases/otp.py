@@ -17,7 +17,7 @@ default). Staff (teachers) need only a password.
 
 Lockout (django-axes): a username is locked for ``AXES_COOLOFF_TIME`` (30 minutes) after
 ``AXES_FAILURE_LIMIT`` (6) failures, by username only; the client address axes records is
-``REMOTE_ADDR`` (``client_ip``), never a client-supplied ``X-Forwarded-For``. A wrong
+``config.proxies.client_ip`` (``X-Forwarded-For`` only from trusted proxies). A wrong
 second factor counts as a failure (``record_second_factor_failure``).
 """
 
@@ -131,12 +131,6 @@ def is_locked(request: HttpRequest, username: str) -> bool:
 
 
 # --- django-axes hooks (settings) ----------------------------------------------------
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """``AXES_CLIENT_IP_CALLABLE``: ``REMOTE_ADDR`` only. Behind a proxy the proxy must
-    set it; a client-supplied ``X-Forwarded-For`` is never trusted."""
-    return request.META.get("REMOTE_ADDR")
 
 
 def lockout_username(request: HttpRequest, credentials: dict | None) -> str:

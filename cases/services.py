@@ -345,9 +345,11 @@ def case_update_flags(
     """Change a case's title, summary, risk level or flags (``risk_level``,
     ``adult_involved``, ``coercion_or_extortion``, ``under_13``, ``ai_generated``).
 
-    ``expected_updated_at`` is the ``updated_at`` the editor read: the row is locked and,
-    if it changed since, ``Conflict`` (409) is raised instead of silently overwriting
-    the other person's edit (DESIGN rule 6). Raises ``ValidationError``, ``Conflict``."""
+    ``expected_updated_at`` is the ``updated_at`` the editor read (aware datetime): the
+    row is locked and, if it changed since (an edit, a close or a reopen: every write
+    moves it), ``Conflict`` (409) is raised instead of silently overwriting the other
+    person's write (DESIGN rule 6). A closed case is not edited: ``Conflict`` asks to
+    reopen it first. Raises ``ValidationError``, ``Conflict``."""
     allowed = {
         "risk_level",
         "adult_involved",
@@ -364,6 +366,13 @@ def case_update_flags(
     if expected_updated_at is not None and locked.updated_at != expected_updated_at:
         raise Conflict(
             _("Someone else changed this case since you opened it; reload and try again."),
+            current_status=locked.status,
+        )
+    if locked.status == Case.Status.CLOSED:
+        # A closed case is a record of what was done: changing it would rewrite what the
+        # closure rested on. Reopening is its own audited step (``case_reopen``).
+        raise Conflict(
+            _("This case is closed; reopen it before changing it."),
             current_status=locked.status,
         )
     changes = {}
@@ -393,10 +402,17 @@ def case_close(
     actor: User,
     reason: str,
     expected_status: str | None = None,
+    expected_updated_at: datetime | None = None,
     context: AuditContext = SYSTEM,
 ) -> Case:
     """Close a case with a reason. Refused while a referral or takedown is still open,
-    or an active support plan remains. Raises ``ValidationError`` or ``Conflict``."""
+    or an active support plan remains.
+
+    ``expected_status`` and ``expected_updated_at`` (aware datetime) are what the
+    caller read; the close is one conditional UPDATE on both, which also moves
+    ``updated_at``: of an edit and a close made on the same reading exactly one wins,
+    the other gets ``Conflict`` (409, DESIGN rule 6). Raises ``ValidationError`` or
+    ``Conflict``."""
     if not reason.strip():
         raise ValidationError({"reason": _("Give a reason for closing the case.")})
     open_referrals = case.referrals.filter(status__in=["draft", "sent", "acknowledged"]).count()
@@ -418,6 +434,7 @@ def case_close(
         allowed=CASE_TRANSITIONS,
         to=Case.Status.CLOSED,
         expected=expected_status,
+        expected_version=expected_updated_at,
         closed_at=timezone.now(),
         closure_reason=reason,
     )
@@ -426,6 +443,42 @@ def case_close(
         case=case,
         actor=actor,
         verb="case.closed",
+        obj=case,
+        context=context,
+    )
+    return case
+
+
+@transaction.atomic
+def case_reopen(
+    *,
+    case: Case,
+    actor: User,
+    expected_status: str | None = None,
+    expected_updated_at: datetime | None = None,
+    context: AuditContext = SYSTEM,
+) -> Case:
+    """Reopen a closed case (new information, a new image found…), so that it can be
+    changed again. The closure's time and reason are cleared from the case; the
+    chronology keeps both events (``case.closed``, ``case.reopened``).
+
+    The same compare-and-set as ``case_close`` (``expected_status``,
+    ``expected_updated_at``: what the caller read). Raises ``Conflict`` (409) if the
+    case is not closed or changed since."""
+    transition(
+        case,
+        allowed=CASE_TRANSITIONS,
+        to=Case.Status.OPEN,
+        expected=expected_status,
+        expected_version=expected_updated_at,
+        closed_at=None,
+        closure_reason="",
+    )
+    record_case_event(
+        school=case.school_id,
+        case=case,
+        actor=actor,
+        verb="case.reopened",
         obj=case,
         context=context,
     )

@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.exceptions import Conflict
+
+# The field that versions a row for lost-update detection (``auto_now``). ``.update()``
+# bypasses ``auto_now``, so a status change must move it explicitly or a client holding
+# the version read before the change could still edit the row (issue 7).
+VERSION_FIELD = "updated_at"
+
+
+def has_version(model: type[models.Model]) -> bool:
+    """True if ``model`` carries the ``updated_at`` version that edits compare."""
+    try:
+        model._meta.get_field(VERSION_FIELD)
+    except FieldDoesNotExist:
+        return False
+    return True
 
 
 def transition(
@@ -18,6 +34,7 @@ def transition(
     allowed: Mapping[str, frozenset[str]],
     to: str,
     expected: str | None = None,
+    expected_version: datetime | None = None,
     **fields: Any,
 ) -> None:
     """Move ``obj.status`` to ``to`` if the table allows it, with a conditional UPDATE.
@@ -26,6 +43,12 @@ def transition(
     matches on ``pk`` *and* that old status, so of two concurrent requests only one
     wins; the other gets ``Conflict`` (HTTP 409) instead of silently overwriting
     (DESIGN rule 6). ``fields`` are written in the same UPDATE and set on ``obj``.
+
+    A model with a version (``updated_at``) gets a new one in the same UPDATE, so an
+    edit made on the version read before the status change is refused (409). If
+    ``expected_version`` (aware datetime, the ``updated_at`` the caller read) is given,
+    the UPDATE also matches on it: a status change made on a stale reading loses to
+    any write in between, a title edit included.
     """
     current = expected if expected is not None else obj.status
     labels = dict(obj._meta.get_field("status").choices)
@@ -39,11 +62,19 @@ def transition(
             % {"old": labels[current], "new": labels.get(to, to)},
             current_status=current,
         )
-    updated = (
-        type(obj)._default_manager.filter(pk=obj.pk, status=current).update(status=to, **fields)
-    )
+    match: dict[str, Any] = {"pk": obj.pk, "status": current}
+    if has_version(type(obj)):
+        fields = {VERSION_FIELD: timezone.now(), **fields}
+        if expected_version is not None:
+            match[VERSION_FIELD] = expected_version
+    updated = type(obj)._default_manager.filter(**match).update(status=to, **fields)
     if updated != 1:
         obj.refresh_from_db(fields=["status"])
+        if obj.status == current and expected_version is not None:
+            raise Conflict(
+                _("Someone else changed this record since you opened it; reload and try again."),
+                current_status=obj.status,
+            )
         raise Conflict(
             _("The record was changed by someone else (status is now %(status)s).")
             % {"status": labels.get(obj.status, obj.status)},

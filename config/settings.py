@@ -8,6 +8,7 @@ the file-based broker under ``var/`` are used (ADR 0002). Production sets
 
 from __future__ import annotations
 
+import ipaddress
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -135,8 +136,20 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 # The lock lasts 30 minutes from the 6th failure; more attempts do not extend it.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_USERNAME_CALLABLE = "cases.otp.lockout_username"
-# The address axes records is REMOTE_ADDR only, never X-Forwarded-For.
-AXES_CLIENT_IP_CALLABLE = "cases.otp.client_ip"
+# The client address (sign-in throttle, lockout records, audit): config/proxies.py.
+# X-Forwarded-For is believed only as written by the TRUSTED_PROXY_HOPS reverse proxies
+# in front of the web process (0: none, the header is ignored), and, if
+# TRUSTED_PROXY_NETWORKS is set, only on requests that came from those networks.
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
+TRUSTED_PROXY_NETWORKS = env_list("TRUSTED_PROXY_NETWORKS", [])
+if TRUSTED_PROXY_HOPS < 0:
+    raise ImproperlyConfigured("TRUSTED_PROXY_HOPS must be 0 or more.")
+for _cidr in TRUSTED_PROXY_NETWORKS:
+    try:
+        ipaddress.ip_network(_cidr, strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"TRUSTED_PROXY_NETWORKS: {_cidr!r} is not a network.") from _exc
+AXES_CLIENT_IP_CALLABLE = "config.proxies.client_ip"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 AXES_LOCKOUT_CALLABLE = "cases.otp.lockout_response"
 # axes.W006 asks for "ip_address" among the lockout parameters. Deliberately not: an

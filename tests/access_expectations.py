@@ -162,6 +162,7 @@ EXPECTATIONS: dict[str, dict[str, dict]] = {
     ),
     "api:case-detail": detail(SHARED_READ, PATCH=SCHOOL_WRITE),
     "api:case-close": action(SCHOOL_WRITE),
+    "api:case-reopen": action(SCHOOL_WRITE),
     # Participants, support plans, guardian contacts and actions are not shared by the
     # referral (chronology + evidence): the liaison gets 404 on reading them, but sees
     # the case, so 403 on writing.
@@ -243,6 +244,7 @@ EXPECTATIONS: dict[str, dict[str, dict]] = {
     "web:participant_new": web_form(SCHOOL_WRITE),
     "web:evidence_new": web_form(SCHOOL_WRITE),
     "web:case_close": web_form(SCHOOL_WRITE),
+    "web:case_reopen": web_form(SCHOOL_WRITE),
     "web:guardian_contact_new": web_form(SCHOOL_WRITE),
     "web:plan_new": web_form(SCHOOL_WRITE),
     "web:check_in_new": web_form(SCHOOL_WRITE),
@@ -277,6 +279,7 @@ POLICY_OF: dict[str, dict[str, tuple[Resource, Ability]]] = {
     "api:cases": {"POST": (R.CASE, AB.CREATE)},
     "api:case-detail": {"GET": (R.CASE, AB.VIEW), "PATCH": (R.CASE, AB.CHANGE)},
     "api:case-close": {"POST": (R.CASE, AB.CHANGE)},
+    "api:case-reopen": {"POST": (R.CASE, AB.CHANGE)},
     "api:case-participants": {
         "GET": (R.PARTICIPANT, AB.VIEW),
         "POST": (R.PARTICIPANT, AB.CREATE),
@@ -318,6 +321,7 @@ for _name, _grant in (
     ("web:participant_new", (R.PARTICIPANT, AB.CREATE)),
     ("web:evidence_new", (R.EVIDENCE, AB.CREATE)),
     ("web:case_close", (R.CASE, AB.CHANGE)),
+    ("web:case_reopen", (R.CASE, AB.CHANGE)),
     ("web:guardian_contact_new", (R.GUARDIAN_CONTACT, AB.CREATE)),
     ("web:plan_new", (R.SUPPORT, AB.CREATE)),
     ("web:check_in_new", (R.SUPPORT, AB.CHANGE)),

@@ -65,7 +65,7 @@ def test_settings_state_the_lockout_and_the_second_factor():
     assert settings.AXES_FAILURE_LIMIT == 6
     assert settings.AXES_COOLOFF_TIME.total_seconds() == 30 * 60
     assert settings.AXES_LOCKOUT_PARAMETERS == ["username"]
-    assert settings.AXES_CLIENT_IP_CALLABLE == "cases.otp.client_ip"
+    assert settings.AXES_CLIENT_IP_CALLABLE == "config.proxies.client_ip"
     assert settings.AUTHENTICATION_BACKENDS[0] == "axes.backends.AxesStandaloneBackend"
     assert "django_otp.middleware.OTPMiddleware" in settings.MIDDLEWARE
     assert "axes.middleware.AxesMiddleware" in settings.MIDDLEWARE

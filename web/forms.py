@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -429,13 +430,48 @@ class GuardianContactForm(forms.Form):
         )
 
 
-class CloseCaseForm(forms.Form):
+class VersionField(forms.Field):
+    """The record version the page was drawn from (``updated_at``, an ISO 8601 instant
+    with its offset), carried in a hidden input so that a write made on a stale page
+    loses to the write in between (409, DESIGN rule 6). Empty: no version check."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, **kwargs)
+
+    def prepare_value(self, value):
+        return value.isoformat() if isinstance(value, datetime) else value
+
+    def to_python(self, value):
+        text = str(value or "").strip()
+        if not text:
+            return None
+        try:
+            parsed = datetime.fromisoformat(text) if len(text) <= 40 else None
+        except ValueError:
+            parsed = None
+        if parsed is None or parsed.tzinfo is None:
+            raise ValidationError(
+                _("This page is out of date; reload it and try again."), code="invalid"
+            )
+        return parsed
+
+
+class CaseStatusForm(forms.Form):
+    """A case status change (close, reopen): what the page showed, for compare-and-set."""
+
+    expected_status = forms.CharField(widget=forms.HiddenInput, required=False, max_length=10)
+    expected_updated_at = VersionField()
+
+
+class CloseCaseForm(CaseStatusForm):
     reason = forms.CharField(
         label=_("Why the case can be closed"),
         max_length=5000,
         widget=forms.Textarea({"rows": 3}),
     )
-    expected_status = forms.CharField(widget=forms.HiddenInput, required=False, max_length=10)
+    field_order = ["reason"]
 
 
 class CaseFilterForm(forms.Form):

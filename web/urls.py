@@ -22,6 +22,7 @@ urlpatterns = [
     path(CASE + "people/new/", actions.ParticipantNewView.as_view(), name="participant_new"),
     path(CASE + "evidence/new/", actions.EvidenceNewView.as_view(), name="evidence_new"),
     path(CASE + "close/", actions.CaseCloseView.as_view(), name="case_close"),
+    path(CASE + "reopen/", actions.CaseReopenView.as_view(), name="case_reopen"),
     path(
         CASE + "guardian-contacts/new/",
         actions.GuardianContactNewView.as_view(),

@@ -346,7 +346,7 @@ class CaseCloseView(CaseFormView):
     success_message = _("Case closed.")
 
     def initial(self) -> dict:
-        return {"expected_status": self.case.status}
+        return {"expected_status": self.case.status, "expected_updated_at": self.case.updated_at}
 
     def perform(self, form) -> None:
         case_services.case_close(
@@ -354,6 +354,27 @@ class CaseCloseView(CaseFormView):
             actor=self.request.user,
             reason=form.cleaned_data["reason"],
             expected_status=form.cleaned_data["expected_status"] or None,
+            expected_updated_at=form.cleaned_data["expected_updated_at"],
+            context=self.context,
+        )
+
+
+class CaseReopenView(CaseFormView):
+    form_class = web_forms.CaseStatusForm
+    title = _("Reopen the case")
+    intro = _("A reopened case can be changed again; the chronology keeps its closure.")
+    submit_label = _("Reopen case")
+    success_message = _("Case reopened.")
+
+    def initial(self) -> dict:
+        return {"expected_status": self.case.status, "expected_updated_at": self.case.updated_at}
+
+    def perform(self, form) -> None:
+        case_services.case_reopen(
+            case=self.case,
+            actor=self.request.user,
+            expected_status=form.cleaned_data["expected_status"] or None,
+            expected_updated_at=form.cleaned_data["expected_updated_at"],
             context=self.context,
         )
 

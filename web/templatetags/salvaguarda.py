@@ -94,6 +94,7 @@ VERBS = {
     "case.opened": gettext_lazy("Case opened"),
     "case.updated": gettext_lazy("Case updated"),
     "case.closed": gettext_lazy("Case closed"),
+    "case.reopened": gettext_lazy("Case reopened"),
     "concern.linked": gettext_lazy("Concern linked to the case"),
     "participant.added": gettext_lazy("Person added"),
     "evidence.recorded": gettext_lazy("Evidence recorded"),

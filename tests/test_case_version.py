@@ -1,0 +1,254 @@
+"""Every write to a case moves its version (``updated_at``), status changes included, so a
+client holding an older reading cannot overwrite it (DESIGN rule 6; issue 7, "Done when" 2).
+
+The race tests send two requests at once from two threads, each on its own database
+connection, many rounds on the real PostgreSQL: exactly one of them may win.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from functools import partial
+
+import pytest
+from django.db import connections
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from cases import services as case_services
+from cases.models import Case, CaseEvent
+from tests.conftest import client_for
+
+ROUNDS = 100
+
+
+def version_of(case: Case) -> str:
+    """The ``updated_at`` exactly as the API shows it to a client."""
+    return (
+        client_for(case.lead).get(reverse("api:case-detail", args=[case.pk])).json()["updated_at"]
+    )
+
+
+def patch(client: APIClient, case: Case, version: str, **changes):
+    return client.patch(
+        reverse("api:case-detail", args=[case.pk]),
+        {"expected_updated_at": version, **changes},
+        format="json",
+    )
+
+
+def close(client: APIClient, case: Case, version: str | None = None, reason: str = "Resuelto"):
+    body = {"reason": reason}
+    if version is not None:
+        body["expected_updated_at"] = version
+    return client.post(reverse("api:case-close", args=[case.pk]), body, format="json")
+
+
+# --- One client at a time -------------------------------------------------------------
+
+
+def test_closing_moves_the_version(case_a, lead_a):
+    before = version_of(case_a)
+    assert close(client_for(lead_a), case_a).status_code == 200
+    case_a.refresh_from_db()
+    assert case_a.updated_at.isoformat() != before
+    assert version_of(case_a) != before
+
+
+def test_an_edit_on_the_version_read_before_the_close_is_refused(case_a, lead_a):
+    stale = version_of(case_a)
+    assert close(client_for(lead_a), case_a).status_code == 200
+
+    response = patch(client_for(lead_a), case_a, stale, title="Otro", risk_level="low")
+
+    assert response.status_code == 409
+    case_a.refresh_from_db()
+    assert (case_a.title, case_a.risk_level, case_a.status) == (
+        "Imágenes manipuladas",
+        "medium",
+        "closed",
+    )
+
+
+def test_a_closed_case_is_not_edited_even_on_its_current_version(case_a, lead_a):
+    assert close(client_for(lead_a), case_a).status_code == 200
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_authenticate(lead_a)
+    events = CaseEvent.objects.count()
+
+    response = patch(client, case_a, version_of(case_a), title="Otro")
+
+    assert response.status_code == 409
+    assert "reopen" in response.json()["detail"].lower()
+    assert CaseEvent.objects.count() == events
+    case_a.refresh_from_db()
+    assert case_a.title == "Imágenes manipuladas"
+
+
+def test_a_reopened_case_can_be_edited_again(case_a, lead_a):
+    client = client_for(lead_a)
+    assert close(client, case_a).status_code == 200
+    closed_version = version_of(case_a)
+
+    reopened = client.post(
+        reverse("api:case-reopen", args=[case_a.pk]),
+        {"expected_status": "closed", "expected_updated_at": closed_version},
+        format="json",
+    )
+
+    assert reopened.status_code == 200
+    body = reopened.json()
+    assert body["status"] == "open" and body["closed_at"] is None
+    assert body["updated_at"] != closed_version
+    assert patch(client, case_a, body["updated_at"], title="Otro").status_code == 200
+    verbs = list(CaseEvent.objects.filter(case=case_a).values_list("verb", flat=True))
+    assert verbs[-3:] == ["case.closed", "case.reopened", "case.updated"]
+
+
+def test_reopening_an_open_case_or_on_a_stale_version_is_a_conflict(case_a, lead_a):
+    client = client_for(lead_a)
+    url = reverse("api:case-reopen", args=[case_a.pk])
+    assert client.post(url, {}, format="json").status_code == 409
+    stale = version_of(case_a)
+    assert close(client, case_a).status_code == 200
+    assert client.post(url, {"expected_updated_at": stale}, format="json").status_code == 409
+    case_a.refresh_from_db()
+    assert case_a.status == "closed"
+
+
+def test_a_close_on_a_stale_version_loses_to_the_edit_in_between(case_a, lead_a):
+    client = client_for(lead_a)
+    stale = version_of(case_a)
+    assert patch(client, case_a, stale, risk_level="high").status_code == 200
+
+    assert close(client, case_a, stale).status_code == 409
+    case_a.refresh_from_db()
+    assert case_a.status == "open"
+
+
+def test_the_web_close_and_reopen_carry_the_version(case_a, lead_a, client):
+    client.force_login(lead_a)
+    close_url = reverse("web:case_close", args=[case_a.pk])
+    page = client.get(close_url)
+    assert case_a.updated_at.isoformat() in page.content.decode()
+    stale = case_a.updated_at.isoformat()
+    patch(client_for(lead_a), case_a, version_of(case_a), title="Cambiado")
+
+    refused = client.post(
+        close_url, {"reason": "Hecho", "expected_status": "open", "expected_updated_at": stale}
+    )
+
+    assert refused.status_code == 409
+    case_a.refresh_from_db()
+    assert case_a.status == "open"
+    current = case_a.updated_at.isoformat()
+    done = client.post(close_url, {"reason": "Hecho", "expected_updated_at": current})
+    assert done.status_code == 302
+    case_a.refresh_from_db()
+    reopen = client.post(
+        reverse("web:case_reopen", args=[case_a.pk]),
+        {"expected_status": "closed", "expected_updated_at": case_a.updated_at.isoformat()},
+    )
+    assert reopen.status_code == 302
+    case_a.refresh_from_db()
+    assert case_a.status == "open"
+
+
+# --- Two clients at once --------------------------------------------------------------
+
+
+def race(first: Callable[[], int], second: Callable[[], int]) -> list[int]:
+    """Run both callables at the same instant in two threads; their status codes."""
+    start = threading.Barrier(2)
+    codes: list[int] = []
+    errors: list[BaseException] = []
+
+    def run(call: Callable[[], int]) -> None:
+        try:
+            start.wait()
+            codes.append(call())
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    return sorted(codes)
+
+
+@pytest.fixture
+def racing_case(transactional_db, directory) -> Case:
+    from cases.models import Organisation, Role
+    from tests.conftest import make_user
+
+    school = Organisation.objects.create(name="IES Carrera", kind="school", code="CAR")
+    lead = make_user("lead.carrera", school, Role.SAFEGUARDING_LEAD)
+    return case_services.case_open(
+        school=school, actor=lead, title="Original", category="ai_generated"
+    )
+
+
+def patch_code(client: APIClient, case: Case, version: str, title: str) -> int:
+    return patch(client, case, version, title=title, risk_level="high").status_code
+
+
+def close_code(client: APIClient, case: Case, version: str, reason: str) -> int:
+    return close(client, case, version, reason=reason).status_code
+
+
+def reset(case: Case) -> str:
+    """Open the case again if a round closed it; the version both racers read."""
+    case.refresh_from_db()
+    if case.status == Case.Status.CLOSED:
+        case_services.case_reopen(case=case, actor=case.lead)
+    return version_of(case)
+
+
+def test_patch_against_close_has_exactly_one_winner_every_round(racing_case):
+    case = racing_case
+    editor, closer = client_for(case.lead), client_for(case.lead)
+    winners = {"patch": 0, "close": 0}
+    for n in range(ROUNDS):
+        version = reset(case)
+        codes = race(
+            partial(patch_code, editor, case, version, f"Cambio {n}"),
+            partial(close_code, closer, case, version, f"Cierre {n}"),
+        )
+        assert codes == [200, 409], f"round {n}: {codes}"
+        case.refresh_from_db()
+        if case.status == Case.Status.CLOSED:
+            winners["close"] += 1
+            # The edit lost: the closed case is exactly what was closed.
+            assert case.title != f"Cambio {n}" and case.closure_reason == f"Cierre {n}"
+            closed = (case.title, case.risk_level, case.updated_at)
+            assert patch(editor, case, version, title="Tarde").status_code == 409
+            case.refresh_from_db()
+            assert (case.title, case.risk_level, case.updated_at) == closed
+        else:
+            winners["patch"] += 1
+            assert case.title == f"Cambio {n}"
+        # Leave the case as the next round expects it.
+        Case.objects.filter(pk=case.pk, status=Case.Status.OPEN).update(risk_level="medium")
+    assert sum(winners.values()) == ROUNDS
+
+
+def test_close_against_close_has_exactly_one_winner_every_round(racing_case):
+    case = racing_case
+    first, second = client_for(case.lead), client_for(case.lead)
+    for n in range(ROUNDS):
+        version = reset(case)
+        codes = race(
+            partial(close_code, first, case, version, f"A {n}"),
+            partial(close_code, second, case, version, f"B {n}"),
+        )
+        assert codes == [200, 409], f"round {n}: {codes}"
+        case.refresh_from_db()
+        assert case.status == Case.Status.CLOSED
+        assert case.closure_reason in {f"A {n}", f"B {n}"}
+    assert CaseEvent.objects.filter(case=case, verb="case.closed").count() == ROUNDS
