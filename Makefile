@@ -39,7 +39,7 @@ check: $(STAMP) ## Django checks, missing migrations, OpenAPI schema validation
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 
-messages: $(STAMP) ## Extract es/en messages and compile the catalogues (translate locale/es first)
+messages: $(STAMP) ## Extract es/en messages and compile the catalogues (translate locale/es first: scripts/po_fill.py)
 	$(PY) manage.py makemessages -l es -l en --ignore=.venv --ignore=var --ignore=staticfiles
 	$(PY) manage.py compilemessages --ignore=.venv
 

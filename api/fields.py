@@ -8,8 +8,8 @@ from datetime import datetime
 from django.utils import timezone
 from rest_framework import serializers
 
-# ASCII digits only: ``\d`` alone also takes "١٢" (Arabic-Indic digits), which int() reads.
-_INTEGER_STRING = re.compile(r"^\s*[-+]?\d+\s*$", re.ASCII)
+from cases.validators import is_ascii_integer
+
 # django.core.validators.slug_re: what a models.SlugField holds.
 _SLUG = re.compile(r"^[-a-zA-Z0-9_]+\Z")
 
@@ -28,8 +28,22 @@ class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int | str):
             self.fail("incorrect_type", data_type=type(data).__name__)
-        if isinstance(data, str) and not _INTEGER_STRING.match(data):
+        if isinstance(data, str) and not is_ascii_integer(data):
             self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A whole number: a JSON integer, or a string of ASCII digits.
+
+    DRF's ``IntegerField`` runs ``int()`` on the text, which also reads "١٢" (Arabic-Indic)
+    or "１２" (full-width) as 12, and takes ``true`` as 1. Those get DRF's ``invalid``
+    message (HTTP 400, translated). Every number an API client sends goes through this
+    field (a test walks the input serializers)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or (isinstance(data, str) and not is_ascii_integer(data)):
+            self.fail("invalid")
         return super().to_internal_value(data)
 
 
@@ -71,3 +85,25 @@ class LocalDateTimeField(serializers.DateTimeField):
             if first != value.replace(tzinfo=zone, fold=1).utcoffset():
                 self.fail("make_aware", timezone=zone)
         return super().enforce_timezone(value)
+
+
+class _BlankAsNull:
+    """Output of an optional text column (stored as ``""`` when absent) as ``null``, so
+    that a value carrying a ``format`` (``uri``, ``email``) is either valid or absent:
+    ``""`` would break the published schema (issue 7)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return super().to_representation(value) if value else None
+
+
+class OptionalURLOutputField(_BlankAsNull, serializers.URLField):
+    """An optional address, ``null`` when absent (read-only)."""
+
+
+class OptionalEmailOutputField(_BlankAsNull, serializers.EmailField):
+    """An optional e-mail address, ``null`` when absent (read-only)."""

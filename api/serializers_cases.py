@@ -27,6 +27,8 @@ from rest_framework.relations import PKOnlyObject
 
 from api.fields import (
     LocalDateTimeField,
+    OptionalEmailOutputField,
+    StrictIntegerField,
     StrictPrimaryKeyRelatedField,
     StrictSlugRelatedField,
 )
@@ -291,7 +293,7 @@ class EvidenceRecordInputSerializer(EvidenceMetadataInputSerializer):
     pdq = serializers.RegexField(
         HEX64, allow_blank=True, default="", help_text=_("256-bit PDQ hash, 64 hex characters.")
     )
-    pdq_quality = serializers.IntegerField(
+    pdq_quality = StrictIntegerField(
         min_value=0, max_value=100, required=False, allow_null=True, default=None
     )
 
@@ -303,13 +305,13 @@ class SupportPlanCreateInputSerializer(serializers.Serializer):
         help_text=_("Id of a person who is a victim in this case."),
     )
     summary = _text(SupportPlan, "summary")
-    check_in_every_days = serializers.IntegerField(min_value=1, max_value=90, default=7)
+    check_in_every_days = StrictIntegerField(min_value=1, max_value=90, default=7)
     first_check_in_at = LocalDateTimeField(required=False, allow_null=True, default=None)
 
 
 class CheckInRecordInputSerializer(serializers.Serializer):
     held_at = LocalDateTimeField(required=False, allow_null=True, default=None)
-    wellbeing = serializers.IntegerField(
+    wellbeing = StrictIntegerField(
         min_value=1, max_value=5, required=False, allow_null=True, default=None
     )
     notes = _text(CheckIn, "notes")
@@ -419,6 +421,7 @@ class CaseRefSerializer(serializers.ModelSerializer):
 
 
 class PersonOutputSerializer(serializers.ModelSerializer):
+    email = OptionalEmailOutputField(help_text=_("null if none was recorded."))
     school = SchoolRefSerializer(read_only=True)
 
     class Meta:

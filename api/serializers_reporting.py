@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from api.fields import (
     LocalDateTimeField,
+    OptionalURLOutputField,
     StrictPrimaryKeyRelatedField,
     StrictSlugRelatedField,
 )
@@ -53,6 +54,8 @@ class OrganisationFilterSerializer(serializers.Serializer):
 
 
 class OrganisationOutputSerializer(serializers.ModelSerializer):
+    report_url = OptionalURLOutputField(help_text=_("Where to report online; null if none."))
+
     class Meta:
         model = Organisation
         fields = ["id", "name", "kind", "code", "jurisdiction", "time_zone", "report_url"]
@@ -61,6 +64,7 @@ class OrganisationOutputSerializer(serializers.ModelSerializer):
 
 class PlatformOutputSerializer(serializers.ModelSerializer):
     required_identifiers = serializers.ListField(child=serializers.CharField(), read_only=True)
+    report_url = OptionalURLOutputField(help_text=_("Where to report online; null if none."))
 
     class Meta:
         model = Platform

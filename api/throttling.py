@@ -12,6 +12,8 @@ client could change the key at will by sending a new header each time (issue 7).
 
 from __future__ import annotations
 
+import hashlib
+
 from rest_framework.throttling import SimpleRateThrottle
 
 from config.proxies import client_ip
@@ -34,9 +36,11 @@ class SignInRateThrottle(SimpleRateThrottle):
             data = getattr(request, "data", None)
             username = str(data.get("username", "")) if isinstance(data, dict) else ""
         username = username[:150].strip().lower()
+        # Hashed: a cache key holds only safe characters whatever the client typed.
+        digest = hashlib.sha256(username.encode("utf-8", "replace")).hexdigest()[:32]
         return self.cache_format % {
             "scope": self.scope,
-            "ident": f"{self.get_ident(request)}:{username}",
+            "ident": f"{self.get_ident(request)}:{digest}",
         }
 
 

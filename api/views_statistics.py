@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.fields import StrictIntegerField
 from reporting.statistics import AGE_BANDS, SUPPRESSED, school_statistics
 
 STATISTICS_TAG = ["statistics"]
@@ -50,7 +51,7 @@ class SuppressedCountField(serializers.Field):
 
 
 class StatisticsQuerySerializer(serializers.Serializer):
-    school = serializers.IntegerField(
+    school = StrictIntegerField(
         required=False,
         min_value=1,
         max_value=2**31 - 1,

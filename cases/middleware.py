@@ -9,7 +9,7 @@ import uuid
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, logout
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import patch_vary_headers
 
 # Session key holding the sign-in time (UNIX seconds, UTC), stamped by
@@ -103,3 +103,75 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         if not report_only and match is not None and match.view_name == "api-docs":
             parts.replace = {**(parts.replace or {}), **self.SWAGGER_UI_POLICY}
         return parts
+
+
+# Bodies are drained up to this many bytes before a 413 is answered, so that an ordinary
+# client reads the answer instead of a reset connection (a server that closes a socket
+# with unread data makes the kernel send RST). Past it, the client is misbehaving and the
+# connection is simply closed.
+DRAIN_LIMIT = 64 * 1024 * 1024
+JSON_TYPES = ("application/json", "application/problem+json")
+
+
+def body_limit(request: HttpRequest) -> int:
+    """The largest body (bytes) ``request`` may carry: ``API_JSON_MAX_BODY_BYTES`` for a
+    JSON body (no request of the API needs more; the JSON parser reads the stream, which
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE`` does not cap), else ``DATA_UPLOAD_MAX_MEMORY_SIZE``
+    (the hash-only upload's limit plus room for its form fields)."""
+    content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+    if content_type in JSON_TYPES:
+        return settings.API_JSON_MAX_BODY_BYTES
+    return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+class BodySizeLimitMiddleware:
+    """Answer 413 (Content Too Large, RFC 9110 §15.5.14) to a request whose declared
+    ``Content-Length`` is over ``body_limit`` before anything reads the body: JSON
+    ``{"detail": …}`` under the API, a page elsewhere, in the request's language.
+
+    WSGI bodies are bounded by ``Content-Length`` (Django reads no further), so the
+    declared length is the whole story. Nothing is read into memory or onto disk: the
+    body is drained in small chunks (up to ``DRAIN_LIMIT``) and dropped (DESIGN rule 1:
+    an oversized upload may be an image). Must come after ``LocaleMiddleware``.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > body_limit(request):
+            _drain(request, min(length, DRAIN_LIMIT))
+            return too_large_response(request)
+        return self.get_response(request)
+
+
+def _drain(request: HttpRequest, length: int) -> None:
+    stream = request.META.get("wsgi.input")
+    if stream is None:
+        return
+    remaining = length
+    try:
+        while remaining > 0:
+            chunk = stream.read(min(remaining, 64 * 1024))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+    except OSError:  # the client went away: nothing to answer
+        return
+
+
+def too_large_response(request: HttpRequest) -> HttpResponse:
+    """413 in the request's language: JSON under the API, a page elsewhere."""
+    from django.shortcuts import render
+    from django.utils.translation import gettext as _
+
+    message = _("The request is too large (at most %(limit)d MB).") % {
+        "limit": max(1, body_limit(request) // (1024 * 1024))
+    }
+    if request.path_info.startswith(API_PREFIX):
+        return JsonResponse({"detail": message}, status=413)
+    return render(request, "413.html", {"message": message}, status=413)

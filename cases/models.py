@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.permissions import Role
 from cases.querysets import CaseQuerySet
+from cases.validators import validate_visible
 
 SHA256_RE = RegexValidator(r"^[0-9a-f]{64}$", _("Enter 64 lower-case hexadecimal characters."))
 MD5_RE = RegexValidator(r"^[0-9a-f]{32}$", _("Enter 32 lower-case hexadecimal characters."))
@@ -48,7 +49,7 @@ class Organisation(models.Model):
         HOTLINE = "hotline", _("Hotline")
         SUPPORT_SERVICE = "support_service", _("Support service")
 
-    name = models.CharField(_("name"), max_length=200, unique=True)
+    name = models.CharField(_("name"), max_length=200, unique=True, validators=[validate_visible])
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     # Short upper-case code used in case references, e.g. NOR in NOR-2023-0007.
     code = models.CharField(
@@ -115,8 +116,10 @@ class Person(models.Model):
 
     school = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="people")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    given_name = models.CharField(_("given name"), max_length=100)
-    family_name = models.CharField(_("family name"), max_length=100, blank=True)
+    given_name = models.CharField(_("given name"), max_length=100, validators=[validate_visible])
+    family_name = models.CharField(
+        _("family name"), max_length=100, blank=True, validators=[validate_visible]
+    )
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
     sex = models.CharField(_("sex"), max_length=8, choices=Sex.choices, default=Sex.UNKNOWN)
     year_group = models.CharField(_("year group"), max_length=20, blank=True)
@@ -165,7 +168,7 @@ class Case(models.Model):
     year = models.PositiveSmallIntegerField(_("year"))
     number = models.PositiveIntegerField(_("number"))
     reference = models.CharField(_("reference"), max_length=24, editable=False)
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title"), max_length=200, validators=[validate_visible])
     summary = models.TextField(_("summary"), max_length=10000, blank=True)
     category = models.CharField(_("category"), max_length=30, choices=Category.choices)
     status = models.CharField(
@@ -481,7 +484,7 @@ class Action(models.Model):
     """A task on a case with an owner and a due time (UTC)."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="actions")
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title"), max_length=200, validators=[validate_visible])
     owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     due_at = models.DateTimeField(_("due at"))
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)

@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "cases.middleware.ContentSecurityPolicyMiddleware",
     "cases.middleware.RequestContextMiddleware",
+    # Before anything reads the body: a body over the limit is a 413, JSON under the API.
+    "cases.middleware.BodySizeLimitMiddleware",
     # Inside the CSP and request-id middleware, so its redirects and 403s get both.
     "cases.otp.OTPRequiredMiddleware",
     # Last: turns a lockout flagged during sign-in into a 429 (cases.otp.lockout_response).
@@ -204,6 +206,10 @@ EVIDENCE_MAX_UPLOAD_BYTES = env_int("EVIDENCE_MAX_UPLOAD_BYTES", 20 * 1024 * 102
 EVIDENCE_MAX_IMAGE_PIXELS = env_int("EVIDENCE_MAX_IMAGE_PIXELS", 50_000_000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = EVIDENCE_MAX_UPLOAD_BYTES
 DATA_UPLOAD_MAX_MEMORY_SIZE = EVIDENCE_MAX_UPLOAD_BYTES + 1024 * 1024
+# The largest JSON request body (bytes). The API's largest JSON body is a few text
+# fields of at most 5,000 characters; DRF reads JSON from the stream, which
+# DATA_UPLOAD_MAX_MEMORY_SIZE does not cap (cases.middleware.BodySizeLimitMiddleware).
+API_JSON_MAX_BODY_BYTES = env_int("API_JSON_MAX_BODY_BYTES", 1024 * 1024)
 MEDIA_ROOT = VAR_DIR / "media"  # nothing is written here; the no-storage test checks it
 
 # --- Security ---------------------------------------------------------------------

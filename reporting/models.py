@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, EvidenceItem, Organisation, Person, User
+from cases.validators import validate_visible
 
 
 class Platform(models.Model):
@@ -27,7 +28,7 @@ class Platform(models.Model):
         API = "api", _("API")
 
     slug = models.SlugField(unique=True)
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=100, unique=True, validators=[validate_visible])
     report_channel = models.CharField(_("report channel"), max_length=10, choices=Channel.choices)
     report_url = models.URLField(_("report address"), blank=True)
     required_identifiers = models.JSONField(_("required identifiers"), default=list, blank=True)
@@ -52,7 +53,7 @@ class LegalBasis(models.Model):
     """
 
     code = models.SlugField(unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[validate_visible])
     citation = models.CharField(_("citation"), max_length=200)
     jurisdiction = models.CharField(_("jurisdiction"), max_length=6)
     deadline_hours = models.PositiveIntegerField(_("deadline (hours)"))

@@ -31,12 +31,23 @@ from cases.models import (
     SupportMeasure,
     SupportPlan,
 )
+from cases.validators import is_ascii_integer
 from reporting.models import LegalBasis, Platform, Referral, TakedownRequest
 from reporting.services import REFERRAL_DESTINATION_KINDS, TAKEDOWN_OUTCOMES
 
 HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
 HEX32 = re.compile(r"^[0-9a-fA-F]{32}$")
 MAX_IDENTIFIERS = 20
+
+
+class StrictIntegerField(forms.IntegerField):
+    """A whole number in ASCII digits: Django's ``IntegerField`` runs ``int()``, which
+    also reads "١٢" or "１２" as 12 (``cases.validators.is_ascii_integer``)."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip() and not is_ascii_integer(value):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -247,7 +258,7 @@ class EvidenceForm(forms.Form):
     sha256 = forms.CharField(label="SHA-256", required=False, max_length=64)
     md5 = forms.CharField(label="MD5", required=False, max_length=32)
     pdq = forms.CharField(label="PDQ", required=False, max_length=64)
-    pdq_quality = forms.IntegerField(
+    pdq_quality = StrictIntegerField(
         label=_("PDQ quality (0–100)"), required=False, min_value=0, max_value=100
     )
 
@@ -376,7 +387,7 @@ class EscalateForm(forms.Form):
 class SupportPlanForm(forms.Form):
     victim = forms.ModelChoiceField(label=_("Victim"), queryset=Person.objects.none())
     summary = _text(SupportPlan, "summary", rows=3, label=_("Summary"))
-    check_in_every_days = forms.IntegerField(
+    check_in_every_days = StrictIntegerField(
         label=_("Check in every (days)"), min_value=1, max_value=90, initial=7
     )
     first_check_in_at = forms.DateTimeField(
