@@ -50,7 +50,10 @@ scenario: $(STAMP) ## Load the Almendralejo demo scenario (idempotent)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_scenario almendralejo
 
+fuzz: $(STAMP) ## Long schemathesis run: coverage cases + 100 random examples per operation and persona
+	SCHEMA_FUZZ_COVERAGE=1 SCHEMA_FUZZ_EXAMPLES=$${SCHEMA_FUZZ_EXAMPLES:-100} SCHEMA_FUZZ_RANDOM=1 $(PY) -m pytest tests/api/test_schema_fuzz.py -q -W ignore $(PYTEST_ARGS)
+
 bench: $(STAMP) ## Latency, query counts and memory of the case pages vs a bare DRF view (throwaway DB)
 	DJANGO_SETTINGS_MODULE=config.settings $(PY) scripts/bench.py $(BENCH_ARGS)
 
-.PHONY: help install run test lint fmt check messages code scenario bench
+.PHONY: help install run test lint fmt check messages code scenario fuzz bench

@@ -252,3 +252,84 @@ def test_close_against_close_has_exactly_one_winner_every_round(racing_case):
         assert case.status == Case.Status.CLOSED
         assert case.closure_reason in {f"A {n}", f"B {n}"}
     assert CaseEvent.objects.filter(case=case, verb="case.closed").count() == ROUNDS
+
+
+OTHER_ROUNDS = 30
+
+
+def test_patch_against_patch_has_exactly_one_winner_every_round(racing_case):
+    case = racing_case
+    first, second = client_for(case.lead), client_for(case.lead)
+    for n in range(OTHER_ROUNDS):
+        version = reset(case)
+        codes = race(
+            partial(patch_code, first, case, version, f"Uno {n}"),
+            partial(patch_code, second, case, version, f"Dos {n}"),
+        )
+        assert codes == [200, 409], f"round {n}: {codes}"
+
+
+def post_code(client: APIClient, url: str, body: dict) -> int:
+    return client.post(url, body, format="json").status_code
+
+
+def test_reopen_against_patch_on_a_closed_case_has_exactly_one_winner(racing_case):
+    # The edit is refused whoever goes first: on the closed case (reopen first) or on the
+    # version the reopen moved.
+    case = racing_case
+    opener, editor = client_for(case.lead), client_for(case.lead)
+    url = reverse("api:case-reopen", args=[case.pk])
+    for n in range(OTHER_ROUNDS):
+        reset(case)
+        close(opener, case)
+        version = version_of(case)
+        codes = race(
+            partial(post_code, opener, url, {"expected_updated_at": version}),
+            partial(patch_code, editor, case, version, f"Tarde {n}"),
+        )
+        assert codes == [200, 409], f"round {n}: {codes}"
+        case.refresh_from_db()
+        assert case.status == Case.Status.OPEN and case.title != f"Tarde {n}"
+
+
+@pytest.fixture
+def racing_referral(racing_case):
+    from cases.models import Organisation, Role
+    from reporting import services as reporting_services
+    from tests.conftest import make_user
+
+    unit = Organisation.objects.create(name="Comisaría Carrera", kind="police_unit", code="PCR")
+    liaison = make_user("police.carrera", unit, Role.POLICE_LIAISON)
+    return racing_case, unit, liaison, reporting_services
+
+
+def test_referral_races_have_exactly_one_winner_every_round(racing_referral):
+    case, unit, liaison, reporting_services = racing_referral
+    lead_client, police_client = client_for(case.lead), client_for(liaison)
+    for n in range(OTHER_ROUNDS):
+        referral = reporting_services.referral_create(
+            case=case,
+            actor=case.lead,
+            destination=unit,
+            summary=f"Denuncia {n}",
+            legal_basis="legal_obligation",
+            shared_sections=["chronology"],
+        )
+        send = reverse("api:referral-send", args=[referral.pk])
+        # Two leads send the same draft at once: one notice, one 409.
+        codes = race(
+            partial(post_code, lead_client, send, {}), partial(post_code, lead_client, send, {})
+        )
+        assert codes == [200, 409], f"round {n} send: {codes}"
+        # The school withdraws while the police acknowledge: one of them wins (the loser
+        # gets 409, or 404 for the police if the withdrawal ended their access).
+        withdraw = reverse("api:referral-withdraw", args=[referral.pk])
+        acknowledge = reverse("api:referral-acknowledge", args=[referral.pk])
+        codes = race(
+            partial(post_code, lead_client, withdraw, {"reason": "Error"}),
+            partial(post_code, police_client, acknowledge, {"external_reference": f"AT-{n}"}),
+        )
+        assert codes[0] == 200 and codes[1] in (404, 409), f"round {n}: {codes}"
+        referral.refresh_from_db()
+        assert referral.status in ("withdrawn", "acknowledged")
+        assert (referral.status == "acknowledged") == (referral.external_reference == f"AT-{n}")
