@@ -10,13 +10,13 @@ How, in three steps:
    rule: if it exists and belongs to a school the user does not own, a :class:`Denial`
    is noted in the request's pending list. Nothing is written here: the selector may
    run inside a transaction that the refusal then rolls back, and a row written there
-   would go with it. Both branches run the same queries, so a foreign id and a
-   missing one cost the same.
+   would go with it. The same queries run whether the record exists or not: the
+   look-up costs a foreign id and a missing one alike.
 2. ``cases.middleware.DenialAuditMiddleware`` opens the pending list for each request
    and, when the response has been sent (its ``close()``), writes the denials with
    ``cases.audit.record_denials`` in a transaction of their own: after the request's
-   transactions have ended, and after the client has its answer, so not even the time
-   taken to answer differs between a foreign id and a missing one.
+   transactions have ended, and after the client has its answer, so the write adds
+   nothing to the time a foreign id takes to answer.
 3. The school's leads read the rows (``cases.audit.denials_for_user``: API and web);
    operators see bursts per user in the admin (``cases.admin.DenialEventAdmin``).
 

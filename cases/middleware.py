@@ -67,7 +67,7 @@ class DenialAuditMiddleware:
     (and Django's test client) calls once the body is sent, before
     ``request_finished`` closes the database connection. By then every transaction of
     the view has ended (a rolled-back one cannot take the row with it), and the client
-    has the same 404, at the same moment, as for a record that does not exist. Each
+    has the same 404 as for a record that does not exist, without waiting for it. Each
     denial also goes to the ``salvaguarda.security`` log. Comes after
     ``RequestContextMiddleware`` (the request id).
     """
