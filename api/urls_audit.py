@@ -1,4 +1,4 @@
-"""Audit routes: a case's access log (``api/views_audit.py``)."""
+"""Audit routes: a case's access log, a school's denied accesses (``api/views_audit.py``)."""
 
 from django.urls import path
 
@@ -10,4 +10,5 @@ urlpatterns = [
         views.CaseAccessLogApi.as_view(),
         name="case-access-log",
     ),
+    path("security/denials/", views.DenialListApi.as_view(), name="denial-list"),
 ]

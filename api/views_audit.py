@@ -1,21 +1,33 @@
-"""The access log of a case (issue 3): who read the case's data, when, from where.
+"""The access log of a case (issue 3) and the denied accesses of a school (issue 7).
 
-``GET /api/v1/cases/{case_id}/access-log/`` — only the safeguarding lead or deputy of
-the case's school; anyone else (police liaisons included) gets 404, as for a case that
-does not exist. Reading the log is itself audited (``case.access_log``).
+``GET /api/v1/cases/{case_id}/access-log/`` — who read the case's data, when, from
+where: only the safeguarding lead or deputy of the case's school; anyone else (police
+liaisons included) gets 404, as for a case that does not exist. Reading the log is
+itself audited (``case.access_log``).
+
+``GET /api/v1/security/denials/`` — who asked for a record of your schools and was
+refused (answered 404 as if it did not exist): leads and deputies only, of their own
+schools; anyone else gets 404. Reading it is audited (``denial.list``).
 """
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAuthenticated
 
 from api.parsers import StrictJSONParser
 from api.serializers_cases import UserRefSerializer
-from cases.audit import AuditContext, case_access_log, case_for_access_log, record_access
-from cases.models import AccessEvent
+from cases.audit import (
+    AuditContext,
+    case_access_log,
+    case_for_access_log,
+    denials_for_user,
+    record_access,
+)
+from cases.models import AccessEvent, DenialEvent
 
 AUDIT_TAG = ["audit"]
 
@@ -71,4 +83,75 @@ class CaseAccessLogApi(GenericAPIView):
             organisation=case.school_id,
         )
         request._request.has_case_data = True
+        return self.get_paginated_response(data)
+
+
+class DenialEventOutputSerializer(serializers.ModelSerializer):
+    """One refused access to a record of your school (UTC): who asked (user, username
+    at the time, roles, organisation), for what (``object_type`` is the kind of
+    record: case, person, concern, supportplan, action, referral, takedownrequest, or
+    organisation for the school's statistics; ``object_id`` its id), how (channel,
+    method, path), from where (IP, request id)."""
+
+    actor = UserRefSerializer(read_only=True, allow_null=True)
+    actor_organisation = serializers.SerializerMethodField()
+    school = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DenialEvent
+        fields = [
+            "id",
+            "occurred_at",
+            "actor",
+            "actor_username",
+            "actor_role",
+            "actor_organisation",
+            "school",
+            "object_type",
+            "object_id",
+            "channel",
+            "method",
+            "path",
+            "ip",
+            "request_id",
+            "row_hash",
+        ]
+        read_only_fields = fields
+
+    def get_actor_organisation(self, obj: DenialEvent) -> str | None:
+        return obj.actor_organisation.name if obj.actor_organisation_id else None
+
+    def get_school(self, obj: DenialEvent) -> str:
+        return obj.school.name
+
+
+class DenialListApi(GenericAPIView):
+    """Denied accesses to your schools' records: JSON, authenticated, cursor
+    pagination (``-id``)."""
+
+    parser_classes = [StrictJSONParser]
+    permission_classes = [IsAuthenticated]
+    filter_backends: list = []
+    serializer_class = DenialEventOutputSerializer
+
+    @extend_schema(
+        tags=AUDIT_TAG,
+        responses={
+            200: DenialEventOutputSerializer(many=True),
+            404: OpenApiResponse(description=_("Not a safeguarding lead or deputy.")),
+        },
+    )
+    def get(self, request):
+        """Refused accesses to records of the schools where you are safeguarding lead
+        or deputy (``DenialEvent``): someone asked for one of your records and got 404,
+        as for a record that does not exist. Newest first, cursor-paginated. 404 for
+        anyone else. Writes an ``AccessEvent`` ``denial.list``."""
+        page = self.paginate_queryset(denials_for_user(user=request.user))
+        data = DenialEventOutputSerializer(page, many=True).data
+        record_access(
+            actor=request.user,
+            action="denial.list",
+            case_ids=[],
+            context=AuditContext.from_request(request, channel="api"),
+        )
         return self.get_paginated_response(data)

@@ -65,7 +65,6 @@ from api.serializers_cases import (
 from cases import selectors
 from cases import services as case_services
 from cases.audit import AuditContext, record_access
-from cases.exceptions import NotFound
 from cases.models import Case, Person
 
 CASES_TAG = ["case file"]
@@ -373,10 +372,9 @@ class CaseSubresourceApi(CaseFileApi):
 
     def readable_case(self, request, case_id: int) -> Case:
         """The case, if visible and its ``section`` is shared with the user; else 404."""
-        case = selectors.case_get_for_user(user=request.user, case_id=case_id)
-        if self.section not in selectors.case_sections_for_user(user=request.user, case=case):
-            raise NotFound
-        return case
+        return selectors.case_get_for_section(
+            user=request.user, case_id=case_id, section=self.section
+        )
 
     def writable_case(self, request, case_id: int) -> Case:
         """The case, if visible (else 404) and the user may write to it (else 403)."""

@@ -9,6 +9,11 @@ because need to know applies to operators too. Each case section is shown only i
 shares). Nothing about a case is written here (see ``cases.admin_site.CaseDataAdmin``),
 and every page that shows case data leaves an ``AccessEvent`` (DESIGN rule 3).
 
+Denied accesses (``DenialEventAdmin``, issue 7): read-only, for operators holding the
+``view_denialevent`` permission (superusers), with each user's count of denials over
+the last ``DENIAL_BURST_WINDOW_MINUTES`` and a flag at ``DENIAL_BURST_THRESHOLD``: a
+burst is someone trying ids that are not theirs.
+
 Accounts (``UserAdmin``, ``GroupAdmin``): every membership granted, changed or revoked,
 every change of a user's ``is_active``/``is_staff``/``is_superuser``, groups or
 permissions, every password set here and every change of a group's permissions writes a
@@ -22,7 +27,9 @@ message saying why; nothing is saved.
 from __future__ import annotations
 
 import copy
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
@@ -32,6 +39,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cases.accounts import (
@@ -42,12 +51,14 @@ from cases.accounts import (
     permission_names,
 )
 from cases.admin_site import CaseDataAdmin, admin_context
+from cases.audit import with_recent_denials
 from cases.exceptions import NotFound
 from cases.models import (
     Action,
     Case,
     CaseEvent,
     Concern,
+    DenialEvent,
     EvidenceItem,
     GuardianContact,
     Membership,
@@ -513,3 +524,92 @@ class CaseAdmin(CaseDataAdmin):
             inline.case = obj
             instances.append(inline)
         return instances
+
+
+# --- Denied accesses (read-only) ----------------------------------------------------------
+
+
+def burst_window() -> timedelta:
+    return timedelta(minutes=settings.DENIAL_BURST_WINDOW_MINUTES)
+
+
+class DenialBurstFilter(admin.SimpleListFilter):
+    """Rows of users at or over ``DENIAL_BURST_THRESHOLD`` denials in the window."""
+
+    title = _("burst")
+    parameter_name = "burst"
+
+    def lookups(self, request: HttpRequest, model_admin):
+        return [
+            (
+                "yes",
+                gettext("%(threshold)s or more in the last %(minutes)s minutes")
+                % {
+                    "threshold": settings.DENIAL_BURST_THRESHOLD,
+                    "minutes": settings.DENIAL_BURST_WINDOW_MINUTES,
+                },
+            ),
+            ("no", gettext("Fewer")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[DenialEvent]):
+        if self.value() == "yes":
+            return queryset.filter(recent_denials__gte=settings.DENIAL_BURST_THRESHOLD)
+        if self.value() == "no":
+            return queryset.filter(recent_denials__lt=settings.DENIAL_BURST_THRESHOLD)
+        return queryset
+
+
+@admin.register(DenialEvent)
+class DenialEventAdmin(admin.ModelAdmin):
+    """Refused accesses to existing records, newest first, each with how many denials
+    its user had in the last ``DENIAL_BURST_WINDOW_MINUTES`` (sortable) and a burst
+    flag at ``DENIAL_BURST_THRESHOLD``. Read-only: the rows are the audit
+    (append-only, hash-chained). Shown to operators with ``view_denialevent``."""
+
+    list_display = [
+        "occurred_at",
+        "actor_username",
+        "actor_role",
+        "actor_organisation",
+        "school",
+        "object_type",
+        "object_id",
+        "method",
+        "path",
+        "channel",
+        "ip",
+        "recent",
+        "burst",
+    ]
+    list_filter = [
+        DenialBurstFilter,
+        "channel",
+        "object_type",
+        ("school", admin.RelatedOnlyFieldListFilter),
+    ]
+    search_fields = ["actor_username", "path", "request_id"]
+    ordering = ["-id"]
+    actions = None
+    readonly_fields = [f.name for f in DenialEvent._meta.fields]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[DenialEvent]:
+        queryset = super().get_queryset(request).select_related("actor_organisation", "school")
+        return with_recent_denials(queryset, window=burst_window(), now=timezone.now())
+
+    @admin.display(description=_("denials by this user in the window"), ordering="recent_denials")
+    def recent(self, obj: DenialEvent) -> int:
+        return obj.recent_denials  # type: ignore[attr-defined]
+
+    @admin.display(description=_("burst"), boolean=True)
+    def burst(self, obj: DenialEvent) -> bool:
+        return obj.recent_denials >= settings.DENIAL_BURST_THRESHOLD  # type: ignore[attr-defined]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

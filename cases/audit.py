@@ -1,26 +1,42 @@
-"""Audit rows: ``CaseEvent`` for writes (the chronology) and ``AccessEvent`` for reads.
+"""Audit rows: ``CaseEvent`` for writes (the chronology), ``AccessEvent`` for reads and
+``DenialEvent`` for refused accesses to records that exist.
 
-Both are written inside the caller's transaction (DESIGN rule 3), so a write that rolls
-back leaves no audit row claiming it happened, and a write cannot commit without one.
+Case and access events are written inside the caller's transaction (DESIGN rule 3), so
+a write that rolls back leaves no audit row claiming it happened, and a write cannot
+commit without one. Denial events are the opposite case: the request failed, and its
+transaction may have rolled back, so they are written afterwards in a transaction of
+their own (``cases.denials``).
 
-Both tables are append-only (a PostgreSQL trigger refuses UPDATE and DELETE) and
+The three tables are append-only (a PostgreSQL trigger refuses UPDATE and DELETE) and
 hash-chained: saving a row takes the table's transaction-scoped advisory lock
 (``pg_advisory_xact_lock``), reads the last row's hash and appends the new row after it
 (``cases.audit_chain.append``), so concurrent writers serialise and the chain never
-forks. ``python manage.py verify_audit`` walks both chains.
+forks. ``python manage.py verify_audit`` walks every chain.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db import transaction
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
+from cases.denials import Denial, refused
 from cases.exceptions import NotFound
-from cases.models import AccessEvent, Case, CaseEvent, Membership, Organisation, User
-from cases.selectors import can_edit_case, case_get_for_user
+from cases.models import (
+    AccessEvent,
+    Case,
+    CaseEvent,
+    DenialEvent,
+    Membership,
+    Organisation,
+    User,
+)
+from cases.selectors import can_edit_case, case_get_for_user, schools_owned_by
 from config.proxies import client_ip
 
 
@@ -104,9 +120,7 @@ def record_access(
     by default their organisation (the first by id if they belong to several). Holds
     the access-event chain's advisory lock until the caller's transaction ends.
     """
-    memberships: list[Membership] = sorted(
-        actor.memberships.all(), key=lambda m: (m.organisation_id, m.pk)
-    )
+    memberships = _memberships(actor)
     if organisation is None:
         organisation_id = memberships[0].organisation_id if memberships else None
     else:
@@ -123,13 +137,88 @@ def record_access(
     )
 
 
+def _memberships(user: User) -> list[Membership]:
+    return sorted(user.memberships.all(), key=lambda m: (m.organisation_id, m.pk))
+
+
+def record_denials(
+    *, denials: Iterable[Denial], context: AuditContext, method: str, path: str
+) -> list[DenialEvent]:
+    """Append one ``DenialEvent`` per refused access, in one transaction of its own.
+
+    Call after the refused request's own transaction has ended (``cases.denials``):
+    a row written inside it would be rolled back with it. ``method`` and ``path`` are
+    the request's (the path without its query string; cut to 300 characters, NUL
+    characters replaced, as PostgreSQL text refuses them). ``actor_role`` lists the
+    actor's roles, ``actor_organisation`` is their organisation (the first by id),
+    ``school`` the school whose record was asked for. Raises whatever the insert
+    raises; nothing is written then.
+    """
+    rows = []
+    with transaction.atomic():
+        for denial in denials:
+            memberships = _memberships(denial.user)
+            rows.append(
+                DenialEvent.objects.create(
+                    actor=denial.user,
+                    actor_username=denial.user.get_username()[:150],
+                    actor_role=",".join(sorted({m.role for m in memberships}))[:100],
+                    actor_organisation_id=memberships[0].organisation_id if memberships else None,
+                    school_id=denial.school_id,
+                    object_type=denial.object_type,
+                    object_id=denial.object_id,
+                    channel=context.channel,
+                    method=method[:10],
+                    path=path.replace("\x00", "\ufffd")[:300],
+                    ip=context.ip,
+                    request_id=context.request_id,
+                )
+            )
+    return rows
+
+
+def denials_for_user(*, user: User) -> QuerySet[DenialEvent]:
+    """Denied accesses to the records of the schools whose cases ``user`` owns
+    (safeguarding lead or deputy), newest first, with the actor, their organisation
+    and the school loaded. Anyone else (staff, heads, police liaisons, another school's
+    lead) gets ``NotFound`` (404), as for a page that does not exist: a school's
+    denials are its leads' alone (``cases.permissions``, resource ``denials``)."""
+    owned = schools_owned_by(user)
+    if not owned:
+        raise NotFound
+    return (
+        DenialEvent.objects.filter(school_id__in=owned)
+        .select_related("actor", "actor_organisation", "school")
+        .order_by("-id")
+    )
+
+
+def with_recent_denials(
+    queryset: QuerySet[DenialEvent], *, window: timedelta, now: datetime
+) -> QuerySet[DenialEvent]:
+    """``queryset`` annotated with ``recent_denials`` (int): how many denials the same
+    actor had in the ``window`` before ``now`` (UTC), whatever the school: a user
+    probing many schools is one burst. One correlated subquery (index on actor and
+    time)."""
+    recent = (
+        DenialEvent.objects.filter(actor=OuterRef("actor"), occurred_at__gt=now - window)
+        .order_by()
+        .values("actor")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return queryset.annotate(
+        recent_denials=Coalesce(Subquery(recent, output_field=IntegerField()), Value(0))
+    )
+
+
 def case_for_access_log(*, user: User, case_id: int | str) -> Case:
     """The case whose access log ``user`` may read: only the safeguarding lead or deputy
     of the case's school. Anyone else, a police liaison included, gets ``NotFound``
     (404), exactly as for a case that does not exist (DESIGN rule 2)."""
     case = case_get_for_user(user=user, case_id=case_id)
     if not can_edit_case(user, case):
-        raise NotFound
+        raise refused(user=user, records=Case.objects, object_id=case.pk)
     return case
 
 

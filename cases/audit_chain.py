@@ -1,4 +1,4 @@
-"""The hash chain of the audit tables (``CaseEvent``, ``AccessEvent``).
+"""The hash chain of the audit tables (``CaseEvent``, ``AccessEvent``, ``DenialEvent``).
 
 Each row stores ``prev_hash`` (the ``row_hash`` of the row before it in id order; 64
 zeros for the first row of a table) and ``row_hash = sha256(prev_hash + canonical JSON
@@ -50,14 +50,32 @@ ACCESS_EVENT_FIELDS = (
     "ip",
     "request_id",
 )
+DENIAL_EVENT_FIELDS = (
+    "id",
+    "actor_id",
+    "actor_username",
+    "actor_role",
+    "actor_organisation_id",
+    "school_id",
+    "object_type",
+    "object_id",
+    "channel",
+    "method",
+    "path",
+    "occurred_at",
+    "ip",
+    "request_id",
+)
 FIELDS_BY_TABLE = {
     "cases_caseevent": CASE_EVENT_FIELDS,
     "cases_accessevent": ACCESS_EVENT_FIELDS,
+    "cases_denialevent": DENIAL_EVENT_FIELDS,
 }
-# Fixed advisory-lock keys (bigint), one per table: "SGCE" / "SGAE" in ASCII.
+# Fixed advisory-lock keys (bigint), one per table: "SGCE" / "SGAE" / "SGDE" in ASCII.
 LOCK_KEYS = {
     "cases_caseevent": 0x53474345,
     "cases_accessevent": 0x53474145,
+    "cases_denialevent": 0x53474445,
 }
 
 

@@ -1,10 +1,13 @@
 """Per-request context for the audit (request id), response headers for case data, the
-absolute session lifetime and the Content-Security-Policy (issue 3)."""
+absolute session lifetime and the Content-Security-Policy (issue 3); the trace of
+refused accesses (issue 7)."""
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
+from functools import partial
 
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
@@ -12,11 +15,17 @@ from django.contrib.auth import SESSION_KEY, logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.cache import patch_vary_headers
 
+from cases import denials
+from cases.audit import AuditContext, record_denials
+
+security_log = logging.getLogger("salvaguarda.security")
+
 # Session key holding the sign-in time (UNIX seconds, UTC), stamped by
 # ``cases.signals.stamp_session_sign_in`` on ``user_logged_in``.
 SIGNED_IN_AT = "salvaguarda_signed_in_at"
 
 API_PREFIX = "/api/v1/"
+ADMIN_PREFIX = "/admin/"
 
 
 class RequestContextMiddleware:
@@ -47,6 +56,77 @@ class RequestContextMiddleware:
             response["Cache-Control"] = "no-store"
         patch_vary_headers(response, ("Cookie", "Authorization"))
         return response
+
+
+class DenialAuditMiddleware:
+    """Write a ``DenialEvent`` for every refused access to a record that exists, after
+    the response has gone out (issue 7; ``cases.denials`` explains the steps).
+
+    The selectors note denials while the view runs (``cases.denials.collecting``);
+    here they are handed to the response's ``close()``, which the WSGI/ASGI server
+    (and Django's test client) calls once the body is sent, before
+    ``request_finished`` closes the database connection. By then every transaction of
+    the view has ended (a rolled-back one cannot take the row with it), and the client
+    has the same 404 as for a record that does not exist, without waiting for it. Each
+    denial also goes to the ``salvaguarda.security`` log. Comes after
+    ``RequestContextMiddleware`` (the request id).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with denials.collecting() as pending:
+            response = self.get_response(request)
+        if pending:
+            context = AuditContext.from_request(request, channel=_channel_of(request))
+            # Django's own way to run code at close (``FileResponse``, ``request.close``).
+            response._resource_closers.append(
+                partial(_write_denials, list(pending), context, request.method or "", request.path)
+            )
+        return response
+
+
+def _channel_of(request: HttpRequest) -> str:
+    if request.path_info.startswith(API_PREFIX):
+        return "api"
+    if request.path_info.startswith(ADMIN_PREFIX):
+        return "admin"
+    return "web"
+
+
+def _write_denials(
+    pending: list[denials.Denial], context: AuditContext, method: str, path: str
+) -> None:
+    # ``HttpResponse.close`` swallows a closer's exception: say it here.
+    try:
+        rows = record_denials(denials=pending, context=context, method=method, path=path)
+    except Exception:
+        security_log.exception(
+            "denied access NOT recorded: %s %s request_id=%s",
+            method,
+            path.encode("unicode_escape").decode("ascii"),
+            context.request_id,
+        )
+        return
+    for row in rows:
+        security_log.warning(
+            "denied access: user=%s (%s) roles=%s asked for %s %s of organisation %s: "
+            "%s %s channel=%s ip=%s request_id=%s",
+            row.actor_id,
+            row.actor_username,
+            row.actor_role or "-",
+            row.object_type,
+            row.object_id,
+            row.school_id,
+            row.method,
+            # A path is the client's text: no line breaks or control characters in the
+            # log (as Django's own ``log_response`` escapes it).
+            row.path.encode("unicode_escape").decode("ascii"),
+            row.channel,
+            row.ip or "-",
+            row.request_id,
+        )
 
 
 def _is_authenticated(request: HttpRequest) -> bool:

@@ -643,3 +643,60 @@ class AccessEvent(ChainedAuditRow):
 
     def _normalise_json(self) -> None:
         self.case_ids = sorted({int(pk) for pk in self.case_ids or []})
+
+
+class DenialEvent(ChainedAuditRow):
+    """A refused access to a record that exists (OWASP ASVS v5 chapter 16: log
+    access-control failures): who asked (user, username, roles, organisation), for
+    which record (kind, id, and the school it belongs to), how (channel, method, path),
+    when (UTC), from where (IP, request id).
+
+    The client got the same 404 as for a record that does not exist (DESIGN rule 2);
+    this row is the only trace that the record was there. Append-only and hash-chained
+    like ``AccessEvent``; written only by ``cases.denials.record_denials``, after the
+    request's own transaction has ended (see that module).
+    """
+
+    actor = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", null=True, blank=True, editable=False
+    )
+    # The username when it happened: an account renamed later still shows who it was.
+    actor_username = models.CharField(max_length=150, blank=True, editable=False)
+    actor_role = models.CharField(max_length=100, blank=True, editable=False)
+    actor_organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    # The school whose record was asked for: its leads see this row.
+    school = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    object_type = models.CharField(max_length=40, editable=False)  # e.g. case, referral
+    object_id = models.BigIntegerField(editable=False)
+    channel = models.CharField(max_length=10, editable=False)  # api, web, admin
+    method = models.CharField(max_length=10, editable=False)
+    path = models.CharField(max_length=300, editable=False)
+    occurred_at = models.DateTimeField(default=timezone.now, editable=False)
+    ip = models.GenericIPAddressField(null=True, blank=True, editable=False)
+    request_id = models.CharField(max_length=64, blank=True, editable=False)
+
+    # One order for every transaction that takes several audit locks: case events,
+    # access events, denials (a denial is normally written on its own, after the
+    # request; inside a caller's transaction it comes last).
+    chain_locks_in_transaction = ("cases_caseevent", "cases_accessevent")
+
+    class Meta:
+        verbose_name = _("denied access")
+        verbose_name_plural = _("denied accesses")
+        ordering = ["occurred_at", "id"]
+        indexes = [
+            models.Index(fields=["school", "-id"], name="denialevent_school_id"),
+            models.Index(fields=["actor", "occurred_at"], name="denialevent_actor_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.object_type} {self.object_id}"

@@ -54,6 +54,7 @@ class Resource(StrEnum):
     REFERRAL = "referral"  # referrals to police, prosecutor, social services
     CLUSTER = "cluster"  # cases linked by identical or near (PDQ) hashes
     ACCESS_LOG = "access_log"  # who read the case (AccessEvent)
+    DENIALS = "denials"  # who was refused a record of the school (DenialEvent)
     STATISTICS = "statistics"  # aggregates, small cells suppressed
 
 
@@ -131,6 +132,7 @@ _CASE_OWNER: dict[Resource, dict[Ability, Scope]] = {
     R.REFERRAL: {A.VIEW: S.SCHOOL, A.CREATE: S.SCHOOL, A.CHANGE: S.SCHOOL},
     R.CLUSTER: {A.VIEW: S.SCHOOL},
     R.ACCESS_LOG: {A.VIEW: S.SCHOOL},
+    R.DENIALS: {A.VIEW: S.SCHOOL},
     R.STATISTICS: {A.VIEW: S.AGGREGATE},
 }
 

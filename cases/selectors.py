@@ -2,7 +2,9 @@
 through these functions, which apply the visibility rule (DESIGN rule 2).
 
 A record the user may not see raises ``cases.exceptions.NotFound`` — the same as a
-record that does not exist — so no response hints that it exists.
+record that does not exist — so no response hints that it exists. The "not yours"
+branch goes through ``cases.denials.refused``, which notes the refusal for the audit
+when the record exists (issue 7).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from django.db.models import Case as CaseWhen
 from django.db.models import Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from cases.denials import refused
 from cases.exceptions import NotFound
 from cases.models import (
     Action,
@@ -111,7 +114,7 @@ def case_get_for_user(*, user: User, case_id: int | str) -> Case:
         raise NotFound from None
     case = Case.objects.visible_to(user).select_related("school", "lead").filter(pk=pk).first()
     if case is None:
-        raise NotFound
+        raise refused(user=user, records=Case.objects, object_id=pk)
     return case
 
 
@@ -228,6 +231,17 @@ def case_sections_for_user(*, user: User, case: Case) -> frozenset[str]:
     return frozenset(shared & (ALL_CASE_SECTIONS - {CASE_SECTION_INTERNAL}))
 
 
+def case_get_for_section(*, user: User, case_id: int | str, section: str) -> Case:
+    """The case ``case_id`` if ``user`` may read its ``section`` (see
+    :func:`case_sections_for_user`); else ``NotFound``, the same whether the case is
+    absent, not visible, or visible without that section (a police liaison asking for
+    a section the referral does not share: noted as a denied access)."""
+    case = case_get_for_user(user=user, case_id=case_id)
+    if section not in case_sections_for_user(user=user, case=case):
+        raise refused(user=user, records=Case.objects, object_id=case.pk)
+    return case
+
+
 def cases_sharing_section_for_user(*, user: User, section: str) -> QuerySet[Case]:
     """Cases whose ``section`` ``user`` may read: the query-set twin of
     :func:`case_sections_for_user`, for lists that span cases (takedown notices,
@@ -315,7 +329,7 @@ def person_get_for_user(*, user: User, person_id: int | str) -> Person:
     """A person of a school whose cases ``user`` owns; else ``NotFound``."""
     person = people_for_user(user=user).select_related("school").filter(pk=person_id).first()
     if person is None:
-        raise NotFound
+        raise refused(user=user, records=Person.objects, object_id=person_id)
     return person
 
 
@@ -323,7 +337,7 @@ def concern_get_for_user(*, user: User, concern_id: int | str) -> Concern:
     """A concern ``user`` may see (see ``concerns_for_user``); else ``NotFound``."""
     concern = concerns_for_user(user=user).filter(pk=concern_id).first()
     if concern is None:
-        raise NotFound
+        raise refused(user=user, records=Concern.objects, object_id=concern_id)
     return concern
 
 
@@ -347,7 +361,12 @@ def support_plan_get_for_editor(*, user: User, plan_id: int | str) -> SupportPla
         .first()
     )
     if plan is None:
-        raise NotFound
+        raise refused(
+            user=user,
+            records=SupportPlan.objects,
+            object_id=plan_id,
+            school_field="case__school_id",
+        )
     return plan
 
 
@@ -360,7 +379,9 @@ def action_get_for_editor(*, user: User, action_id: int | str) -> Action:
         .first()
     )
     if action is None:
-        raise NotFound
+        raise refused(
+            user=user, records=Action.objects, object_id=action_id, school_field="case__school_id"
+        )
     return action
 
 

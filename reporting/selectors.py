@@ -2,7 +2,8 @@
 
 Every function takes the requesting ``user`` and returns only what DESIGN rule 2
 ("need to know") lets them see. A row the user may not see raises
-``cases.exceptions.NotFound``, exactly like a row that does not exist.
+``cases.exceptions.NotFound``, exactly like a row that does not exist (through
+``cases.denials.refused``, which notes the refusal when the row exists: issue 7).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Literal
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from cases.denials import refused
 from cases.exceptions import NotFound
 from cases.models import Case as CaseModel
 from cases.models import EvidenceItem, User
@@ -85,9 +87,12 @@ def referral_get_for_user(*, user: User, referral_id: int | str) -> Referral:
     """The referral ``referral_id`` if ``user`` may see it (see
     :func:`referral_list_for_user`), annotated with ``case_data_visible``; else
     ``NotFound`` (HTTP 404, never 403)."""
-    referral = referral_list_for_user(user=user).filter(pk=_pk(referral_id)).first()
+    pk = _pk(referral_id)
+    referral = referral_list_for_user(user=user).filter(pk=pk).first()
     if referral is None:
-        raise NotFound
+        raise refused(
+            user=user, records=Referral.objects, object_id=pk, school_field="case__school_id"
+        )
     return referral
 
 
@@ -119,9 +124,12 @@ def takedown_list_for_user(*, user: User) -> QuerySet[TakedownRequest]:
 
 def takedown_get_for_user(*, user: User, takedown_id: int | str) -> TakedownRequest:
     """The notice ``takedown_id`` if ``user`` may see it; else ``NotFound`` (404)."""
-    notice = takedown_list_for_user(user=user).filter(pk=_pk(takedown_id)).first()
+    pk = _pk(takedown_id)
+    notice = takedown_list_for_user(user=user).filter(pk=pk).first()
     if notice is None:
-        raise NotFound
+        raise refused(
+            user=user, records=TakedownRequest.objects, object_id=pk, school_field="case__school_id"
+        )
     return notice
 
 

@@ -36,6 +36,7 @@ from django.db.models import Case as CaseWhen
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
+from cases.denials import refused_school
 from cases.exceptions import NotFound
 from cases.models import Case, EvidenceItem, Organisation, Participant, User
 from cases.permissions import STATISTICS_ROLES  # heads, leads, deputies, authority admins
@@ -131,7 +132,8 @@ def school_statistics(*, user: User, school_id: int | str | None = None) -> dict
     the amount of data.
 
     Raises :class:`cases.exceptions.NotFound` if ``user`` holds none of them in any
-    school, or ``school_id`` is not one of theirs (or not a number): 404, no hint.
+    school, or ``school_id`` is not one of theirs (or not a number): 404, no hint
+    (another school's id is noted as a denied access, ``cases.denials``).
     """
     own = statistics_schools(user)
     if school_id is not None:
@@ -140,7 +142,7 @@ def school_statistics(*, user: User, school_id: int | str | None = None) -> dict
         except (TypeError, ValueError):
             raise NotFound from None
         if wanted not in own:
-            raise NotFound
+            raise refused_school(user=user, school_id=wanted)
         own = [wanted]
     if not own:
         raise NotFound

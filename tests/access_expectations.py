@@ -119,6 +119,9 @@ SCHOOL_MEMBERS_OTHER = {"-": row(METHOD, police=FORBIDDEN, other_police=FORBIDDE
 # School statistics (aggregates only): heads, leads and deputies see their own schools'
 # numbers; staff and police get 404, as if the page did not exist.
 STATISTICS_READERS = {"-": row(NOT_FOUND, lead_a=OK, head_a=OK, lead_b=OK)}
+# Denied accesses to a school's records: its leads and deputies see their own schools'
+# (``cases.audit.denials_for_user``); everyone else 404, as if the page did not exist.
+DENIAL_READERS = {"-": row(NOT_FOUND, lead_a=OK, lead_b=OK)}
 PUBLIC = {"-": row(OK, anon=OK)}
 PUBLIC_NO_METHOD = {"-": row(METHOD, anon=METHOD)}
 
@@ -179,6 +182,8 @@ EXPECTATIONS: dict[str, dict[str, dict]] = {
     # The case's access log: its school's leads only (a referred unit gets 404 too).
     "api:case-access-log": detail(SCHOOL_ONLY),
     "api:dashboard": endpoint(default=NO_METHOD_LIST, GET=EVERYONE_SIGNED_IN),
+    # Denied accesses to the school's records (issue 7): its leads only.
+    "api:denial-list": endpoint(default=NO_METHOD_LIST, GET=DENIAL_READERS),
     # --- API: sign-in, directory ---
     "api:auth-token": endpoint(default=PUBLIC_NO_METHOD, POST=PUBLIC),
     "api:auth-logout": endpoint(default=NO_METHOD_LIST, POST=EVERYONE_SIGNED_IN),
@@ -263,6 +268,7 @@ EXPECTATIONS: dict[str, dict[str, dict]] = {
     "web:referral_reject": web_form(DESTINATION_WRITE),
     "web:clusters": web_list(),
     "web:statistics": endpoint(default=NO_METHOD_LIST, GET=STATISTICS_READERS),
+    "web:denials": endpoint(default=NO_METHOD_LIST, GET=DENIAL_READERS),
 }
 
 # What each URL does in the terms of ``cases.permissions.POLICY``: (resource, ability)
@@ -296,6 +302,7 @@ POLICY_OF: dict[str, dict[str, tuple[Resource, Ability]]] = {
     "api:support-plan-measures": {"POST": (R.SUPPORT, AB.CHANGE)},
     "api:action-complete": {"POST": (R.ACTION, AB.CHANGE)},
     "api:case-access-log": {"GET": (R.ACCESS_LOG, AB.VIEW)},
+    "api:denial-list": {"GET": (R.DENIALS, AB.VIEW)},
     "api:referral-detail": {"GET": (R.REFERRAL, AB.VIEW)},
     "api:referral-send": {"POST": (R.REFERRAL, AB.CHANGE)},
     "api:referral-withdraw": {"POST": (R.REFERRAL, AB.CHANGE)},
@@ -315,6 +322,7 @@ POLICY_OF: dict[str, dict[str, tuple[Resource, Ability]]] = {
     "web:case_new": {"GET": (R.CASE, AB.CREATE), "POST": (R.CASE, AB.CREATE)},
     "web:case_detail": {"GET": (R.CASE, AB.VIEW)},
     "web:statistics": {"GET": (R.STATISTICS, AB.VIEW)},
+    "web:denials": {"GET": (R.DENIALS, AB.VIEW)},
     "web:referral": {"GET": (R.REFERRAL, AB.VIEW)},
 }
 for _name, _grant in (

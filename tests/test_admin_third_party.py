@@ -29,6 +29,7 @@ EXPECTED_ADMIN_MODELS = {
     "cases.User",
     "cases.Organisation",
     "cases.Case",
+    "cases.DenialEvent",  # read-only, for operators with view_denialevent (issue 7)
     "auth.Group",
     "reporting.Platform",
     "reporting.LegalBasis",

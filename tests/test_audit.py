@@ -71,7 +71,9 @@ def test_a_write_and_a_read_leave_chained_rows(case_a, lead_a):
     assert access.prev_hash == GENESIS and len(access.row_hash) == 64
     assert access.organisation_id == case_a.school_id
     assert_chain_ok()
-    assert verify() == (f"OK: {CaseEvent.objects.count()} case events, 1 access events\n")
+    assert verify() == (
+        f"OK: {CaseEvent.objects.count()} case events, 1 access events, 0 denied accesses\n"
+    )
 
 
 def test_ip_and_json_round_trip_keep_the_hash(school_a, lead_a):

@@ -85,4 +85,5 @@ urlpatterns = [
     ),
     path("clusters/", views.clusters, name="clusters"),
     path("statistics/", views_statistics.statistics, name="statistics"),
+    path("security/denials/", views.denial_list, name="denials"),
 ]

@@ -1,4 +1,5 @@
-"""Read pages: dashboard, case list, case page, referral inbox and detail, clusters.
+"""Read pages: dashboard, case list, case page, referral inbox and detail, clusters, and
+the denied accesses to a school's records.
 
 Every page that shows case data gets it through the visibility selectors and writes
 an ``AccessEvent`` (``web.access.record_read``). The forms are in ``web.views_actions``.
@@ -10,7 +11,7 @@ from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +20,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from api.throttling import sign_in_allowed
-from cases.audit import case_access_log
+from cases.audit import case_access_log, denials_for_user
+from cases.exceptions import NotFound
 from cases.models import AccessEvent, Case, Concern, SupportPlan
 from cases.otp import lockout_response, needs_verification, sign_in_completed
 from cases.querysets import LIVE_REFERRAL_STATUSES
@@ -295,3 +297,22 @@ def clusters(request: HttpRequest) -> HttpResponse:
     if case_ids:
         record_read(request, "case.clusters", case_ids)
     return render(request, "web/clusters.html", {"clusters": groups})
+
+
+DENIALS_PER_PAGE = 50
+
+
+@login_required
+@require_GET
+def denial_list(request: HttpRequest) -> HttpResponse:
+    """Who asked for a record of the user's schools and was refused (answered 404 as
+    if it did not exist): ``cases.audit.denials_for_user``, newest first. Leads and
+    deputies only, of their own schools; 404 for anyone else. Reading it is audited
+    (``denial.list``)."""
+    try:
+        denials = denials_for_user(user=request.user)
+    except NotFound:
+        raise Http404 from None
+    page = Paginator(denials, DENIALS_PER_PAGE).get_page(request.GET.get("page"))
+    record_read(request, "denial.list", [])
+    return render(request, "web/denial_list.html", {"page": page})

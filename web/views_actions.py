@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from cases import services as case_services
+from cases.denials import refused
 from cases.exceptions import Conflict
 from cases.models import Case, Concern, Organisation, SupportPlan
 from cases.selectors import (
@@ -162,9 +163,15 @@ class CaseFormView(FormActionView):
         """Fetch sub-objects of ``self.case`` (raise ``Http404`` if not of this case)."""
 
 
-def _of_case(queryset, case: Case, pk) -> object:
+def _of_case(queryset, case: Case, pk, user) -> object:
+    """The record ``pk`` of ``queryset`` if it belongs to ``case``; else ``Http404``.
+    A record of another school's case in the address is noted as a denied access
+    (``cases.denials.refused``), one of the school's own cases is not: a wrong link."""
     obj = queryset.filter(case=case, pk=pk).first()
     if obj is None:
+        refused(
+            user=user, records=queryset.model.objects, object_id=pk, school_field="case__school_id"
+        )
         raise Http404
     return obj
 
@@ -438,7 +445,10 @@ class PlanFormView(CaseFormView):
 
     def load_more(self, request: HttpRequest, **kwargs) -> None:
         self.plan = _of_case(
-            SupportPlan.objects.select_related("case", "victim"), self.case, kwargs["plan_id"]
+            SupportPlan.objects.select_related("case", "victim"),
+            self.case,
+            kwargs["plan_id"],
+            request.user,
         )
 
 
@@ -520,7 +530,10 @@ class CaseReferralView(CaseFormView):
 
     def load_more(self, request: HttpRequest, **kwargs) -> None:
         self.referral = _of_case(
-            Referral.objects.select_related("case", "destination"), self.case, kwargs["referral_id"]
+            Referral.objects.select_related("case", "destination"),
+            self.case,
+            kwargs["referral_id"],
+            request.user,
         )
 
 
@@ -664,6 +677,7 @@ class TakedownFormView(CaseFormView):
             TakedownRequest.objects.select_related("case", "legal_basis", "platform"),
             self.case,
             kwargs["takedown_id"],
+            request.user,
         )
 
 

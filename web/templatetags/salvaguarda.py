@@ -157,3 +157,21 @@ def role_labels(codes: str) -> str:
         except ValueError:
             labels.append(code)
     return ", ".join(labels) or "—"
+
+
+# ``DenialEvent.object_type`` (a model's name) as what the reader calls it.
+RECORD_KINDS = {
+    "case": gettext_lazy("Case"),
+    "person": gettext_lazy("Person"),
+    "concern": gettext_lazy("Concern"),
+    "supportplan": gettext_lazy("Support plan"),
+    "action": gettext_lazy("Action"),
+    "referral": gettext_lazy("Referral"),
+    "takedownrequest": gettext_lazy("Takedown notice"),
+    "organisation": gettext_lazy("School statistics"),
+}
+
+
+@register.filter
+def record_kind(object_type: str) -> str:
+    return str(RECORD_KINDS.get(object_type, object_type))
