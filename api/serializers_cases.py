@@ -17,6 +17,8 @@ leaves the hidden fields empty *without reading them* (``RestrictedFieldsSeriali
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -26,9 +28,10 @@ from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
 
 from api.fields import (
-    LocalDateTimeField,
+    SchoolDateTimeField,
     StrictPrimaryKeyRelatedField,
     StrictSlugRelatedField,
+    ZonedInputSerializer,
 )
 from cases.models import (
     Action,
@@ -99,17 +102,36 @@ class ScopedPrimaryKeyRelatedField(StrictPrimaryKeyRelatedField):
 
 class SchoolChoiceMixin:
     """``school`` is optional input: a user who owns (or may log for) one school need
-    not give it; one with several must choose among their own (scope ``school``)."""
+    not give it; one with several must choose among their own (scope ``school``).
+
+    With ``ZonedInputSerializer`` the chosen school is also the record's school whose
+    clock the times are read on (:meth:`record_school`)."""
+
+    def _only_school(self) -> Organisation | None:
+        schools = list(self.fields["school"].get_queryset()[:2])
+        return schools[0] if len(schools) == 1 else None
+
+    def record_school(self, data: Any) -> Organisation | None:
+        """The school ``data`` chooses (or the user's only one) before the fields are
+        validated: times are read on its clock. ``None`` when it names no school of
+        the user's; the ``school`` field then reports the error (400)."""
+        raw = data.get("school") if isinstance(data, Mapping) else None
+        if raw is None:
+            return self._only_school()
+        try:
+            return self.fields["school"].to_internal_value(raw)
+        except serializers.ValidationError:
+            return None
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
         if attrs.get("school") is None:
-            schools = list(self.fields["school"].get_queryset()[:2])
-            if len(schools) != 1:
+            school = self._only_school()
+            if school is None:
                 raise serializers.ValidationError(
                     {"school": _("You belong to several schools: choose one.")}
                 )
-            attrs["school"] = schools[0]
+            attrs["school"] = school
         return attrs
 
 
@@ -140,7 +162,7 @@ class PersonCreateInputSerializer(SchoolChoiceMixin, serializers.Serializer):
     phone = _text(Person, "phone")
 
 
-class ConcernLogInputSerializer(SchoolChoiceMixin, serializers.Serializer):
+class ConcernLogInputSerializer(SchoolChoiceMixin, ZonedInputSerializer):
     school = _school_field()
     source = serializers.ChoiceField(choices=Concern.Source.choices, default=Concern.Source.STAFF)
     summary = serializers.CharField(max_length=_max_length(Concern, "summary"))
@@ -151,8 +173,8 @@ class ConcernLogInputSerializer(SchoolChoiceMixin, serializers.Serializer):
         default="",
         trim_whitespace=False,
     )
-    occurred_at = LocalDateTimeField(required=False, allow_null=True, default=None)
-    logged_at = LocalDateTimeField(
+    occurred_at = SchoolDateTimeField(required=False, allow_null=True, default=None)
+    logged_at = SchoolDateTimeField(
         required=False,
         allow_null=True,
         default=None,
@@ -168,7 +190,7 @@ class ConcernLogInputSerializer(SchoolChoiceMixin, serializers.Serializer):
     )
 
 
-class CaseOpenInputSerializer(SchoolChoiceMixin, serializers.Serializer):
+class CaseOpenInputSerializer(SchoolChoiceMixin, ZonedInputSerializer):
     school = _school_field()
     title = serializers.CharField(max_length=_max_length(Case, "title"))
     category = serializers.ChoiceField(choices=Case.Category.choices)
@@ -186,7 +208,7 @@ class CaseOpenInputSerializer(SchoolChoiceMixin, serializers.Serializer):
     coercion_or_extortion = serializers.BooleanField(default=False)
     under_13 = serializers.BooleanField(default=False)
     ai_generated = serializers.BooleanField(default=False)
-    opened_at = LocalDateTimeField(
+    opened_at = SchoolDateTimeField(
         required=False,
         allow_null=True,
         default=None,
@@ -194,7 +216,7 @@ class CaseOpenInputSerializer(SchoolChoiceMixin, serializers.Serializer):
     )
 
 
-class CaseUpdateInputSerializer(serializers.Serializer):
+class CaseUpdateInputSerializer(ZonedInputSerializer):
     title = serializers.CharField(max_length=_max_length(Case, "title"), required=False)
     summary = serializers.CharField(
         max_length=_max_length(Case, "summary"), allow_blank=True, required=False
@@ -204,7 +226,7 @@ class CaseUpdateInputSerializer(serializers.Serializer):
     coercion_or_extortion = serializers.BooleanField(required=False)
     under_13 = serializers.BooleanField(required=False)
     ai_generated = serializers.BooleanField(required=False)
-    expected_updated_at = LocalDateTimeField(
+    expected_updated_at = SchoolDateTimeField(
         help_text=_(
             "The case's updated_at as you read it; 409 if someone changed it since "
             "(no silent overwrite, DESIGN rule 6)."
@@ -234,7 +256,7 @@ class ParticipantAddInputSerializer(serializers.Serializer):
     notes = _text(Participant, "notes")
 
 
-class EvidenceMetadataInputSerializer(serializers.Serializer):
+class EvidenceMetadataInputSerializer(ZonedInputSerializer):
     """Where a piece of evidence is and when it was seen (no hashes, no content).
     Shared by ``evidence/`` and the hash-only file intake (``evidence/upload/``)."""
 
@@ -253,7 +275,7 @@ class EvidenceMetadataInputSerializer(serializers.Serializer):
         required=False,
         default=dict,
     )
-    first_seen_at = LocalDateTimeField()
+    first_seen_at = SchoolDateTimeField()
     seen_by = _text(EvidenceItem, "seen_by")
     description = _text(EvidenceItem, "description")
 
@@ -282,7 +304,7 @@ class EvidenceRecordInputSerializer(EvidenceMetadataInputSerializer):
     )
 
 
-class SupportPlanCreateInputSerializer(serializers.Serializer):
+class SupportPlanCreateInputSerializer(ZonedInputSerializer):
     victim = ScopedPrimaryKeyRelatedField(
         scope="person",
         queryset=Person.objects.none(),
@@ -290,11 +312,11 @@ class SupportPlanCreateInputSerializer(serializers.Serializer):
     )
     summary = _text(SupportPlan, "summary")
     check_in_every_days = serializers.IntegerField(min_value=1, max_value=90, default=7)
-    first_check_in_at = LocalDateTimeField(required=False, allow_null=True, default=None)
+    first_check_in_at = SchoolDateTimeField(required=False, allow_null=True, default=None)
 
 
-class CheckInRecordInputSerializer(serializers.Serializer):
-    held_at = LocalDateTimeField(required=False, allow_null=True, default=None)
+class CheckInRecordInputSerializer(ZonedInputSerializer):
+    held_at = SchoolDateTimeField(required=False, allow_null=True, default=None)
     wellbeing = serializers.IntegerField(
         min_value=1, max_value=5, required=False, allow_null=True, default=None
     )
@@ -308,18 +330,18 @@ class SupportMeasureAddInputSerializer(serializers.Serializer):
     started_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
-class GuardianContactRecordInputSerializer(serializers.Serializer):
+class GuardianContactRecordInputSerializer(ZonedInputSerializer):
     guardian = ScopedPrimaryKeyRelatedField(
         scope="person",
         queryset=Person.objects.none(),
         help_text=_("Id of a parent or guardian of the case's school."),
     )
     method = serializers.ChoiceField(choices=GuardianContact.Method.choices)
-    contacted_at = LocalDateTimeField(required=False, allow_null=True, default=None)
+    contacted_at = SchoolDateTimeField(required=False, allow_null=True, default=None)
     notes = _text(GuardianContact, "notes")
 
 
-class ActionCreateInputSerializer(serializers.Serializer):
+class ActionCreateInputSerializer(ZonedInputSerializer):
     title = serializers.CharField(max_length=_max_length(Action, "title"))
     owner = ScopedPrimaryKeyRelatedField(
         scope="user",
@@ -329,7 +351,7 @@ class ActionCreateInputSerializer(serializers.Serializer):
         default=None,
         help_text=_("Id of a user of the case's school (default: you)."),
     )
-    due_at = LocalDateTimeField()
+    due_at = SchoolDateTimeField()
 
 
 # --- Output -------------------------------------------------------------------------
