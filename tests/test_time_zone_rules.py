@@ -372,6 +372,21 @@ def test_the_web_shows_a_schools_times_on_the_schools_clock(new_york):
     assert four_hours_ago_ny in case_page  # evidence first seen
     assert now_madrid not in case_page
 
+    # The list shows dates: a case opened at 02:00 UTC on the 14th was opened on the
+    # 13th in New York (21:00 EST), on the 14th in Madrid.
+    late = case_services.case_open(
+        school=case.school,
+        actor=lead,
+        title="Late",
+        category="sextortion",
+        opened_at=datetime(2027, 3, 14, 2, 0, tzinfo=UTC),
+    )
+    with translation.override("en"):
+        the_13th = formats.date_format(datetime(2027, 3, 13), "SHORT_DATE_FORMAT")
+    case_list = _page(lead, reverse("web:case_list"))
+    row = case_list[case_list.index(late.reference) :]
+    assert the_13th in row[: row.index("</tr>")]
+
     dashboard = _page(lead, reverse("web:dashboard"))
     assert now_ny in dashboard and now_madrid not in dashboard  # the new concern
 
