@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from django.utils import timezone
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from cases.models import Organisation
 from cases.validators import is_ascii_integer
+from cases.zones import MSG_NOT_A_ZONE, input_zone, is_skipped_or_repeated, zone_named
 
 # django.core.validators.slug_re: what a models.SlugField holds.
 _SLUG = re.compile(r"^[-a-zA-Z0-9_]+\Z")
@@ -63,28 +69,126 @@ class StrictSlugRelatedField(serializers.SlugRelatedField):
         return super().to_internal_value(data)
 
 
-class LocalDateTimeField(serializers.DateTimeField):
-    """A date and time; one given without an offset is read in the current time zone
-    (``Europe/Madrid`` by default), and must exist there.
+# --- Times typed on the school's clock ---------------------------------------------
+
+# The request header in which a client acting across schools names its own clock.
+TIME_ZONE_HEADER = "Time-Zone"
+
+ZONE_RULE = _(
+    "ISO 8601. Without an offset, read in the time zone of the school the record belongs "
+    "to; for a user outside that school, in the zone named by the Time-Zone header "
+    "(e.g. Europe/London), else their own organisation's zone. A wall time that does not "
+    "exist or happens twice there (clock changes) is refused: send it with its offset."
+)
+
+
+class ZonedInputSerializer(serializers.Serializer):
+    """An input serializer whose times without an offset are read on the right clock:
+    ``cases.zones.input_zone`` for the requesting user and the record's school.
+
+    Context (required, the view provides it):
+    - ``request``: the user, and the ``Time-Zone`` header (a zone name; any other value
+      is a 400 on that key, nothing written);
+    - ``school``: the ``Organisation`` the record belongs to. Serializers in which the
+      client chooses the school override :meth:`record_school` instead.
+
+    A view that forgets either fails loudly (``ImproperlyConfigured``), never silently
+    reads times in ``settings.TIME_ZONE``. Every ``SchoolDateTimeField`` must sit in one
+    of these (checked when the field is bound, and by
+    ``tests/test_time_zone_rules.py``).
+    """
+
+    # Set by ``to_internal_value`` for the fields of this validation.
+    input_zone: ZoneInfo | None = None
+
+    def record_school(self, data: Any) -> Organisation | None:
+        """The school the record belongs to (``context["school"]``)."""
+        try:
+            return self.context["school"]
+        except KeyError:
+            raise ImproperlyConfigured(
+                f"{type(self).__name__} needs context['school'] (the record's school)."
+            ) from None
+
+    def requested_zone(self) -> ZoneInfo | None:
+        """The zone the ``Time-Zone`` header names, ``None`` without the header; a
+        ``ValidationError`` (400) for a value that names no zone."""
+        raw = self._request().headers.get(TIME_ZONE_HEADER)
+        if raw is None:
+            return None
+        zone = zone_named(raw)
+        if zone is None:
+            raise serializers.ValidationError(
+                {TIME_ZONE_HEADER: [MSG_NOT_A_ZONE % {"value": raw[:64]}]}
+            )
+        return zone
+
+    def _request(self):
+        try:
+            return self.context["request"]
+        except KeyError:
+            raise ImproperlyConfigured(
+                f"{type(self).__name__} needs context['request'] (user and Time-Zone header)."
+            ) from None
+
+    def to_internal_value(self, data):
+        self.input_zone = input_zone(
+            user=self._request().user,
+            school=self.record_school(data),
+            requested=self.requested_zone(),
+        )
+        return super().to_internal_value(data)
+
+
+class SchoolDateTimeField(serializers.DateTimeField):
+    """A date and time. One given with an offset or ``Z`` is exact and always accepted;
+    one without is read in the zone its ``ZonedInputSerializer`` chose
+    (``cases.zones.input_zone``: the record's school for the school's own people) and
+    must exist there.
 
     A wall time that never happened (the hour skipped when clocks go forward: 02:30 on
     the last Sunday of March in Europe/Madrid) or happened twice (the hour repeated when
     they go back, last Sunday of October) would be stored an hour off. DRF 3.18 means to
     refuse them but does not (its check compares aware datetimes across zones, which
     Python never reports equal for such times, PEP 495). Both are refused here with
-    DRF's own ``make_aware`` message (HTTP 400, translated); a value with an offset or
-    ``Z`` is exact and always accepted.
+    DRF's own ``make_aware`` message, naming the zone (HTTP 400, translated).
+
+    The rule is appended to the field's help text, so the OpenAPI description says it.
     """
 
+    def __init__(self, **kwargs):
+        help_text = kwargs.pop("help_text", None)
+        kwargs["help_text"] = format_lazy("{} {}", help_text, ZONE_RULE) if help_text else ZONE_RULE
+        super().__init__(**kwargs)
+
+    def bind(self, field_name: str, parent) -> None:
+        super().bind(field_name, parent)
+        if not isinstance(self.root, ZonedInputSerializer):
+            raise ImproperlyConfigured(
+                f"{type(self.root).__name__}.{field_name}: a SchoolDateTimeField belongs "
+                "in a ZonedInputSerializer (the zone its times are read in)."
+            )
+
+    def default_timezone(self) -> ZoneInfo:
+        zone = getattr(self.root, "input_zone", None)
+        if zone is None:
+            raise ImproperlyConfigured(
+                f"{self.field_name}: no input zone; validate through the serializer."
+            )
+        return zone
+
     def enforce_timezone(self, value: datetime) -> datetime:
-        zone = self.timezone if hasattr(self, "timezone") else self.default_timezone()
-        if zone is not None and timezone.is_naive(value):
-            # PEP 495: the offset depends on ``fold`` exactly for skipped and repeated
-            # wall times.
-            first = value.replace(tzinfo=zone, fold=0).utcoffset()
-            if first != value.replace(tzinfo=zone, fold=1).utcoffset():
+        if value.tzinfo is None:
+            zone = self.default_timezone()
+            if is_skipped_or_repeated(value, zone):
                 self.fail("make_aware", timezone=zone)
         return super().enforce_timezone(value)
+
+
+def zoned_context(request, *, school: Organisation | None, **context: Any) -> dict[str, Any]:
+    """The context a ``ZonedInputSerializer`` needs: the ``request`` (user, ``Time-Zone``
+    header) and the ``school`` the record belongs to; ``context`` adds more keys."""
+    return {"request": request, "school": school, **context}
 
 
 class _BlankAsNull:

@@ -17,6 +17,8 @@ leaves the hidden fields empty *without reading them* (``RestrictedFieldsSeriali
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -26,11 +28,12 @@ from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
 
 from api.fields import (
-    LocalDateTimeField,
     OptionalEmailOutputField,
+    SchoolDateTimeField,
     StrictIntegerField,
     StrictPrimaryKeyRelatedField,
     StrictSlugRelatedField,
+    ZonedInputSerializer,
 )
 from cases.models import (
     Action,
@@ -101,17 +104,36 @@ class ScopedPrimaryKeyRelatedField(StrictPrimaryKeyRelatedField):
 
 class SchoolChoiceMixin:
     """``school`` is optional input: a user who owns (or may log for) one school need
-    not give it; one with several must choose among their own (scope ``school``)."""
+    not give it; one with several must choose among their own (scope ``school``).
+
+    With ``ZonedInputSerializer`` the chosen school is also the record's school whose
+    clock the times are read on (:meth:`record_school`)."""
+
+    def _only_school(self) -> Organisation | None:
+        schools = list(self.fields["school"].get_queryset()[:2])
+        return schools[0] if len(schools) == 1 else None
+
+    def record_school(self, data: Any) -> Organisation | None:
+        """The school ``data`` chooses (or the user's only one) before the fields are
+        validated: times are read on its clock. ``None`` when it names no school of
+        the user's; the ``school`` field then reports the error (400)."""
+        raw = data.get("school") if isinstance(data, Mapping) else None
+        if raw is None:
+            return self._only_school()
+        try:
+            return self.fields["school"].to_internal_value(raw)
+        except serializers.ValidationError:
+            return None
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
         if attrs.get("school") is None:
-            schools = list(self.fields["school"].get_queryset()[:2])
-            if len(schools) != 1:
+            school = self._only_school()
+            if school is None:
                 raise serializers.ValidationError(
                     {"school": _("You belong to several schools: choose one.")}
                 )
-            attrs["school"] = schools[0]
+            attrs["school"] = school
         return attrs
 
 
@@ -142,7 +164,7 @@ class PersonCreateInputSerializer(SchoolChoiceMixin, serializers.Serializer):
     phone = _text(Person, "phone")
 
 
-class ConcernLogInputSerializer(SchoolChoiceMixin, serializers.Serializer):
+class ConcernLogInputSerializer(SchoolChoiceMixin, ZonedInputSerializer):
     school = _school_field()
     source = serializers.ChoiceField(choices=Concern.Source.choices, default=Concern.Source.STAFF)
     summary = serializers.CharField(max_length=_max_length(Concern, "summary"))
@@ -153,8 +175,8 @@ class ConcernLogInputSerializer(SchoolChoiceMixin, serializers.Serializer):
         default="",
         trim_whitespace=False,
     )
-    occurred_at = LocalDateTimeField(required=False, allow_null=True, default=None)
-    logged_at = LocalDateTimeField(
+    occurred_at = SchoolDateTimeField(required=False, allow_null=True, default=None)
+    logged_at = SchoolDateTimeField(
         required=False,
         allow_null=True,
         default=None,
@@ -170,7 +192,7 @@ class ConcernLogInputSerializer(SchoolChoiceMixin, serializers.Serializer):
     )
 
 
-class CaseOpenInputSerializer(SchoolChoiceMixin, serializers.Serializer):
+class CaseOpenInputSerializer(SchoolChoiceMixin, ZonedInputSerializer):
     school = _school_field()
     title = serializers.CharField(max_length=_max_length(Case, "title"))
     category = serializers.ChoiceField(choices=Case.Category.choices)
@@ -188,7 +210,7 @@ class CaseOpenInputSerializer(SchoolChoiceMixin, serializers.Serializer):
     coercion_or_extortion = serializers.BooleanField(default=False)
     under_13 = serializers.BooleanField(default=False)
     ai_generated = serializers.BooleanField(default=False)
-    opened_at = LocalDateTimeField(
+    opened_at = SchoolDateTimeField(
         required=False,
         allow_null=True,
         default=None,
@@ -196,7 +218,7 @@ class CaseOpenInputSerializer(SchoolChoiceMixin, serializers.Serializer):
     )
 
 
-class CaseUpdateInputSerializer(serializers.Serializer):
+class CaseUpdateInputSerializer(ZonedInputSerializer):
     title = serializers.CharField(max_length=_max_length(Case, "title"), required=False)
     summary = serializers.CharField(
         max_length=_max_length(Case, "summary"), allow_blank=True, required=False
@@ -206,10 +228,10 @@ class CaseUpdateInputSerializer(serializers.Serializer):
     coercion_or_extortion = serializers.BooleanField(required=False)
     under_13 = serializers.BooleanField(required=False)
     ai_generated = serializers.BooleanField(required=False)
-    expected_updated_at = LocalDateTimeField(
+    expected_updated_at = SchoolDateTimeField(
         help_text=_(
-            "The case's updated_at as you read it; 409 if someone changed it since "
-            "(no silent overwrite, DESIGN rule 6)."
+            "The case's updated_at as you read it; 409 if anyone wrote to the case since "
+            "(an edit, a close or a reopen)."
         )
     )
 
@@ -219,7 +241,7 @@ class CaseUpdateInputSerializer(serializers.Serializer):
         return attrs
 
 
-class CaseStatusInputSerializer(serializers.Serializer):
+class CaseStatusInputSerializer(ZonedInputSerializer):
     """What the caller read before a status change (compare-and-set, DESIGN rule 6)."""
 
     expected_status = serializers.ChoiceField(
@@ -229,7 +251,7 @@ class CaseStatusInputSerializer(serializers.Serializer):
         default=None,
         help_text=_("The status you saw; if it changed meanwhile the answer is 409."),
     )
-    expected_updated_at = LocalDateTimeField(
+    expected_updated_at = SchoolDateTimeField(
         required=False,
         allow_null=True,
         default=None,
@@ -250,7 +272,7 @@ class ParticipantAddInputSerializer(serializers.Serializer):
     notes = _text(Participant, "notes")
 
 
-class EvidenceMetadataInputSerializer(serializers.Serializer):
+class EvidenceMetadataInputSerializer(ZonedInputSerializer):
     """Where a piece of evidence is and when it was seen (no hashes, no content).
     Shared by ``evidence/`` and the hash-only file intake (``evidence/upload/``)."""
 
@@ -269,7 +291,7 @@ class EvidenceMetadataInputSerializer(serializers.Serializer):
         required=False,
         default=dict,
     )
-    first_seen_at = LocalDateTimeField()
+    first_seen_at = SchoolDateTimeField()
     seen_by = _text(EvidenceItem, "seen_by")
     description = _text(EvidenceItem, "description")
 
@@ -298,7 +320,7 @@ class EvidenceRecordInputSerializer(EvidenceMetadataInputSerializer):
     )
 
 
-class SupportPlanCreateInputSerializer(serializers.Serializer):
+class SupportPlanCreateInputSerializer(ZonedInputSerializer):
     victim = ScopedPrimaryKeyRelatedField(
         scope="person",
         queryset=Person.objects.none(),
@@ -306,11 +328,11 @@ class SupportPlanCreateInputSerializer(serializers.Serializer):
     )
     summary = _text(SupportPlan, "summary")
     check_in_every_days = StrictIntegerField(min_value=1, max_value=90, default=7)
-    first_check_in_at = LocalDateTimeField(required=False, allow_null=True, default=None)
+    first_check_in_at = SchoolDateTimeField(required=False, allow_null=True, default=None)
 
 
-class CheckInRecordInputSerializer(serializers.Serializer):
-    held_at = LocalDateTimeField(required=False, allow_null=True, default=None)
+class CheckInRecordInputSerializer(ZonedInputSerializer):
+    held_at = SchoolDateTimeField(required=False, allow_null=True, default=None)
     wellbeing = StrictIntegerField(
         min_value=1, max_value=5, required=False, allow_null=True, default=None
     )
@@ -324,18 +346,18 @@ class SupportMeasureAddInputSerializer(serializers.Serializer):
     started_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
-class GuardianContactRecordInputSerializer(serializers.Serializer):
+class GuardianContactRecordInputSerializer(ZonedInputSerializer):
     guardian = ScopedPrimaryKeyRelatedField(
         scope="person",
         queryset=Person.objects.none(),
         help_text=_("Id of a parent or guardian of the case's school."),
     )
     method = serializers.ChoiceField(choices=GuardianContact.Method.choices)
-    contacted_at = LocalDateTimeField(required=False, allow_null=True, default=None)
+    contacted_at = SchoolDateTimeField(required=False, allow_null=True, default=None)
     notes = _text(GuardianContact, "notes")
 
 
-class ActionCreateInputSerializer(serializers.Serializer):
+class ActionCreateInputSerializer(ZonedInputSerializer):
     title = serializers.CharField(max_length=_max_length(Action, "title"))
     owner = ScopedPrimaryKeyRelatedField(
         scope="user",
@@ -345,7 +367,7 @@ class ActionCreateInputSerializer(serializers.Serializer):
         default=None,
         help_text=_("Id of a user of the case's school (default: you)."),
     )
-    due_at = LocalDateTimeField()
+    due_at = SchoolDateTimeField()
 
 
 # --- Output -------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from api.fields import LocalDateTimeField, StrictSlugRelatedField
+from api.fields import SchoolDateTimeField, StrictSlugRelatedField, ZonedInputSerializer
 from api.parsers import strict_loads
 from api.serializers_cases import EvidenceItemOutputSerializer
 from cases.models import EvidenceItem
@@ -58,7 +58,7 @@ class FileHashesSerializer(serializers.Serializer):
     size_bytes = serializers.IntegerField(min_value=1)
 
 
-class EvidenceUploadSerializer(serializers.Serializer):
+class EvidenceUploadSerializer(ZonedInputSerializer):
     """``POST cases/{id}/evidence/upload/``: a file plus where and when it was seen.
 
     ``identifiers`` is a JSON object encoded as a string (multipart has no objects), e.g.
@@ -84,7 +84,7 @@ class EvidenceUploadSerializer(serializers.Serializer):
         max_length=20_000,
         help_text=_("JSON object of platform identifiers (text keys and values)."),
     )
-    first_seen_at = LocalDateTimeField(help_text=_("When it was first seen (ISO 8601)."))
+    first_seen_at = SchoolDateTimeField(help_text=_("When it was first seen."))
     seen_by = serializers.CharField(max_length=200, required=False, allow_blank=True)
     description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
 

@@ -13,10 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from api.fields import (
-    LocalDateTimeField,
     OptionalURLOutputField,
+    SchoolDateTimeField,
     StrictPrimaryKeyRelatedField,
     StrictSlugRelatedField,
+    ZonedInputSerializer,
 )
 from cases.models import Case, EvidenceItem, Organisation, Person
 from cases.selectors import schools_owned_by
@@ -43,7 +44,9 @@ class TokenCreateInputSerializer(serializers.Serializer):
 
 class TokenOutputSerializer(serializers.Serializer):
     token = serializers.CharField(help_text=_("Send as 'Authorization: Token <token>'."))
-    expiry = serializers.DateTimeField(allow_null=True, help_text=_("UTC; null: never."))
+    expiry = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text=_("With offset; null: never.")
+    )
 
 
 # --- Directory ----------------------------------------------------------------------
@@ -158,10 +161,10 @@ class ReferralOutputSerializer(serializers.Serializer):
     complainant = serializers.IntegerField(source="complainant_id", allow_null=True)
     outcome = serializers.CharField(allow_null=True)
     external_reference = serializers.CharField()
-    created_at = serializers.DateTimeField()
-    sent_at = serializers.DateTimeField(allow_null=True)
-    acknowledged_at = serializers.DateTimeField(allow_null=True)
-    closed_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField(read_only=True)
+    sent_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    acknowledged_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    closed_at = serializers.DateTimeField(read_only=True, allow_null=True)
 
     CASE_DATA_FIELDS = (
         "case",
@@ -182,9 +185,15 @@ class ReferralOutputSerializer(serializers.Serializer):
         return data
 
 
-class ReferralAcknowledgeInputSerializer(serializers.Serializer):
+class ReferralAcknowledgeInputSerializer(ZonedInputSerializer):
     external_reference = serializers.CharField(
         max_length=100, help_text=_("Your own reference, e.g. the atestado number.")
+    )
+    acknowledged_at = SchoolDateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("When you acknowledged it, if earlier than now (not in the future)."),
     )
 
 
@@ -221,9 +230,9 @@ class TakedownCreateInputSerializer(serializers.Serializer):
         )
 
 
-class TakedownSubmitInputSerializer(serializers.Serializer):
-    submitted_at = LocalDateTimeField(
-        required=False, help_text=_("When it was filed (UTC); default now; not in the future.")
+class TakedownSubmitInputSerializer(ZonedInputSerializer):
+    submitted_at = SchoolDateTimeField(
+        required=False, help_text=_("When it was filed; default now; not in the future.")
     )
     platform_ticket = serializers.CharField(max_length=100, required=False, allow_blank=True)
 

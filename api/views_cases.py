@@ -15,7 +15,9 @@ Rules every view here keeps:
   rule 3) and marks the response ``Cache-Control: no-store``.
 - Errors: 400 with field errors (bad input; nothing written), 404, 409 (a status
   changed meanwhile). Messages follow ``Accept-Language`` (``es`` or ``en``).
-All times are ISO 8601 with offset; they are stored in UTC.
+All times are ISO 8601 and stored in UTC. Answers carry an offset. A time sent
+without one is read on the clock of the school the record belongs to
+(``api.fields.SchoolDateTimeField``; ``Time-Zone`` header for users outside it).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from api.fields import zoned_context
 from api.filters import PersonFilter
 from api.parsers import StrictJSONParser
 from api.permissions import CanLogConcern, IsCaseEditor, IsSchoolCaseOwner
@@ -199,10 +202,11 @@ class ConcernsApi(CaseFileApi):
         serializer = ConcernLogInputSerializer(
             data=request.data,
             context={
+                "request": request,  # the school is chosen in the input
                 "scopes": {
                     "school": selectors.concern_schools(user=request.user),
                     "person": selectors.people_for_user(user=request.user),
-                }
+                },
             },
         )
         serializer.is_valid(raise_exception=True)
@@ -269,10 +273,11 @@ class CasesApi(CaseFileApi):
         serializer = CaseOpenInputSerializer(
             data=request.data,
             context={
+                "request": request,  # the school is chosen in the input
                 "scopes": {
                     "school": selectors.owned_schools(user=request.user),
                     "concern": selectors.concerns_owned_by(user=request.user),
-                }
+                },
             },
         )
         serializer.is_valid(raise_exception=True)
@@ -308,7 +313,9 @@ class CaseDetailApi(CaseFileApi):
         """Change the title, summary, risk level or flags (lead or deputy)."""
         case = selectors.case_get_for_user(user=request.user, case_id=case_id)
         self.check_object_permissions(request, case)
-        serializer = CaseUpdateInputSerializer(data=request.data)
+        serializer = CaseUpdateInputSerializer(
+            data=request.data, context=zoned_context(request, school=case.school)
+        )
         serializer.is_valid(raise_exception=True)
         case = case_services.case_update_flags(
             case=case, actor=request.user, context=_audit(request), **serializer.validated_data
@@ -330,7 +337,9 @@ class CaseCloseApi(CaseFileApi):
         or support plans active; 409 if its status changed since ``expected_status``."""
         case = selectors.case_get_for_user(user=request.user, case_id=case_id)
         self.check_object_permissions(request, case)
-        serializer = CaseCloseInputSerializer(data=request.data)
+        serializer = CaseCloseInputSerializer(
+            data=request.data, context=zoned_context(request, school=case.school)
+        )
         serializer.is_valid(raise_exception=True)
         case = case_services.case_close(
             case=case, actor=request.user, context=_audit(request), **serializer.validated_data
@@ -352,7 +361,9 @@ class CaseReopenApi(CaseFileApi):
         it is not closed, or changed since ``expected_status`` / ``expected_updated_at``."""
         case = selectors.case_get_for_user(user=request.user, case_id=case_id)
         self.check_object_permissions(request, case)
-        serializer = CaseStatusInputSerializer(data=request.data)
+        serializer = CaseStatusInputSerializer(
+            data=request.data, context=zoned_context(request, school=case.school)
+        )
         serializer.is_valid(raise_exception=True)
         case = case_services.case_reopen(
             case=case, actor=request.user, context=_audit(request), **serializer.validated_data
@@ -454,7 +465,9 @@ class CaseEvidenceApi(CaseSubresourceApi):
         PDQ with quality). ``first_seen_at`` may not be in the future. To hash a file
         use ``evidence/upload/``."""
         case = self.writable_case(request, case_id)
-        serializer = EvidenceRecordInputSerializer(data=request.data)
+        serializer = EvidenceRecordInputSerializer(
+            data=request.data, context=zoned_context(request, school=case.school)
+        )
         serializer.is_valid(raise_exception=True)
         item = case_services.evidence_record(
             case=case, actor=request.user, context=_audit(request), **serializer.validated_data
@@ -507,7 +520,8 @@ class CaseSupportPlansApi(CaseSubresourceApi):
         first check-in (default: ``check_in_every_days`` from now)."""
         case = self.writable_case(request, case_id)
         serializer = SupportPlanCreateInputSerializer(
-            data=request.data, context=self.person_scope(request, case)
+            data=request.data,
+            context=zoned_context(request, school=case.school, **self.person_scope(request, case)),
         )
         serializer.is_valid(raise_exception=True)
         plan = case_services.support_plan_create(
@@ -545,7 +559,8 @@ class CaseGuardianContactsApi(CaseSubresourceApi):
         """Record a contact with a guardian of the case's school (not in the future)."""
         case = self.writable_case(request, case_id)
         serializer = GuardianContactRecordInputSerializer(
-            data=request.data, context=self.person_scope(request, case)
+            data=request.data,
+            context=zoned_context(request, school=case.school, **self.person_scope(request, case)),
         )
         serializer.is_valid(raise_exception=True)
         contact = case_services.guardian_contact_record(
@@ -581,7 +596,11 @@ class CaseActionsApi(CaseSubresourceApi):
         case = self.writable_case(request, case_id)
         serializer = ActionCreateInputSerializer(
             data=request.data,
-            context={"scopes": {"user": selectors.school_users(school_id=case.school_id)}},
+            context=zoned_context(
+                request,
+                school=case.school,
+                scopes={"user": selectors.school_users(school_id=case.school_id)},
+            ),
         )
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
@@ -616,7 +635,9 @@ class CheckInRecordApi(CaseFileApi):
         """Record a check-in held with the victim (default now, not in the future;
         wellbeing 1–5) and schedule the next. 404 unless you own the case's school."""
         plan = selectors.support_plan_get_for_editor(user=request.user, plan_id=plan_id)
-        serializer = CheckInRecordInputSerializer(data=request.data)
+        serializer = CheckInRecordInputSerializer(
+            data=request.data, context=zoned_context(request, school=plan.case.school)
+        )
         serializer.is_valid(raise_exception=True)
         check_in = case_services.check_in_record(
             plan=plan, actor=request.user, context=_audit(request), **serializer.validated_data

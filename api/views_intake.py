@@ -22,6 +22,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.fields import zoned_context
 from api.serializers_intake import (
     EvidenceUploadSerializer,
     FileHashesSerializer,
@@ -123,7 +124,8 @@ class EvidenceUploadView(_IntakeView):
 
         Case from ``case_get_for_user`` (404 if not visible, DESIGN rule 2); writing
         needs ``can_edit_case`` (403 for a police liaison who may only read it).
-        ``first_seen_at`` is ISO 8601, stored in UTC, not in the future. Errors: 400 with
+        ``first_seen_at`` is ISO 8601 (without an offset: the school's clock), stored
+        in UTC, not in the future. Errors: 400 with
         field errors (``file``: not an image or video, undecodable, too many pixels, too
         large; metadata fields), nothing written.
         """
@@ -132,7 +134,9 @@ class EvidenceUploadView(_IntakeView):
         if not can_edit_case(request.user, case):
             raise exceptions.PermissionDenied(MSG_READ_ONLY)
         _refuse_oversized(request)
-        serializer = EvidenceUploadSerializer(data=request.data)
+        serializer = EvidenceUploadSerializer(
+            data=request.data, context=zoned_context(request, school=case.school)
+        )
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         upload = data.pop("file")

@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api import serializers_reporting as s
+from api.fields import zoned_context
 from api.filters import ReferralFilter, TakedownFilter, filter_list
 from api.pagination import StableCursorPagination
 from api.throttling import SignInRateThrottle
@@ -328,12 +329,17 @@ class ReferralAcknowledgeApi(APIView):
         referral = referral_get_for_user(user=request.user, referral_id=referral_id)
         if not can_act_for_destination(request.user, referral):
             raise exceptions.PermissionDenied(DESTINATION_ONLY)
-        data = s.ReferralAcknowledgeInputSerializer(data=request.data)
+        # The liaison acts across schools: a time without an offset is read in the
+        # zone their request names, else their unit's (``cases.zones.input_zone``).
+        data = s.ReferralAcknowledgeInputSerializer(
+            data=request.data, context=zoned_context(request, school=referral.case.school)
+        )
         data.is_valid(raise_exception=True)
         services.referral_acknowledge(
             referral=referral,
             actor=request.user,
             external_reference=data.validated_data["external_reference"],
+            acknowledged_at=data.validated_data["acknowledged_at"],
             context=_context(request),
         )
         return _referral_response(request, referral)
@@ -471,7 +477,9 @@ class TakedownSubmitApi(APIView):
     )
     def post(self, request: Request, takedown_id: int) -> Response:
         notice = _takedown_for_school(request, takedown_id)
-        data = s.TakedownSubmitInputSerializer(data=request.data)
+        data = s.TakedownSubmitInputSerializer(
+            data=request.data, context=zoned_context(request, school=notice.case.school)
+        )
         data.is_valid(raise_exception=True)
         services.takedown_submit(
             notice=notice,

@@ -111,7 +111,7 @@ class StatisticsOutputSerializer(serializers.Serializer):
         help_text=_("From submission to removal, per takedown notice removed.")
     )
     takedowns = TakedownCountsSerializer()
-    generated_at = serializers.DateTimeField(help_text=_("UTC."))
+    generated_at = serializers.DateTimeField(read_only=True, help_text=_("With offset."))
 
 
 class StatisticsApi(APIView):

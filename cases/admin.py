@@ -29,6 +29,7 @@ from __future__ import annotations
 import copy
 from datetime import timedelta
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -84,6 +85,7 @@ from cases.selectors import (
     case_support_plans,
     concerns_owned_by,
 )
+from cases.zones import MSG_NOT_A_ZONE, zone_named
 
 # --- Accounts ----------------------------------------------------------------------------
 
@@ -325,8 +327,24 @@ class GroupAdmin(DjangoGroupAdmin):
         )
 
 
+class OrganisationForm(forms.ModelForm):
+    """Only names of the tz database: every time a school's people type without an
+    offset is read in ``time_zone`` (``cases.zones``), and a typo would break them."""
+
+    class Meta:
+        model = Organisation
+        fields = ["name", "kind", "code", "jurisdiction", "time_zone", "email", "report_url"]
+
+    def clean_time_zone(self) -> str:
+        name = self.cleaned_data["time_zone"].strip()
+        if zone_named(name) is None:
+            raise forms.ValidationError(MSG_NOT_A_ZONE % {"value": name[:64]})
+        return name
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
+    form = OrganisationForm
     list_display = ["name", "kind", "code", "jurisdiction", "time_zone"]
     list_filter = ["kind", "jurisdiction"]
     search_fields = ["name", "code"]

@@ -356,7 +356,7 @@ def support_plan_get_for_editor(*, user: User, plan_id: int | str) -> SupportPla
     anyone else gets ``NotFound``, so the id's existence is not revealed."""
     plan = (
         SupportPlan.objects.filter(case__school_id__in=schools_owned_by(user))
-        .select_related("case", "victim", "owner")
+        .select_related("case__school", "victim", "owner")
         .filter(pk=plan_id)
         .first()
     )

@@ -283,7 +283,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {"auth": env_str("API_AUTH_THROTTLE_RATE", "10/min")},
     "DEFAULT_PAGINATION_CLASS": "api.pagination.StableCursorPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.SalvaguardaAutoSchema",
     "EXCEPTION_HANDLER": "api.exceptions.exception_handler",
     # JSON only: the interactive docs are at /api/docs/. (DRF's browsable renderer would
     # echo request bodies into HTML and needs a serializer_class on every view.)

@@ -154,8 +154,8 @@ def referral_acknowledge(
     context: AuditContext = SYSTEM,
 ) -> Referral:
     """The destination acknowledges a sent referral with its own reference (in Spain the
-    atestado number). ``acknowledged_at`` (UTC, default now) is never in the future
-    nor before 2000.
+    atestado number). ``acknowledged_at`` (aware, default now) is never in the future,
+    nor before the referral was sent, nor before 2000.
     Raises ``ValidationError`` or ``Conflict``."""
     external_reference = external_reference.strip()
     if not external_reference:
@@ -165,6 +165,8 @@ def referral_acknowledge(
     _plausible(acknowledged_at, "acknowledged_at")
     if acknowledged_at is not None and acknowledged_at > timezone.now():
         raise ValidationError({"acknowledged_at": _("This date and time is in the future.")})
+    if acknowledged_at is not None and referral.sent_at and acknowledged_at < referral.sent_at:
+        raise ValidationError({"acknowledged_at": _("This is before the referral was sent.")})
     transition(
         referral,
         allowed=REFERRAL_TRANSITIONS,

@@ -4,14 +4,13 @@ audit row for every page that shows case data (DESIGN rules 2 and 3)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
 from cases.audit import AuditContext, record_access
 from cases.exceptions import NotFound
-from cases.models import Case, Organisation, User
+from cases.models import Case, User
 from cases.selectors import (
     can_edit_case,
     case_get_for_user,
@@ -54,10 +53,6 @@ def whole_number(value: str | None) -> int | None:
     if value and len(value) <= 18 and value.isascii() and value.isdecimal():
         return int(value)
     return None
-
-
-def zone_of(org: Organisation) -> ZoneInfo:
-    return ZoneInfo(org.time_zone)
 
 
 def case_or_404(user: User, case_id: int | str) -> Case:

@@ -2,10 +2,11 @@
 dates); the services check the domain rules and their ``ValidationError`` is mapped back
 onto the form by :func:`add_service_errors`.
 
-Date-time fields are ``<input type="datetime-local">``: the browser sends a naive local
-time, which Django reads in the *current* time zone. Case views activate the school's
-time zone (``Organisation.time_zone``) around the form, so "14:30" means 14:30 at the
-school; services receive aware UTC datetimes.
+Date-time fields are ``<input type="datetime-local">``: the browser sends a wall time
+with no offset. Every such field is a :class:`SchoolDateTimeField` in a
+:class:`ZonedForm`, which reads it in the zone ``cases.zones.input_zone`` gives for the
+user and the record's school: "14:30" on a case of a school in Dubai means 14:30 in
+Dubai. Services receive aware datetimes.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -30,8 +33,10 @@ from cases.models import (
     Person,
     SupportMeasure,
     SupportPlan,
+    User,
 )
 from cases.validators import is_ascii_integer
+from cases.zones import input_zone
 from reporting.models import LegalBasis, Platform, Referral, TakedownRequest
 from reporting.services import REFERRAL_DESTINATION_KINDS, TAKEDOWN_OUTCOMES
 
@@ -55,6 +60,82 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+class SchoolDateTimeField(forms.DateTimeField):
+    """A date and time typed without an offset (``datetime-local``), read in the zone
+    its :class:`ZonedForm` sets (``zone``); a wall time skipped or repeated there by a
+    clock change is refused with Django's message naming the zone (nothing written).
+    Outside a ``ZonedForm`` it fails loudly rather than guess a zone."""
+
+    widget = DateTimeLocalInput
+    zone: ZoneInfo | None = None  # per form instance: Django copies fields per form
+
+    def _zone(self) -> ZoneInfo:
+        if self.zone is None:
+            raise ImproperlyConfigured("A SchoolDateTimeField belongs in a ZonedForm.")
+        return self.zone
+
+    def to_python(self, value) -> datetime | None:
+        # Django reads the wall time in the current zone, and refuses (PEP 495) a
+        # skipped or repeated one there: make that zone the school's.
+        with timezone.override(self._zone()):
+            return super().to_python(value)
+
+    def prepare_value(self, value):
+        if not isinstance(value, datetime):
+            return super().prepare_value(value)
+        with timezone.override(self._zone()):
+            return super().prepare_value(value)
+
+
+class ZonedForm(forms.Form):
+    """A form with :class:`SchoolDateTimeField` fields, read in the zone of
+    ``cases.zones.input_zone`` for ``user`` and the record's ``school`` (the school's
+    zone for its own people; the user's own organisation's zone for someone acting
+    across schools). Both keyword arguments are required, so no view can leave them out;
+    ``web.views_actions.FormActionView`` passes them."""
+
+    def __init__(self, *args, user: User, school: Organisation | None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.school = school
+        self._zone: ZoneInfo | None = None
+
+    def record_school(self) -> Organisation | None:
+        """The school the record belongs to (forms that let the user choose override)."""
+        return self.school
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return self.resolve_zone()
+
+    def resolve_zone(self) -> ZoneInfo:
+        """The zone of this form's times, resolved once (after ``__init__``: a chosen
+        school is part of the data) and handed to its ``SchoolDateTimeField`` fields."""
+        if self._zone is None:
+            self._zone = input_zone(user=self.user, school=self.record_school())
+            for field in self.fields.values():
+                if isinstance(field, SchoolDateTimeField):
+                    field.zone = self._zone
+        return self._zone
+
+    def full_clean(self) -> None:
+        if self.is_bound:
+            self.resolve_zone()  # before any field is cleaned
+        super().full_clean()
+
+    def zone_note(self) -> str:
+        """One line telling the user which clock the times are on."""
+        school = self.record_school()
+        if school is None and len(getattr(self, "schools", ())) > 1:
+            return str(_("Dates and times are in the time zone of the school you choose."))
+        if school is not None and self.zone.key == school.time_zone:
+            return str(
+                _("Dates and times are in the school's time zone (%(zone)s).")
+                % {"zone": self.zone.key}
+            )
+        return str(_("Dates and times are in your time zone (%(zone)s).") % {"zone": self.zone.key})
 
 
 class DateInput(forms.DateInput):
@@ -123,8 +204,21 @@ class SchoolChoiceMixin:
             return self.schools[0]
         return self.cleaned_data["school"]
 
+    def record_school(self) -> Organisation | None:
+        """The school chosen (before the other fields are cleaned: times are read on
+        its clock), or the only one; ``None`` until a valid one is chosen."""
+        if len(self.schools) == 1:
+            return self.schools[0]
+        if not self.is_bound:
+            return None
+        field = self.fields["school"]
+        try:
+            return field.clean(self["school"].data)
+        except ValidationError:
+            return None  # the school field reports it
 
-class ConcernForm(SchoolChoiceMixin, forms.Form):
+
+class ConcernForm(SchoolChoiceMixin, ZonedForm):
     source = _choice(Concern.Source.choices, label=_("Who raised it"), initial="staff")
     summary = _text(Concern, "summary", required=True, label=_("What happened, in one line"))
     childs_own_words = _text(
@@ -134,9 +228,7 @@ class ConcernForm(SchoolChoiceMixin, forms.Form):
         label=_("What was said, in the child's own words"),
         help_text=_("Write down the words used. Do not ask to see, copy or forward any image."),
     )
-    occurred_at = forms.DateTimeField(
-        label=_("When it happened (if known)"), required=False, widget=DateTimeLocalInput()
-    )
+    occurred_at = SchoolDateTimeField(label=_("When it happened (if known)"), required=False)
 
     def __init__(self, *args, schools: Iterable[Organisation], **kwargs):
         super().__init__(*args, **kwargs)
@@ -234,7 +326,7 @@ def _hex(value: str, pattern: re.Pattern[str], message) -> str:
     return value.lower()
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(ZonedForm):
     kind = _choice(EvidenceItem.Kind.choices, label=_("Kind"))
     platform = forms.ModelChoiceField(
         label=_("Platform"), queryset=Platform.objects.all(), required=False, to_field_name="slug"
@@ -252,7 +344,7 @@ class EvidenceForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": "group_invite_link: https://…"}),
         help_text=_("One per line, as “name: value”."),
     )
-    first_seen_at = forms.DateTimeField(label=_("First seen at"), widget=DateTimeLocalInput())
+    first_seen_at = SchoolDateTimeField(label=_("First seen at"))
     seen_by = _text(EvidenceItem, "seen_by", label=_("Seen by"))
     description = _text(EvidenceItem, "description", rows=3, label=_("Description"))
     sha256 = forms.CharField(label="SHA-256", required=False, max_length=64)
@@ -308,10 +400,11 @@ class ReferralForm(forms.Form):
         ).distinct()
 
 
-class AcknowledgeForm(forms.Form):
+class AcknowledgeForm(ZonedForm):
     external_reference = forms.CharField(
         label=_("Your reference (atestado number)"), max_length=100
     )
+    acknowledged_at = SchoolDateTimeField(label=_("Acknowledged at (empty: now)"), required=False)
 
 
 class ReasonForm(forms.Form):
@@ -324,7 +417,7 @@ class OutcomeTextForm(forms.Form):
     )
 
 
-class TakedownForm(forms.Form):
+class TakedownForm(ZonedForm):
     platform = forms.ModelChoiceField(
         label=_("Platform"), queryset=Platform.objects.all(), to_field_name="slug"
     )
@@ -344,9 +437,7 @@ class TakedownForm(forms.Form):
         initial=True,
         help_text=_("Starts the clock: the deadline counts from the submission time."),
     )
-    submitted_at = forms.DateTimeField(
-        label=_("Submitted at (empty: now)"), required=False, widget=DateTimeLocalInput()
-    )
+    submitted_at = SchoolDateTimeField(label=_("Submitted at (empty: now)"), required=False)
     platform_ticket = forms.CharField(label=_("Platform ticket"), max_length=100, required=False)
 
     def __init__(self, *args, case: Case, **kwargs):
@@ -356,10 +447,8 @@ class TakedownForm(forms.Form):
         ).select_related("platform")
 
 
-class TakedownSubmitForm(forms.Form):
-    submitted_at = forms.DateTimeField(
-        label=_("Submitted at (empty: now)"), required=False, widget=DateTimeLocalInput()
-    )
+class TakedownSubmitForm(ZonedForm):
+    submitted_at = SchoolDateTimeField(label=_("Submitted at (empty: now)"), required=False)
     platform_ticket = forms.CharField(label=_("Platform ticket"), max_length=100, required=False)
 
 
@@ -384,16 +473,14 @@ class EscalateForm(forms.Form):
     reference = forms.CharField(label=_("Their reference"), max_length=100, required=False)
 
 
-class SupportPlanForm(forms.Form):
+class SupportPlanForm(ZonedForm):
     victim = forms.ModelChoiceField(label=_("Victim"), queryset=Person.objects.none())
     summary = _text(SupportPlan, "summary", rows=3, label=_("Summary"))
     check_in_every_days = StrictIntegerField(
         label=_("Check in every (days)"), min_value=1, max_value=90, initial=7
     )
-    first_check_in_at = forms.DateTimeField(
-        label=_("First check-in (empty: in that many days)"),
-        required=False,
-        widget=DateTimeLocalInput(),
+    first_check_in_at = SchoolDateTimeField(
+        label=_("First check-in (empty: in that many days)"), required=False
     )
 
     def __init__(self, *args, case: Case, **kwargs):
@@ -403,10 +490,8 @@ class SupportPlanForm(forms.Form):
         ).distinct()
 
 
-class CheckInForm(forms.Form):
-    held_at = forms.DateTimeField(
-        label=_("Held at (empty: now)"), required=False, widget=DateTimeLocalInput()
-    )
+class CheckInForm(ZonedForm):
+    held_at = SchoolDateTimeField(label=_("Held at (empty: now)"), required=False)
     wellbeing = forms.TypedChoiceField(
         label=_("Wellbeing (1 = very low, 5 = good)"),
         choices=[("", "---------")] + [(i, str(i)) for i in range(1, 6)],
@@ -426,12 +511,10 @@ class MeasureForm(forms.Form):
     )
 
 
-class GuardianContactForm(forms.Form):
+class GuardianContactForm(ZonedForm):
     guardian = forms.ModelChoiceField(label=_("Parent or guardian"), queryset=Person.objects.none())
     method = _choice(GuardianContact.Method.choices, label=_("Method"))
-    contacted_at = forms.DateTimeField(
-        label=_("Contacted at (empty: now)"), required=False, widget=DateTimeLocalInput()
-    )
+    contacted_at = SchoolDateTimeField(label=_("Contacted at (empty: now)"), required=False)
     notes = _text(GuardianContact, "notes", rows=3, label=_("Notes"))
 
     def __init__(self, *args, case: Case, people, **kwargs):

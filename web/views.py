@@ -281,7 +281,8 @@ def referral_detail_context(request: HttpRequest, referral: Referral, **extra) -
         "case_visible": referral.case_data_visible,
         "section_labels": section_labels(referral),
     }
-    context.setdefault("ack_form", AcknowledgeForm())
+    if "ack_form" not in context:
+        context["ack_form"] = AcknowledgeForm(user=request.user, school=referral.case.school)
     context.update(extra)
     return context
 

@@ -11,8 +11,6 @@ case body (``HX-Retarget: #case-body``), on error the form with its errors.
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -22,7 +20,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
@@ -47,7 +44,6 @@ from web.access import (
     referral_or_404,
     web_context,
     whole_number,
-    zone_of,
 )
 from web.views import case_page_context
 
@@ -85,37 +81,42 @@ class FormActionView(LoginRequiredMixin, View):
     def cancel_url(self) -> str:
         return self.success_url()
 
-    def zone(self) -> ZoneInfo:
-        if self.case is not None:
-            return zone_of(self.case.school)
-        return timezone.get_current_timezone()
+    def record_school(self) -> Organisation | None:
+        """The school whose record the form writes: a ``ZonedForm`` reads its times on
+        that school's clock (``cases.zones.input_zone``)."""
+        return self.case.school if self.case is not None else None
+
+    def make_form(self, data=None) -> forms.Form:
+        kwargs = self.form_kwargs()
+        if issubclass(self.form_class, web_forms.ZonedForm):
+            kwargs.update(user=self.request.user, school=self.record_school())
+        if data is None:
+            return self.form_class(initial=self.initial(), **kwargs)
+        return self.form_class(data, **kwargs)
 
     # --- flow --------------------------------------------------------------------
     def get(self, request: HttpRequest, **kwargs) -> HttpResponse:
         self.load(request, **kwargs)
-        with timezone.override(self.zone()):
-            form = self.form_class(initial=self.initial(), **self.form_kwargs())
-            return self.render(form)
+        return self.render(self.make_form())
 
     def post(self, request: HttpRequest, **kwargs) -> HttpResponse:
         self.load(request, **kwargs)
         self.context = web_context(request)
-        with timezone.override(self.zone()):
-            form = self.form_class(request.POST, **self.form_kwargs())
-            status = 400
-            if form.is_valid():
-                try:
-                    # Two services in one action (create + send…) commit together or not.
-                    with transaction.atomic():
-                        self.perform(form)
-                except ValidationError as error:
-                    web_forms.add_service_errors(form, error)
-                except Conflict as conflict:
-                    form.add_error(None, conflict.message)
-                    status = 409
-                else:
-                    return self.success(request)
-            return self.render(form, status=status)
+        form = self.make_form(request.POST)
+        status = 400
+        if form.is_valid():
+            try:
+                # Two services in one action (create + send…) commit together or not.
+                with transaction.atomic():
+                    self.perform(form)
+            except ValidationError as error:
+                web_forms.add_service_errors(form, error)
+            except Conflict as conflict:
+                form.add_error(None, conflict.message)
+                status = 409
+            else:
+                return self.success(request)
+        return self.render(form, status=status)
 
     def success(self, request: HttpRequest) -> HttpResponse:
         messages.success(request, self.success_message)
@@ -146,7 +147,7 @@ class FormActionView(LoginRequiredMixin, View):
             "action_url": request.get_full_path(),
             "cancel_url": self.cancel_url(),
             "inline": inline,
-            "zone_name": str(self.zone()),
+            "zone_note": form.zone_note() if isinstance(form, web_forms.ZonedForm) else "",
         }
         template = "web/_form.html" if inline else "web/form_page.html"
         return render(request, template, context, status=status)
@@ -196,9 +197,6 @@ class ConcernNewView(FormActionView):
 
     def form_kwargs(self) -> dict:
         return {"schools": self.schools}
-
-    def zone(self) -> ZoneInfo:
-        return zone_of(self.schools[0])
 
     def perform(self, form) -> None:
         data = form.cleaned_data
@@ -251,9 +249,6 @@ class CaseNewView(FormActionView):
         if self.concern is None:
             return {}
         return {"title": self.concern.summary, "summary": self.concern.childs_own_words}
-
-    def zone(self) -> ZoneInfo:
-        return zone_of(self.schools[0])
 
     def perform(self, form) -> None:
         data = form.cleaned_data
@@ -574,8 +569,10 @@ class DestinationReferralView(FormActionView):
         if not can_act_for_destination(request.user, self.referral):
             raise PermissionDenied
 
-    def zone(self) -> ZoneInfo:
-        return zone_of(self.referral.case.school)
+    def record_school(self) -> Organisation:
+        # The liaison acts across schools: input_zone reads their times on their own
+        # organisation's clock, not the school's.
+        return self.referral.case.school
 
     def success_url(self) -> str:
         return reverse("web:referral", args=[self.referral.pk])
@@ -596,6 +593,7 @@ class ReferralAcknowledgeView(DestinationReferralView):
             referral=self.referral,
             actor=self.request.user,
             external_reference=form.cleaned_data["external_reference"],
+            acknowledged_at=form.cleaned_data["acknowledged_at"],
             context=self.context,
         )
 
