@@ -10,9 +10,9 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
-from rest_framework.permissions import IsAuthenticated
 
 from api.parsers import StrictJSONParser
+from api.permissions import default_and
 from api.serializers_cases import UserRefSerializer
 from cases.audit import AuditContext, case_access_log, case_for_access_log, record_access
 from cases.models import AccessEvent
@@ -51,7 +51,7 @@ class CaseAccessLogApi(GenericAPIView):
     """A case's access log: JSON, authenticated, cursor pagination (``-id``)."""
 
     parser_classes = [StrictJSONParser]
-    permission_classes = [IsAuthenticated]
+    permission_classes = default_and()
     filter_backends: list = []
     serializer_class = AccessEventOutputSerializer
 
