@@ -3,8 +3,10 @@ access log of a case (API and web page)."""
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import threading
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from django.core.management import call_command
@@ -15,7 +17,13 @@ from django.urls import reverse
 
 from cases import services as case_services
 from cases.audit import SYSTEM, AuditContext, record_access, record_case_event
-from cases.audit_chain import FIELDS_BY_TABLE, GENESIS, compute_hash, verify_table
+from cases.audit_chain import (
+    FIELDS_BY_TABLE,
+    GENESIS,
+    canonical_json,
+    compute_hash,
+    verify_table,
+)
 from cases.models import AccessEvent, AppendOnlyError, CaseEvent
 from tests.conftest import client_for
 
@@ -155,6 +163,40 @@ def test_a_rows_hash_covers_the_previous_rows_hash(school_a, lead_a):
 
     assert compute_hash(GENESIS, row, fields) != compute_hash("f" * 64, row, fields)
     assert row.row_hash == compute_hash(row.prev_hash, row, fields)
+
+
+def test_the_canonical_form_of_a_row_never_changes():
+    """Stored chains verify only while every row is written out exactly as when it was
+    hashed (cases/audit_chain.py): sorted keys, no spaces, UTF-8 kept as is, times in
+    UTC with microseconds. Pinned on a row that exercises each."""
+    row = CaseEvent(
+        id=7,
+        case_id=3,
+        school_id=2,
+        actor_id=5,
+        actor_role="safeguarding_lead",
+        verb="referral.sent",
+        object_type="referral",
+        object_id=11,
+        data={"to": "Comisaría Uno", "b": [1, 2]},
+        occurred_at=datetime(2026, 3, 2, 9, 30, 0, 123456, tzinfo=timezone(timedelta(hours=1))),
+        ip="203.0.113.7",
+        request_id="req-1",
+    )
+    expected = (
+        '{"actor_id":5,"actor_role":"safeguarding_lead","case_id":3,'
+        '"data":{"b":[1,2],"to":"Comisaría Uno"},"id":7,"ip":"203.0.113.7",'
+        '"object_id":11,"object_type":"referral",'
+        '"occurred_at":"2026-03-02T08:30:00.123456+00:00","request_id":"req-1",'
+        '"school_id":2,"verb":"referral.sent"}'
+    )
+    fields = FIELDS_BY_TABLE["cases_caseevent"]
+
+    assert canonical_json(row, fields) == expected
+    assert (
+        compute_hash(GENESIS, row, fields)
+        == hashlib.sha256((GENESIS + expected).encode("utf-8")).hexdigest()
+    )
 
 
 @pytest.mark.parametrize("model", [CaseEvent, AccessEvent], ids=["case_event", "access_event"])
