@@ -117,9 +117,12 @@ def browser() -> Client:
     return client
 
 
-def temp_dir_listing() -> set[str]:
+def upload_files_in_temp_dir() -> set[str]:
+    """Files in the upload temp directory named as Django's ``TemporaryUploadedFile``
+    names them (``tmp….upload.<ext>``). Only those: other processes on the machine (test
+    suites run side by side) create other temporary files at any moment."""
     directory = settings.FILE_UPLOAD_TEMP_DIR or tempfile.gettempdir()
-    return set(os.listdir(directory))
+    return {name for name in os.listdir(directory) if ".upload" in name}
 
 
 @pytest.fixture
@@ -144,7 +147,7 @@ def every_url(owner_ids: dict[str, int] | None = None) -> list[tuple[str, str]]:
 
 
 def assert_nothing_written(client: Client, urls, body: bytes, **extra) -> None:
-    listing = temp_dir_listing()
+    listing = upload_files_in_temp_dir()
     problems = []
     for name, url in urls:
         with files_written() as written:
@@ -154,7 +157,7 @@ def assert_nothing_written(client: Client, urls, body: bytes, **extra) -> None:
         if response.status_code >= 500:
             problems.append(f"{name} {url}: {response.status_code}")
     assert problems == []
-    assert temp_dir_listing() - listing == set()
+    assert upload_files_in_temp_dir() - listing == set()
 
 
 # --- The tests ---------------------------------------------------------------------------
