@@ -132,6 +132,7 @@ RULES = (
         "transitions",
         "cases/transitions.py",
         (
+            "tests/test_transitions.py",
             "tests/test_reporting_services.py",
             "tests/test_services_races.py",
             "tests/api/test_cases_api.py",

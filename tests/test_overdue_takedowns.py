@@ -188,3 +188,16 @@ def test_both_dashboards_count_it_only_after_its_deadline(on_the_clock, lead_a):
         web_count = len(web.get(reverse("web:dashboard")).context["overdue_takedowns"])
         counts.append((api_count, web_count))
     assert counts == [(0, 0), (1, 1)]
+
+
+def test_the_clock_shows_the_time_left_to_the_microsecond(on_the_clock, lead_a):
+    created, clock = on_the_clock
+    assert created.time_left() == timedelta(hours=47)
+    clock.move_to(AFTER)
+    assert created.time_left() == timedelta(microseconds=-1)
+    reporting_services.takedown_record_outcome(notice=created, actor=lead_a, status="removed")
+    assert created.time_left() is None  # resolved: the clock has stopped
+
+
+def test_a_draft_has_no_clock(case_a, lead_a):
+    assert notice(case_a, lead_a, submitted_hours_ago=None).time_left() is None
