@@ -56,4 +56,7 @@ fuzz: $(STAMP) ## Long schemathesis run: coverage cases + 100 random examples pe
 bench: $(STAMP) ## Latency, query counts and memory of the case pages vs a bare DRF view (throwaway DB)
 	DJANGO_SETTINGS_MODULE=config.settings $(PY) scripts/bench.py $(BENCH_ARGS)
 
-.PHONY: help install run test lint fmt check messages code scenario fuzz bench
+mutants: $(STAMP) ## Mutation testing of the rule modules (mutmut; not in `make test`): the share of changes the tests catch
+	$(PY) scripts/mutants.py $(MUTANTS_ARGS)
+
+.PHONY: help install run test lint fmt check messages code scenario fuzz bench mutants

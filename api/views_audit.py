@@ -16,9 +16,9 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
-from rest_framework.permissions import IsAuthenticated
 
 from api.parsers import StrictJSONParser
+from api.permissions import default_and
 from api.serializers_cases import UserRefSerializer
 from cases.audit import (
     AuditContext,
@@ -63,7 +63,7 @@ class CaseAccessLogApi(GenericAPIView):
     """A case's access log: JSON, authenticated, cursor pagination (``-id``)."""
 
     parser_classes = [StrictJSONParser]
-    permission_classes = [IsAuthenticated]
+    permission_classes = default_and()
     filter_backends: list = []
     serializer_class = AccessEventOutputSerializer
 
@@ -130,7 +130,7 @@ class DenialListApi(GenericAPIView):
     pagination (``-id``)."""
 
     parser_classes = [StrictJSONParser]
-    permission_classes = [IsAuthenticated]
+    permission_classes = default_and()
     filter_backends: list = []
     serializer_class = DenialEventOutputSerializer
 

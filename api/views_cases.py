@@ -29,13 +29,12 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from api.fields import zoned_context
 from api.filters import PersonFilter
 from api.parsers import StrictJSONParser
-from api.permissions import CanLogConcern, IsCaseEditor, IsSchoolCaseOwner
+from api.permissions import CanLogConcern, IsCaseEditor, IsSchoolCaseOwner, default_and
 from api.serializers_cases import (
     ActionCreateInputSerializer,
     ActionOutputSerializer,
@@ -94,7 +93,7 @@ class CaseFileApi(GenericAPIView):
     settings for the list actions."""
 
     parser_classes = [StrictJSONParser]
-    permission_classes = [IsAuthenticated]
+    permission_classes = default_and()
     filter_backends: list = []
 
     # Extra permission for the write method(s) of a view that also reads.
@@ -289,7 +288,7 @@ class CasesApi(CaseFileApi):
 
 
 class CaseDetailApi(CaseFileApi):
-    permission_classes = [IsAuthenticated, IsCaseEditor]
+    permission_classes = default_and(IsCaseEditor)
 
     @extend_schema(tags=CASES_TAG, responses=CaseDetailOutputSerializer)
     def get(self, request, case_id: int):
@@ -325,7 +324,7 @@ class CaseDetailApi(CaseFileApi):
 
 
 class CaseCloseApi(CaseFileApi):
-    permission_classes = [IsAuthenticated, IsCaseEditor]
+    permission_classes = default_and(IsCaseEditor)
 
     @extend_schema(
         tags=CASES_TAG,
@@ -349,7 +348,7 @@ class CaseCloseApi(CaseFileApi):
 
 
 class CaseReopenApi(CaseFileApi):
-    permission_classes = [IsAuthenticated, IsCaseEditor]
+    permission_classes = default_and(IsCaseEditor)
 
     @extend_schema(
         tags=CASES_TAG,
@@ -378,7 +377,7 @@ class CaseReopenApi(CaseFileApi):
 class CaseSubresourceApi(CaseFileApi):
     """A list under ``cases/{case_id}/`` that belongs to one section of the case."""
 
-    permission_classes = [IsAuthenticated, IsCaseEditor]
+    permission_classes = default_and(IsCaseEditor)
     section: str = selectors.CASE_SECTION_INTERNAL
 
     def readable_case(self, request, case_id: int) -> Case:

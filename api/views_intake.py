@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.fields import zoned_context
+from api.permissions import default_and
 from api.serializers_intake import (
     EvidenceUploadSerializer,
     FileHashesSerializer,
@@ -99,7 +100,7 @@ class _IntakeView(APIView):
 class EvidenceUploadView(_IntakeView):
     """``POST cases/{case_id}/evidence/upload/``: hash a file and record evidence."""
 
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = default_and()
 
     @extend_schema(
         operation_id="evidence_upload",
@@ -164,7 +165,7 @@ class EvidenceUploadView(_IntakeView):
 class HashFileView(_IntakeView):
     """``POST hash/``: hashes of a file, nothing recorded."""
 
-    permission_classes = [permissions.IsAuthenticated, IsSchoolMember]
+    permission_classes = default_and(IsSchoolMember)
 
     @extend_schema(
         operation_id="hash_file",

@@ -301,8 +301,9 @@ def case_events_for_user(*, user: User, case: Case) -> QuerySet[CaseEvent]:
     - the school's safeguarding lead or deputy: every event;
     - a police liaison, when the live referrals to their unit share ``chronology``:
       the events whose section (``event_section``) those referrals share, and of the
-      ``referral.*`` events only those about referrals to their own unit (another
-      destination's referral is not theirs to know about);
+      ``referral.*`` events only those about referrals sent to their own unit
+      (``case_referrals_for_user``: another destination's referral, or a draft, is not
+      theirs to know about);
     - anyone else, or a liaison without ``chronology``: nothing.
     ``case`` must come from ``case_get_for_user``/``case_page``; uses ``case.referrals``
     (prefetched by ``case_page``). One query.
@@ -440,10 +441,12 @@ def concern_schools(*, user: User) -> QuerySet[Organisation]:
 
 def case_referrals_for_user(*, user: User, case: Case) -> list:
     """Referrals of a visible ``case`` that ``user`` may see: all of them for the
-    school's lead or deputy; for a police liaison only those to their own units (any
-    status: they are the unit's own records). Uses ``case.referrals`` (prefetched by
-    ``case_page``)."""
+    school's lead or deputy; for a police liaison only those to their own units that
+    were sent (whatever their status since: they are the unit's own records), never a
+    draft, which is the school's work until sent (as in the unit's inbox,
+    ``reporting.selectors.referral_list_for_user``). Uses ``case.referrals``
+    (prefetched by ``case_page``)."""
     if can_edit_case(user, case):
         return list(case.referrals.all())
     units = set(units_of(user))
-    return [r for r in case.referrals.all() if r.destination_id in units]
+    return [r for r in case.referrals.all() if r.destination_id in units and r.sent_at is not None]

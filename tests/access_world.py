@@ -7,9 +7,12 @@ can look for another school's data in any response body.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
 from cases import services as case_services
@@ -24,7 +27,7 @@ from tests.access_expectations import (
     SHARED_SECTIONS,
 )
 
-__all__ = ["KWARG_OBJECTS", "MARKERS", "OWNERS", "PERSONAS", "build_world"]
+__all__ = ["KWARG_OBJECTS", "MARKERS", "OWNERS", "PERSONAS", "build_world", "rolled_back_world"]
 
 OWNERS = ("A", "B")
 
@@ -193,3 +196,23 @@ def build_world() -> World:
         unit = orgs[REFERRAL_UNIT[owner]]
         school.objects = _fill(school.org, school.lead, loggers[owner], unit, owner)
     return World(users=users, schools=schools, units={"1": unit_1, "2": unit_2})
+
+
+@contextmanager
+def rolled_back_world(django_db_blocker) -> Iterator[World]:
+    """A world for a whole test module, inside a transaction rolled back at the end (as
+    in ``test_load_scenario``): build it once, request it many times."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            built = build_world()
+        except BaseException:
+            atomic.__exit__(None, None, None)
+            raise
+    try:
+        yield built
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)

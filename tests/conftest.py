@@ -4,9 +4,16 @@ police liaison, other police liaison, anonymous)."""
 
 from __future__ import annotations
 
+import fcntl
+import fnmatch
+import itertools
+import json
+import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -170,6 +177,63 @@ def now():
 @pytest.fixture
 def one_day():
     return timedelta(days=1)
+
+
+# Open lock file of the test-database slot this process holds (``make mutants``).
+_db_slot_lock = None
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """Under ``make mutants`` (``MUTANTS_DB_SLOTS=N``, scripts/mutants.py) up to N test
+    runs go at once, each in a process of its own: each takes the first free one of N
+    slots (an exclusive ``flock`` held until the process ends) and the test database
+    of that slot, ``<name>_slot<i>``, so no two runs share a database. Otherwise
+    nothing changes."""
+    global _db_slot_lock
+    slots = int(os.environ.get("MUTANTS_DB_SLOTS") or 0)
+    if not slots or _db_slot_lock is not None:
+        return
+    from django.conf import settings
+
+    lock_dir = Path(settings.VAR_DIR) / "mutants"
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    for slot in itertools.cycle(range(slots)):
+        handle = (lock_dir / f"db-slot-{slot}.lock").open("w")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            if slot == slots - 1:
+                time.sleep(0.05)  # every slot taken: a run is just ending
+            continue
+        _db_slot_lock = handle
+        break
+    for db_settings in settings.DATABASES.values():
+        test = db_settings.setdefault("TEST", {})
+        test["NAME"] = f"{test.get('NAME') or 'test_' + db_settings['NAME']}_slot{slot}"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under ``make mutants``: a mutant is tested only by the test files its rule names
+    (``MUTANTS_TEST_MAP``, a JSON list of ``[mutant glob, [test file, ...]]`` set by
+    scripts/mutants.py), not by every test that happens to call its function (nearly
+    every test writes an audit row). Otherwise nothing changes."""
+    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
+    test_map = os.environ.get("MUTANTS_TEST_MAP")
+    if not test_map or "__mutmut_" not in mutant:
+        return
+    allowed = next(
+        (set(tests) for glob, tests in json.loads(test_map) if fnmatch.fnmatchcase(mutant, glob)),
+        None,
+    )
+    if allowed is None:
+        return
+    keep = [item for item in items if item.nodeid.split("::")[0] in allowed]
+    dropped = [item for item in items if item.nodeid.split("::")[0] not in allowed]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
 
 
 @pytest.fixture(scope="session")

@@ -48,7 +48,7 @@ from tests.access_expectations import (
     markdown,
     sees,
 )
-from tests.access_world import KWARG_OBJECTS, MARKERS, OWNERS, PERSONAS, build_world
+from tests.access_world import KWARG_OBJECTS, MARKERS, OWNERS, PERSONAS, rolled_back_world
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 KWARG_RE = re.compile(r"<(?:\w+:)?(\w+)>")
@@ -143,19 +143,9 @@ def send(client, method: str, url: str, *, is_api: bool):
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    """One world per module, rolled back after it (as in ``test_load_scenario``)."""
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            built = build_world()
-        except BaseException:
-            atomic.__exit__(None, None, None)
-            raise
-    yield built
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        atomic.__exit__(None, None, None)
+    """One world per module, rolled back after it."""
+    with rolled_back_world(django_db_blocker) as built:
+        yield built
 
 
 def run_matrix(world):

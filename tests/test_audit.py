@@ -3,8 +3,10 @@ access log of a case (API and web page)."""
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import threading
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from django.core.management import call_command
@@ -15,7 +17,13 @@ from django.urls import reverse
 
 from cases import services as case_services
 from cases.audit import SYSTEM, AuditContext, record_access, record_case_event
-from cases.audit_chain import GENESIS, verify_table
+from cases.audit_chain import (
+    FIELDS_BY_TABLE,
+    GENESIS,
+    canonical_json,
+    compute_hash,
+    verify_table,
+)
 from cases.models import AccessEvent, AppendOnlyError, CaseEvent
 from tests.conftest import client_for
 
@@ -35,14 +43,15 @@ def verify() -> str:
 
 
 def tamper(table: str, sql: str, params: list) -> None:
-    """Run ``sql`` on ``table`` with its append-only trigger disabled for the moment, as
-    only a superuser can (the test role is one). Deferred foreign-key checks are run
-    first: PostgreSQL refuses ALTER TABLE with pending trigger events."""
+    """Run ``sql`` (``{table}`` in it stands for ``table``) on ``table`` with its
+    append-only trigger disabled for the moment, as only a superuser can (the test role
+    is one). Deferred foreign-key checks are run first: PostgreSQL refuses ALTER TABLE
+    with pending trigger events."""
     trigger = f"{table}_append_only"
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
-        cursor.execute(sql, params)
+        cursor.execute(sql.format(table=table), params)
         cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
@@ -121,6 +130,179 @@ def test_verify_audit_names_a_deleted_link(school_a, lead_a):
     tamper("cases_caseevent", "DELETE FROM cases_caseevent WHERE id = %s", [rows[1].pk])
     with pytest.raises(CommandError, match=f"cases_caseevent id={rows[2].pk}: prev_hash"):
         verify()
+
+
+# --- Tampering by someone with write access to the database ---------------------------
+# Each attack below is what a database superuser who has read ``cases.audit_chain`` can
+# do: disable the append-only trigger, change rows, recompute the hashes of the rows
+# they touched and point the next row at them. Only the next row's own hash, which
+# covers the previous row's hash, gives it away; ``verify_audit`` must name that row.
+
+
+def chain(model, count: int, school, user) -> list:
+    """``count`` fresh rows of ``model``'s chain, in id order."""
+    if model is CaseEvent:
+        return [
+            record_case_event(school=school, case=None, actor=user, verb=f"t.{i}", obj=None)
+            for i in range(count)
+        ]
+    return [
+        record_access(actor=user, action="case.detail", case_ids=[i + 1], context=CONTEXT)
+        for i in range(count)
+    ]
+
+
+def broken_link() -> str:
+    with pytest.raises(CommandError) as excinfo:
+        verify()
+    assert excinfo.value.returncode == 1
+    return str(excinfo.value)
+
+
+def test_a_rows_hash_covers_the_previous_rows_hash(school_a, lead_a):
+    row = record_case_event(school=school_a, case=None, actor=lead_a, verb="t.e", obj=None)
+    fields = FIELDS_BY_TABLE["cases_caseevent"]
+
+    assert compute_hash(GENESIS, row, fields) != compute_hash("f" * 64, row, fields)
+    assert row.row_hash == compute_hash(row.prev_hash, row, fields)
+
+
+def test_the_canonical_form_of_a_row_never_changes():
+    """Stored chains verify only while every row is written out exactly as when it was
+    hashed (cases/audit_chain.py): sorted keys, no spaces, UTF-8 kept as is, times in
+    UTC with microseconds. Pinned on a row that exercises each."""
+    row = CaseEvent(
+        id=7,
+        case_id=3,
+        school_id=2,
+        actor_id=5,
+        actor_role="safeguarding_lead",
+        verb="referral.sent",
+        object_type="referral",
+        object_id=11,
+        data={"to": "Comisaría Uno", "b": [1, 2]},
+        occurred_at=datetime(2026, 3, 2, 9, 30, 0, 123456, tzinfo=timezone(timedelta(hours=1))),
+        ip="203.0.113.7",
+        request_id="req-1",
+    )
+    expected = (
+        '{"actor_id":5,"actor_role":"safeguarding_lead","case_id":3,'
+        '"data":{"b":[1,2],"to":"Comisaría Uno"},"id":7,"ip":"203.0.113.7",'
+        '"object_id":11,"object_type":"referral",'
+        '"occurred_at":"2026-03-02T08:30:00.123456+00:00","request_id":"req-1",'
+        '"school_id":2,"verb":"referral.sent"}'
+    )
+    fields = FIELDS_BY_TABLE["cases_caseevent"]
+
+    assert canonical_json(row, fields) == expected
+    assert (
+        compute_hash(GENESIS, row, fields)
+        == hashlib.sha256((GENESIS + expected).encode("utf-8")).hexdigest()
+    )
+
+
+@pytest.mark.parametrize("model", [CaseEvent, AccessEvent], ids=["case_event", "access_event"])
+def test_verify_audit_names_the_row_after_a_deleted_one_even_when_relinked(model, school_a, lead_a):
+    rows = chain(model, 4, school_a, lead_a)
+    table = model._meta.db_table
+    gone, after = rows[1], rows[2]
+
+    tamper(table, "DELETE FROM {table} WHERE id = %s", [gone.pk])
+    tamper(table, "UPDATE {table} SET prev_hash = %s WHERE id = %s", [rows[0].row_hash, after.pk])
+
+    # The links now read as whole: only the hash of the re-pointed row can tell.
+    assert model.objects.get(pk=after.pk).prev_hash == rows[0].row_hash
+    assert f"{table} id={after.pk}: row_hash expected" in broken_link()
+
+
+def test_verify_audit_names_the_row_after_a_relinked_first_row(school_a, lead_a):
+    rows = chain(CaseEvent, 3, school_a, lead_a)
+    table = "cases_caseevent"
+
+    tamper(table, "DELETE FROM {table} WHERE id = %s", [rows[0].pk])
+    tamper(table, "UPDATE {table} SET prev_hash = %s WHERE id = %s", [GENESIS, rows[1].pk])
+
+    assert f"{table} id={rows[1].pk}: row_hash expected" in broken_link()
+
+
+def test_verify_audit_names_the_row_after_two_swapped_rows(school_a, lead_a):
+    """Two rows change places (their ids are exchanged, so the chain's id order puts
+    the later event first); the attacker recomputes both rows' hashes and re-points the
+    row after them."""
+    rows = chain(CaseEvent, 5, school_a, lead_a)
+    table = "cases_caseevent"
+    first, second, after = rows[1], rows[2], rows[3]
+    fields = FIELDS_BY_TABLE[table]
+
+    swap = "UPDATE {table} SET id = %s WHERE id = %s"
+    tamper(table, swap, [-1, first.pk])
+    tamper(table, swap, [first.pk, second.pk])
+    tamper(table, swap, [second.pk, -1])
+    # Recompute the two moved rows in their new places, as the code would have.
+    moved_first = CaseEvent.objects.get(pk=first.pk)  # holds the second event now
+    moved_second = CaseEvent.objects.get(pk=second.pk)
+    assert (moved_first.verb, moved_second.verb) == ("t.2", "t.1")
+    new_first_hash = compute_hash(rows[0].row_hash, moved_first, fields)
+    new_second_hash = compute_hash(new_first_hash, moved_second, fields)
+    rewrite = "UPDATE {table} SET prev_hash = %s, row_hash = %s WHERE id = %s"
+    # Placeholders first: both hash columns are unique.
+    tamper(table, rewrite, ["1" * 64, "2" * 64, first.pk])
+    tamper(table, rewrite, ["3" * 64, "4" * 64, second.pk])
+    tamper(table, rewrite, [rows[0].row_hash, new_first_hash, first.pk])
+    tamper(table, rewrite, [new_first_hash, new_second_hash, second.pk])
+    tamper(table, "UPDATE {table} SET prev_hash = %s WHERE id = %s", [new_second_hash, after.pk])
+
+    _, broken = verify_table(CaseEvent)
+    assert broken is not None and broken.startswith(f"{table} id={after.pk}: row_hash")
+    assert f"{table} id={after.pk}: row_hash expected" in broken_link()
+
+
+def test_verify_audit_names_the_row_after_a_forged_row(school_a, lead_a):
+    """A row is slipped into the gap a rolled-back write left in the ids, with a hash
+    computed as the code computes it, and the next row is re-pointed at it."""
+    before = record_case_event(school=school_a, case=None, actor=lead_a, verb="t.1", obj=None)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        gap = record_case_event(school=school_a, case=None, actor=lead_a, verb="t.x", obj=None)
+        raise RuntimeError
+    after = record_case_event(school=school_a, case=None, actor=lead_a, verb="t.3", obj=None)
+    assert before.pk < gap.pk < after.pk
+    table = "cases_caseevent"
+    forged = CaseEvent(
+        id=gap.pk,
+        school_id=school_a.pk,
+        actor_id=lead_a.pk,
+        actor_role="safeguarding_lead",
+        verb="case.closed",
+        object_type="case",
+        data={},
+        occurred_at=before.occurred_at,
+        request_id="",
+        prev_hash=before.row_hash,
+    )
+    forged.row_hash = compute_hash(before.row_hash, forged, FIELDS_BY_TABLE[table])
+
+    tamper(table, "UPDATE {table} SET prev_hash = %s WHERE id = %s", [forged.row_hash, after.pk])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO cases_caseevent (id, school_id, actor_id, actor_role, verb, object_type,"
+            " data, occurred_at, request_id, prev_hash, row_hash)"
+            " VALUES (%s, %s, %s, %s, %s, %s, '{}', %s, '', %s, %s)",
+            [
+                forged.id,
+                school_a.pk,
+                lead_a.pk,
+                forged.actor_role,
+                forged.verb,
+                forged.object_type,
+                forged.occurred_at,
+                forged.prev_hash,
+                forged.row_hash,
+            ],
+        )
+
+    # The forged row itself verifies; the row after it does not.
+    assert CaseEvent.objects.get(pk=gap.pk).verb == "case.closed"
+    assert f"{table} id={after.pk}: row_hash expected" in broken_link()
 
 
 # --- Append-only ----------------------------------------------------------------------

@@ -4,19 +4,27 @@
 from __future__ import annotations
 
 import json
+import os
 from io import BytesIO
 from pathlib import Path
 
+import numpy as np
+import pdqhash
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import InMemoryUploadedFile, TemporaryUploadedFile
+from PIL import Image
 
 from cases.hashing import FileHashes, hash_stream, pdq_bits_to_hex, sniff_video
 from tests.intake_files import MOV_HEAD, MP4_HEAD, WEBM_HEAD, png_bytes, png_declaring
 
 # The repository's parent holds ``shared/`` (here /work/main → /work/shared; in CI the
-# clone sits in another folder with ``shared/`` beside it).
-PDQ_FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "pdq"
+# clone sits in another folder with ``shared/`` beside it). ``PDQ_FIXTURES_DIR`` points
+# elsewhere, e.g. from a git worktree one folder deeper.
+PDQ_FIXTURES = Path(
+    os.environ.get("PDQ_FIXTURES_DIR")
+    or Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "pdq"
+)
 EXPECTED = PDQ_FIXTURES / "expected.json"
 MAX = 20 * 1024 * 1024
 
@@ -51,6 +59,35 @@ def test_pdq_sha256_and_md5_equal_the_reference_vectors(entry):
     if "reference_pdq" in entry and entry["quality"] >= 80:
         # PDQ README: a correct implementation is within distance 10 of the reference.
         assert _hamming(hashes.pdq, entry["reference_pdq"]) <= 10
+
+
+def colour_noise(seed: int) -> np.ndarray:
+    """A 64 × 64 RGB image of 16 × 16 random colour blocks (4-pixel squares), from a
+    seeded generator. Its colours carry the picture: the luma PDQ computes from RGB
+    and a greyscale copy's rounded luma give hashes some bits apart (checked below)."""
+    blocks = np.random.default_rng(seed).integers(0, 256, size=(16, 16, 3), dtype=np.uint8)
+    return blocks.repeat(4, axis=0).repeat(4, axis=1)
+
+
+def png_of(pixels: np.ndarray) -> bytes:
+    out = BytesIO()
+    Image.fromarray(pixels, "RGB").save(out, format="PNG")  # lossless: same pixels back
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_pdq_of_a_colour_image_is_pdqhash_of_its_rgb_pixels(seed):
+    pixels = colour_noise(seed)
+    bits, quality = pdqhash.compute(pixels)
+    grey = np.asarray(Image.fromarray(pixels, "RGB").convert("L").convert("RGB"))
+    grey_bits, _ = pdqhash.compute(grey)
+    # The image tells RGB from greyscale apart, so the comparison below can fail.
+    assert pdq_bits_to_hex(grey_bits) != pdq_bits_to_hex(bits)
+
+    hashes = hash_stream(BytesIO(png_of(pixels)), max_bytes=MAX)
+
+    assert hashes.pdq == pdq_bits_to_hex(bits)
+    assert hashes.pdq_quality == int(quality)
 
 
 def test_the_reference_vectors_are_there_when_shared_is_present():

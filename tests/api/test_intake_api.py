@@ -10,6 +10,7 @@ from __future__ import annotations
 from io import BytesIO
 
 import pytest
+from django.test.client import encode_multipart
 from django.urls import reverse
 
 from cases.hashing import hash_stream
@@ -19,6 +20,7 @@ from tests.intake_files import MP4_HEAD, noisy_png, png_bytes, png_declaring
 
 pytestmark = pytest.mark.django_db
 
+BOUNDARY = "IntakeBoundary7"
 NOT_IMAGE_EN = "The file is not an image or video."
 NOT_IMAGE_ES = "El fichero no es una imagen ni un vídeo."
 
@@ -146,6 +148,30 @@ def test_a_request_over_the_memory_limit_is_refused(case_a, lead_a, settings):
     assert response.status_code == 400
     assert "larger than" in response.json()["file"][0]
     assert counts() == before
+
+
+def test_a_request_of_exactly_the_memory_limit_is_taken_one_byte_less_is_not(
+    case_a, lead_a, settings
+):
+    """Django keeps a file in memory while the request is at most
+    ``FILE_UPLOAD_MAX_MEMORY_SIZE``: the intake refuses from one byte over it."""
+    body = encode_multipart(BOUNDARY, {"file": a_file(png_bytes(), "e.png"), **metadata()})
+    client = client_for(lead_a)
+
+    def post():
+        return client.post(
+            upload_url(case_a.pk),
+            data=body,
+            content_type=f"multipart/form-data; boundary={BOUNDARY}",
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = len(body) - 1
+    before = counts()
+    assert post().status_code in (400, 413)
+    assert counts() == before
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = len(body)
+    assert post().status_code == 201
 
 
 @pytest.mark.parametrize(
