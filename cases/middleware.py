@@ -1,6 +1,6 @@
 """Per-request context for the audit (request id), response headers for case data, the
 absolute session lifetime and the Content-Security-Policy (issue 3); the trace of
-refused accesses (issue 7)."""
+refused accesses and the request body limit (issue 7)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 
 from cases import denials
 from cases.audit import AuditContext, record_denials
@@ -246,9 +248,6 @@ def _drain(request: HttpRequest, length: int) -> None:
 
 def too_large_response(request: HttpRequest) -> HttpResponse:
     """413 in the request's language: JSON under the API, a page elsewhere."""
-    from django.shortcuts import render
-    from django.utils.translation import gettext as _
-
     message = _("The request is too large (at most %(limit)d MB).") % {
         "limit": max(1, body_limit(request) // (1024 * 1024))
     }
