@@ -193,15 +193,20 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
 # connection is simply closed.
 DRAIN_LIMIT = 64 * 1024 * 1024
 JSON_TYPES = ("application/json", "application/problem+json")
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
 def body_limit(request: HttpRequest) -> int:
-    """The largest body (bytes) ``request`` may carry: ``API_JSON_MAX_BODY_BYTES`` for a
-    JSON body (no request of the API needs more; the JSON parser reads the stream, which
-    ``DATA_UPLOAD_MAX_MEMORY_SIZE`` does not cap), else ``DATA_UPLOAD_MAX_MEMORY_SIZE``
-    (the hash-only upload's limit plus room for its form fields)."""
+    """The largest body (bytes) ``request`` may carry: ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (the
+    hash-only upload's limit plus room for its form fields) for a form, multipart or
+    not; ``API_JSON_MAX_BODY_BYTES`` for anything else sent to the API, and for JSON
+    anywhere. No JSON request needs more, and the JSON parser reads the stream, which
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE`` does not cap; DRF also parses ``application/*`` and
+    ``*/*`` bodies as JSON, so the API's limit does not trust the declared type."""
     content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
-    if content_type in JSON_TYPES:
+    if content_type in FORM_TYPES:
+        return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    if content_type in JSON_TYPES or request.path_info.startswith(API_PREFIX):
         return settings.API_JSON_MAX_BODY_BYTES
     return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
 

@@ -327,6 +327,25 @@ def case_open(
     return case
 
 
+def lock_open_case(case_id: int) -> None:
+    """Lock the case row until the transaction ends and refuse a closed case.
+
+    Every service that adds to a case (participants, evidence, support, contacts,
+    actions, referrals, takedown notices) calls it first: a closed case is the record
+    of what was done, reopened (``case_reopen``) before it changes. The row lock
+    serialises the write with ``case_close``, which takes the same lock before counting
+    what is still open, so nothing can be added between that count and the close.
+    Raises ``Conflict`` (409). Row locks come before the audit chain's lock (see
+    ``case_open``)."""
+    status = (
+        Case.objects.select_for_update().filter(pk=case_id).values_list("status", flat=True).get()
+    )
+    if status == Case.Status.CLOSED:
+        raise Conflict(
+            _("This case is closed; reopen it before changing it."), current_status=status
+        )
+
+
 def _zone(org: Organisation):
     from zoneinfo import ZoneInfo
 
@@ -415,6 +434,9 @@ def case_close(
     ``Conflict``."""
     if not reason.strip():
         raise ValidationError({"reason": _("Give a reason for closing the case.")})
+    # The lock every adding service takes (``lock_open_case``): nothing is added between
+    # the count below and the close.
+    Case.objects.select_for_update().filter(pk=case.pk).values_list("pk").get()
     open_referrals = case.referrals.filter(status__in=["draft", "sent", "acknowledged"]).count()
     open_takedowns = case.takedowns.filter(
         status__in=["submitted", "acknowledged", "overdue", "escalated"]
@@ -501,6 +523,7 @@ def participant_add(
     roles (a victim who also shared images; DESIGN rule 4). Adding an alleged
     perpetrator under 14 records no criminal route by itself; see the referral services.
     Raises ``ValidationError``."""
+    lock_open_case(case.pk)
     if person.school_id != case.school_id:
         raise ValidationError({"person": _("This person is not of this school.")})
     kinds = ROLE_KINDS.get(role)
@@ -557,6 +580,7 @@ def evidence_record(
     hex: SHA-256 (64), MD5 (32), PDQ (64, with ``pdq_quality`` 0–100).
     Raises ``ValidationError``.
     """
+    lock_open_case(case.pk)
     _not_in_future(first_seen_at, "first_seen_at")
     if pdq and pdq_quality is None:
         raise ValidationError({"pdq_quality": _("Give the PDQ quality with the PDQ hash.")})
@@ -615,6 +639,7 @@ def support_plan_create(
     """Open a support plan for a victim of ``case`` and schedule the first check-in
     (default: ``check_in_every_days`` from now, UTC; if given, from 2000 on and at most
     ``CHECK_IN_MAX_AHEAD`` ahead). Raises ``ValidationError``."""
+    lock_open_case(case.pk)
     _not_too_far_ahead(first_check_in_at, "first_check_in_at", limit=CHECK_IN_MAX_AHEAD)
     if not case.participants.filter(person=victim, role=Participant.Role.VICTIM).exists():
         raise ValidationError({"victim": _("This person is not a victim in this case.")})
@@ -660,6 +685,7 @@ def support_measure_add(
     ``started_on`` (default today, Europe/Madrid) is from 2000-01-01 on and at most
     ``MEASURE_START_MAX_AHEAD`` (1 year) ahead: a measure may be booked to start later,
     not in a mistyped year. Raises ``ValidationError``."""
+    lock_open_case(plan.case_id)
     _not_too_far_ahead(started_on, "started_on", limit=MEASURE_START_MAX_AHEAD)
     measure = SupportMeasure(
         plan=plan,
@@ -699,6 +725,7 @@ def check_in_record(
     row is locked, so two people recording at once produce two held check-ins in turn,
     never one lost. Raises ``ValidationError`` (closed plan, future time, bad score).
     """
+    lock_open_case(plan.case_id)
     if plan.status != SupportPlan.Status.ACTIVE:
         raise ValidationError({"plan": _("This support plan is closed.")})
     held_at = held_at or timezone.now()
@@ -743,6 +770,7 @@ def guardian_contact_record(
 ) -> GuardianContact:
     """Record a contact with a pupil's parent or guardian (a ``guardian`` person of the
     case's school). Raises ``ValidationError``."""
+    lock_open_case(case.pk)
     if guardian.school_id != case.school_id or guardian.kind != Person.Kind.GUARDIAN:
         raise ValidationError({"guardian": _("This person is not a guardian of this school.")})
     contacted_at = contacted_at or timezone.now()
@@ -784,6 +812,7 @@ def action_create(
     ``due_at`` is not before the case was opened (``case.opened_at``) nor more than
     ``ACTION_DUE_MAX_AHEAD`` (2 years) from now: either is a mistyped date. Raises
     ``ValidationError``."""
+    lock_open_case(case.pk)
     _not_too_far_ahead(due_at, "due_at", limit=ACTION_DUE_MAX_AHEAD)
     if due_at < case.opened_at:
         raise ValidationError({"due_at": _("This date is before the case was opened.")})
@@ -804,6 +833,7 @@ def action_create(
 @transaction.atomic
 def action_complete(*, action: Action, actor: User, context: AuditContext = SYSTEM) -> Action:
     """Mark an action done (once: a second call is a ``ValidationError``)."""
+    lock_open_case(action.case_id)
     updated = Action.objects.filter(pk=action.pk, done_at__isnull=True).update(
         done_at=timezone.now()
     )

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from cases.audit import SYSTEM, AuditContext, record_case_event
 from cases.models import Case, EvidenceItem, Organisation, Participant, Person, User
 from cases.selectors import units_of
-from cases.services import _plausible
+from cases.services import _plausible, lock_open_case
 from cases.transitions import transition
 from reporting.models import LegalBasis, Platform, Referral, TakedownRequest
 
@@ -70,6 +70,7 @@ def referral_create(
     art. 15–16 duty to report). ``complainant`` must be a victim in the case.
     Raises ``ValidationError``.
     """
+    lock_open_case(case.pk)
     errors: dict[str, str] = {}
     if destination.kind not in REFERRAL_DESTINATION_KINDS:
         errors["destination"] = _("Referrals go to a police unit, a prosecutor or social services.")
@@ -124,6 +125,7 @@ def referral_send(
     earlier by phone or on paper, never in the future nor before 2000. Raises
     ``Conflict`` if it is not a draft any more, ``ValidationError`` for a future or
     implausible ``sent_at``."""
+    lock_open_case(referral.case_id)
     from reporting.tasks import referral_notify
 
     now = sent_at or timezone.now()
@@ -290,6 +292,7 @@ def takedown_create(
     Every item must belong to the case. ``channel`` defaults to the platform's report
     channel. Raises ``ValidationError``.
     """
+    lock_open_case(case.pk)
     items = list(evidence_items)
     if not items:
         raise ValidationError({"evidence_items": _("Choose at least one evidence item.")})
@@ -342,6 +345,7 @@ def takedown_submit(
     ``deadline_at = submitted_at + legal_basis.deadline_hours`` (UTC; 48 h under the
     US TAKE IT DOWN Act, 47 U.S.C. §223a). ``submitted_at`` may be in the past (a
     notice filed on the platform's form earlier), not in the future nor before 2000."""
+    lock_open_case(notice.case_id)
     submitted_at = submitted_at or timezone.now()
     _plausible(submitted_at, "submitted_at")
     if submitted_at > timezone.now():

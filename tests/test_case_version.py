@@ -333,3 +333,87 @@ def test_referral_races_have_exactly_one_winner_every_round(racing_referral):
         referral.refresh_from_db()
         assert referral.status in ("withdrawn", "acknowledged")
         assert (referral.status == "acknowledged") == (referral.external_reference == f"AT-{n}")
+
+
+# --- A closed case takes no additions -------------------------------------------------
+
+
+def test_nothing_is_added_to_a_closed_case(case_a, lead_a, police_unit):
+    from cases.models import Action, EvidenceItem, Participant, SupportPlan
+    from reporting.models import Referral, TakedownRequest
+
+    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_authenticate(lead_a)
+    evidence = client.post(
+        f"/api/v1/cases/{case_a.pk}/evidence/",
+        {
+            "kind": "image",
+            "platform": "whatsapp",
+            "location": "https://chat.whatsapp.com/abc",
+            "first_seen_at": "2026-11-01T10:00:00Z",
+        },
+        format="json",
+    ).json()["id"]
+    assert close(client, case_a).status_code == 200
+    victim = case_a.participants.get().person
+    base = f"/api/v1/cases/{case_a.pk}"
+    attempts = [
+        (f"{base}/participants/", {"person": victim.pk, "role": "witness"}),
+        (f"{base}/evidence/", {"kind": "image", "platform": "whatsapp", "location": "x"}),
+        (f"{base}/support-plans/", {"victim": victim.pk, "summary": "Plan"}),
+        (f"{base}/actions/", {"title": "Llamar", "due_at": "2027-01-01T10:00:00Z"}),
+        (
+            "/api/v1/referrals/",
+            {
+                "case": case_a.pk,
+                "destination": police_unit.pk,
+                "summary": "Denuncia",
+                "legal_basis": "legal_obligation",
+                "shared_sections": ["evidence"],
+            },
+        ),
+        (
+            "/api/v1/takedowns/",
+            {
+                "case": case_a.pk,
+                "platform": "whatsapp",
+                "legal_basis": "eu-dsa-art16",
+                "evidence_items": [evidence],
+            },
+        ),
+    ]
+    models = (Participant, EvidenceItem, SupportPlan, Action, Referral, TakedownRequest)
+    before = {model: model.objects.count() for model in models}
+    for url, body in attempts:
+        response = client.post(url, body, format="json")
+        assert response.status_code in (400, 409), (url, response.status_code)
+        if response.status_code == 409:
+            assert "reopen" in response.json()["detail"], url
+    assert {model: model.objects.count() for model in models} == before
+
+
+def test_a_referral_drafted_while_the_case_closes_never_outlives_the_close(racing_case):
+    from cases.models import Organisation
+    from reporting.models import Referral
+
+    case = racing_case
+    unit = Organisation.objects.create(name="Comisaría Cierre", kind="police_unit", code="PCC")
+    closer, drafter = client_for(case.lead), client_for(case.lead)
+    body = {
+        "case": case.pk,
+        "destination": unit.pk,
+        "summary": "Denuncia",
+        "legal_basis": "legal_obligation",
+        "shared_sections": ["chronology"],
+    }
+    for n in range(OTHER_ROUNDS):
+        reset(case)
+        Referral.objects.filter(case=case, status="draft").update(status="withdrawn")
+        race(
+            partial(close_code, closer, case, None, f"Cierre {n}"),
+            partial(post_code, drafter, "/api/v1/referrals/", body),
+        )
+        case.refresh_from_db()
+        live = Referral.objects.filter(case=case, status="draft").exists()
+        # Either the draft came first (and the close was refused) or the close did.
+        assert not (case.status == Case.Status.CLOSED and live), f"round {n}"

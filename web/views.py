@@ -213,6 +213,8 @@ def case_page_context(request: HttpRequest, case_id: int | str) -> dict:
         "case": case,
         "sections": sections,
         "can_edit": editable,
+        # A closed case takes no additions (cases.services.lock_open_case): reopen first.
+        "can_add": editable and case.status == case.Status.OPEN,
         "referrals": referrals,
         "takedowns": takedowns,
         "plans": plans,

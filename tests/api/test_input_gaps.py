@@ -62,6 +62,16 @@ def test_a_json_body_over_the_json_limit_is_a_413(lead_a):
     assert "detail" in response.json()
 
 
+@pytest.mark.parametrize("content_type", ["application/*", "*/*", "text/plain"])
+def test_the_json_limit_holds_whatever_type_is_declared(lead_a, content_type):
+    size = settings.API_JSON_MAX_BODY_BYTES + 1
+    with nothing_written(Case):
+        response = client_for(lead_a).generic(
+            "POST", CASES, big_json(size), content_type=content_type
+        )
+    assert response.status_code == 413
+
+
 def test_a_json_body_under_the_limit_reaches_the_view(lead_a):
     response = client_for(lead_a).generic(
         "POST", CASES, big_json(1000), content_type="application/json"
