@@ -55,6 +55,34 @@ class StrictIntegerField(forms.IntegerField):
         return super().to_python(value)
 
 
+class StrictModelChoiceField(forms.ModelChoiceField):
+    """A record chosen by id: the id must be ASCII digits. Django's lookup runs
+    ``int()``, which reads "١" or "１" as 1 and so picks a record nobody chose (the
+    API's ``StrictPrimaryKeyRelatedField`` refuses them too). Other values get the
+    field's own "not one of the available choices" message."""
+
+    def to_python(self, value):
+        typed = isinstance(value, str) and value.strip()
+        if self.to_field_name is None and typed and not is_ascii_integer(value):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class StrictModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """``StrictModelChoiceField`` for several records."""
+
+    def clean(self, value):
+        if self.to_field_name is None and isinstance(value, list | tuple):
+            for item in value:
+                if isinstance(item, str) and item.strip() and not is_ascii_integer(item):
+                    raise ValidationError(
+                        self.error_messages["invalid_pk_value"],
+                        code="invalid_pk_value",
+                        params={"pk": item},
+                    )
+        return super().clean(value)
+
+
 class DateTimeLocalInput(forms.DateTimeInput):
     input_type = "datetime-local"
 
@@ -192,7 +220,7 @@ class SchoolChoiceMixin:
         self.schools = list(schools)
         if len(self.schools) > 1:
             self.fields = {
-                "school": forms.ModelChoiceField(
+                "school": StrictModelChoiceField(
                     label=_("School"),
                     queryset=Organisation.objects.filter(pk__in=[s.pk for s in self.schools]),
                 ),
@@ -257,7 +285,7 @@ class CaseOpenForm(SchoolChoiceMixin, forms.Form):
 class ParticipantForm(forms.Form):
     """Give a role in the case to a person already recorded, or to a new one."""
 
-    person = forms.ModelChoiceField(
+    person = StrictModelChoiceField(
         label=_("Person already recorded"),
         queryset=Person.objects.none(),
         required=False,
@@ -328,7 +356,7 @@ def _hex(value: str, pattern: re.Pattern[str], message) -> str:
 
 class EvidenceForm(ZonedForm):
     kind = _choice(EvidenceItem.Kind.choices, label=_("Kind"))
-    platform = forms.ModelChoiceField(
+    platform = StrictModelChoiceField(
         label=_("Platform"), queryset=Platform.objects.all(), required=False, to_field_name="slug"
     )
     location = _text(
@@ -368,7 +396,7 @@ class EvidenceForm(ZonedForm):
 
 
 class ReferralForm(forms.Form):
-    destination = forms.ModelChoiceField(
+    destination = StrictModelChoiceField(
         label=_("Refer to"),
         queryset=Organisation.objects.filter(kind__in=REFERRAL_DESTINATION_KINDS),
     )
@@ -381,7 +409,7 @@ class ReferralForm(forms.Form):
     )
     legal_basis = _choice(Referral.Basis.choices, label=_("Legal basis for sharing"))
     legal_basis_note = _text(Referral, "legal_basis_note", label=_("Legal basis note"))
-    complainant = forms.ModelChoiceField(
+    complainant = StrictModelChoiceField(
         label=_("Complainant (a victim in this case)"),
         queryset=Person.objects.none(),
         required=False,
@@ -418,13 +446,13 @@ class OutcomeTextForm(forms.Form):
 
 
 class TakedownForm(ZonedForm):
-    platform = forms.ModelChoiceField(
+    platform = StrictModelChoiceField(
         label=_("Platform"), queryset=Platform.objects.all(), to_field_name="slug"
     )
-    legal_basis = forms.ModelChoiceField(
+    legal_basis = StrictModelChoiceField(
         label=_("Legal basis"), queryset=LegalBasis.objects.all(), to_field_name="code"
     )
-    evidence_items = forms.ModelMultipleChoiceField(
+    evidence_items = StrictModelMultipleChoiceField(
         label=_("Evidence items to remove"),
         queryset=EvidenceItem.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -462,7 +490,7 @@ class TakedownOutcomeForm(forms.Form):
 
 
 class EscalateForm(forms.Form):
-    escalated_to = forms.ModelChoiceField(
+    escalated_to = StrictModelChoiceField(
         label=_("Escalate to"),
         queryset=Organisation.objects.filter(
             kind__in=[Organisation.Kind.REGULATOR, Organisation.Kind.HOTLINE]
@@ -474,7 +502,7 @@ class EscalateForm(forms.Form):
 
 
 class SupportPlanForm(ZonedForm):
-    victim = forms.ModelChoiceField(label=_("Victim"), queryset=Person.objects.none())
+    victim = StrictModelChoiceField(label=_("Victim"), queryset=Person.objects.none())
     summary = _text(SupportPlan, "summary", rows=3, label=_("Summary"))
     check_in_every_days = StrictIntegerField(
         label=_("Check in every (days)"), min_value=1, max_value=90, initial=7
@@ -512,7 +540,7 @@ class MeasureForm(forms.Form):
 
 
 class GuardianContactForm(ZonedForm):
-    guardian = forms.ModelChoiceField(label=_("Parent or guardian"), queryset=Person.objects.none())
+    guardian = StrictModelChoiceField(label=_("Parent or guardian"), queryset=Person.objects.none())
     method = _choice(GuardianContact.Method.choices, label=_("Method"))
     contacted_at = SchoolDateTimeField(label=_("Contacted at (empty: now)"), required=False)
     notes = _text(GuardianContact, "notes", rows=3, label=_("Notes"))

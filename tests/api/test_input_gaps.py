@@ -287,3 +287,35 @@ def test_a_web_form_refuses_an_invisible_name(lead_a):
 )
 def test_visible_means_something_that_draws(text, visible):
     assert has_visible_character(text) is visible
+
+
+def test_web_record_choices_take_only_ascii_digit_ids(case_a, lead_a, school_a):
+    from cases.models import Participant
+
+    witness = Person.objects.create(school=school_a, kind="pupil", given_name="Ana")
+    arabic = str(witness.pk).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(lead_a)
+    url = f"/cases/{case_a.pk}/people/new/"
+    with nothing_written(Participant):
+        refused = client.post(url, {"person": arabic, "role": "witness"})
+    assert refused.status_code == 400
+    assert client.post(url, {"person": str(witness.pk), "role": "witness"}).status_code == 302
+
+
+def test_every_web_record_choice_is_strict():
+    from django import forms as django_forms
+
+    from web import forms as web_forms
+
+    loose = [
+        f"{name}.{field_name}"
+        for name, form in vars(web_forms).items()
+        if isinstance(form, type) and issubclass(form, django_forms.BaseForm)
+        for field_name, field in form.base_fields.items()
+        if isinstance(field, django_forms.ModelChoiceField)
+        and not isinstance(
+            field, web_forms.StrictModelChoiceField | web_forms.StrictModelMultipleChoiceField
+        )
+    ]
+    assert loose == []
