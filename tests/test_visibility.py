@@ -3,8 +3,9 @@
 import pytest
 
 from cases.exceptions import NotFound
-from cases.models import Case
-from cases.selectors import case_get_for_user
+from cases.models import Case, Membership, Role
+from cases.selectors import case_get_for_user, schools_of, schools_owned_by
+from reporting import services as reporting_services
 
 
 def test_it_shows_a_lead_only_their_schools_cases(case_a, case_b, lead_a):
@@ -35,3 +36,32 @@ def test_case_references_are_unique_per_school_and_year(case_a, school_a, lead_a
     assert case_a.reference.endswith("-0001")
     assert second.reference == case_a.reference[:-4] + "0002"
     assert second.coercion_or_extortion
+
+
+def test_a_deactivated_lead_sees_nothing(case_a, lead_a):
+    lead_a.is_active = False
+    lead_a.save(update_fields=["is_active"])
+
+    assert not Case.objects.visible_to(lead_a).exists()
+    assert schools_owned_by(lead_a) == [] and schools_of(lead_a) == []
+    with pytest.raises(NotFound):
+        case_get_for_user(user=lead_a, case_id=case_a.pk)
+
+
+def test_a_lead_who_is_also_a_police_liaison_sees_both_kinds_of_case(
+    case_a, case_b, lead_a, lead_b, other_unit
+):
+    """Roles are held per organisation: one person may lead school A and be the
+    liaison of a unit that school B refers a case to."""
+    referral = reporting_services.referral_create(
+        case=case_b,
+        actor=lead_b,
+        destination=other_unit,
+        summary="Denuncia",
+        legal_basis="legal_obligation",
+        shared_sections=["chronology"],
+    )
+    reporting_services.referral_send(referral=referral, actor=lead_b)
+    Membership.objects.create(user=lead_a, organisation=other_unit, role=Role.POLICE_LIAISON)
+
+    assert set(Case.objects.visible_to(lead_a)) == {case_a, case_b}
