@@ -327,6 +327,13 @@ def case_open(
     return case
 
 
+def _lock_case(case_id: int) -> str:
+    """Lock the case row until the transaction ends; its status as locked."""
+    return (
+        Case.objects.select_for_update().filter(pk=case_id).values_list("status", flat=True).get()
+    )
+
+
 def lock_open_case(case_id: int) -> None:
     """Lock the case row until the transaction ends and refuse a closed case.
 
@@ -337,9 +344,7 @@ def lock_open_case(case_id: int) -> None:
     what is still open, so nothing can be added between that count and the close.
     Raises ``Conflict`` (409). Row locks come before the audit chain's lock (see
     ``case_open``)."""
-    status = (
-        Case.objects.select_for_update().filter(pk=case_id).values_list("status", flat=True).get()
-    )
+    status = _lock_case(case_id)
     if status == Case.Status.CLOSED:
         raise Conflict(
             _("This case is closed; reopen it before changing it."), current_status=status
@@ -436,7 +441,7 @@ def case_close(
         raise ValidationError({"reason": _("Give a reason for closing the case.")})
     # The lock every adding service takes (``lock_open_case``): nothing is added between
     # the count below and the close.
-    Case.objects.select_for_update().filter(pk=case.pk).values_list("pk").get()
+    _lock_case(case.pk)
     open_referrals = case.referrals.filter(status__in=["draft", "sent", "acknowledged"]).count()
     open_takedowns = case.takedowns.filter(
         status__in=["submitted", "acknowledged", "overdue", "escalated"]
