@@ -9,9 +9,9 @@ Who: a TOTP device (authenticator app, 6 digits) or a one-use static backup code
 authority admins (``OTP_ROLES``, from ``cases.permissions``), staff users (``is_staff``:
 the admin site) and superusers, on the web and the API, while the setting
 ``OTP_REQUIRED`` is on (the default). Staff (teachers) need only a password. After the
-password the web session is signed in but *unverified* until a code passes; an API
-token is issued only after the code (``POST /api/v1/auth/token/`` with ``otp_code``), so
-a token request is verified by construction.
+password the web session is signed in but *unverified* until a code passes; the API's
+token sign-in asks for the code with the password, so a token request is verified by
+construction.
 
 Who may enrol (the rule the set-up page and :func:`totp_enrol` enforce):
 
