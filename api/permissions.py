@@ -50,7 +50,7 @@ class IsCaseEditor(BasePermission):
 
 
 class IsVerifiedWhenRequired(BasePermission):
-    """A user who must use a second factor (``cases.otp.requires_second_factor``) and
+    """A user who must use a second factor (``accounts.second_factor.requires_second_factor``) and
     authenticated with a session has passed it. Token requests pass: a token is only
     issued after the second factor (``POST /api/v1/auth/token/`` with ``otp_code``)."""
 
@@ -59,7 +59,7 @@ class IsVerifiedWhenRequired(BasePermission):
     def has_permission(self, request, view) -> bool:
         from knox.models import AuthToken
 
-        from cases.otp import needs_verification
+        from accounts.second_factor import needs_verification
 
         if isinstance(request.auth, AuthToken):
             return True
@@ -72,7 +72,7 @@ def default_and(*extra: type[BasePermission]) -> list[type[BasePermission]]:
 
     Setting ``permission_classes`` on a view *replaces* the default: a view that listed
     only ``IsAuthenticated`` would let a password-only session through wherever
-    ``cases.otp.OTPRequiredMiddleware`` is not in front of it. Views build their list
+    ``accounts.middleware.OTPRequiredMiddleware`` is not in front of it. Views build their list
     with this instead (STYLE.md, example 5: extend the default stack, never replace it;
     ``tests/api/test_verified_permission.py`` checks every API view).
     """

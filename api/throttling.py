@@ -3,7 +3,7 @@
 Keyed on the client address *and* the username, so a school's staff behind one NAT
 address can all sign in at 08:50 while one account cannot be hammered. The rate is
 ``API_AUTH_THROTTLE_RATE`` (default 10/min). The lockout after repeated failures is
-django-axes' (``cases/otp.py``); this only rate-limits.
+django-axes' (``accounts/lockout.py``); this only rate-limits.
 
 The address is ``config.proxies.client_ip``, the one the lockout and the audit use. DRF's
 own ``get_ident`` reads ``X-Forwarded-For`` whenever ``NUM_PROXIES`` is unset, so a

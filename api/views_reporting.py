@@ -24,6 +24,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.lockout import lockout_message, record_second_factor_failure, sign_in_completed
+from accounts.second_factor import requires_second_factor, verify_code
 from api import serializers_reporting as s
 from api.fields import zoned_context
 from api.filters import ReferralFilter, TakedownFilter, filter_list
@@ -31,13 +33,6 @@ from api.pagination import StableCursorPagination
 from api.throttling import SignInRateThrottle
 from cases.audit import AuditContext, record_access
 from cases.models import Organisation
-from cases.otp import (
-    lockout_message,
-    record_second_factor_failure,
-    requires_second_factor,
-    sign_in_completed,
-    verify_code,
-)
 from cases.selectors import can_edit_case, schools_of
 from reporting import services
 from reporting.models import LegalBasis, Platform, Referral, TakedownRequest

@@ -1,13 +1,10 @@
-"""The admin site: Django's, behind the second factor, with case data read-only, scoped
-and audited (DESIGN rules 2 and 3).
+"""Case data in the admin: read-only, scoped and audited (DESIGN rules 2 and 3).
 
-- ``SalvaguardaAdminSite`` (installed by ``cases.admin_apps``) refuses a password-only
-  session of a user who must pass a second factor, and audits the autocomplete
-  endpoint, which answers for any registered model with ``search_fields``.
-- ``CaseDataAdmin`` is the base of every admin page that shows case data (cases,
-  referrals, takedown notices): its query set comes from the visibility selectors, it
-  never writes, and each page it shows leaves an ``AccessEvent`` in the transaction
-  that read the data.
+``CaseDataAdmin`` is the base of every admin page that shows case data (cases,
+referrals, takedown notices): its query set comes from the visibility selectors, it
+never writes, and each page it shows leaves an ``AccessEvent`` in the transaction that
+read the data. The site itself (second factor, audited autocomplete) is
+``accounts.admin_site.SalvaguardaAdminSite``.
 """
 
 from __future__ import annotations
@@ -16,13 +13,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import admin
-from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext_lazy as _
 
 from cases.audit import AuditContext, record_access
-from cases.otp import needs_verification
 
 ADMIN_CHANNEL = "admin"
 
@@ -35,44 +29,6 @@ def admin_context(request: HttpRequest) -> AuditContext:
 def is_operator(user) -> bool:
     """An active staff user: someone the admin site lets in at all."""
     return bool(user.is_active and user.is_staff)
-
-
-class SalvaguardaAdminSite(admin.AdminSite):
-    site_header = _("Salvaguarda administration")
-    site_title = _("Salvaguarda administration")
-
-    def has_permission(self, request: HttpRequest) -> bool:
-        """Active staff with a verified session. ``cases.otp.OTPRequiredMiddleware``
-        already sends a password-only session to the verify page; this holds even if
-        the middleware is removed or reordered (defence in depth): such a session gets
-        the admin's sign-in page, never an admin page."""
-        return super().has_permission(request) and not needs_verification(request.user)
-
-    def autocomplete_view(self, request: HttpRequest) -> HttpResponse:
-        return AuditedAutocompleteJsonView.as_view(admin_site=self)(request)
-
-
-class AuditedAutocompleteJsonView(AutocompleteJsonView):
-    """Django's autocomplete, with a read-audit row when it answers with case data.
-
-    Django serves ``/admin/autocomplete/`` for any model reachable through a foreign
-    key whose admin has ``search_fields``, whether or not a form uses it (any foreign
-    key to ``Case`` reaches ``CaseAdmin``). Results come from the model admin's
-    ``get_queryset``, so they are scoped; the rows shown are recorded here.
-    """
-
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        with transaction.atomic():
-            response = super().get(request, *args, **kwargs)
-            if isinstance(self.model_admin, CaseDataAdmin):
-                self.model_admin.record_read(request, "autocomplete", self.shown)
-        return response
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        # The page's rows, read once: the audit lists exactly what is answered.
-        context["object_list"] = self.shown = list(context["object_list"])
-        return context
 
 
 def _context_of(response: HttpResponse) -> dict[str, Any]:
@@ -157,7 +113,7 @@ class CaseDataAdmin(admin.ModelAdmin):
 
     def record_read(self, request: HttpRequest, view: str, shown: Iterable) -> None:
         """Write the read-audit row for the objects ``shown`` and mark the response as
-        case data (``Cache-Control: no-store``, ``cases.middleware``)."""
+        case data (``Cache-Control: no-store``, ``config.middleware``)."""
         request.has_case_data = True
         record_access(
             actor=request.user,

@@ -88,7 +88,7 @@ def record_case_event(
     ``verb`` is dotted, e.g. ``"referral.sent"``; ``obj`` is the model instance written;
     ``data`` holds non-identifying details (statuses, references), never imagery.
     ``school`` is ``None`` only for an account change of a user in no organisation
-    (``cases.accounts``). Holds the case-event chain's advisory lock until the caller's
+    (``accounts.services``). Holds the case-event chain's advisory lock until the caller's
     transaction ends.
     """
     school_id = school if school is None or isinstance(school, int) else school.pk

@@ -12,7 +12,7 @@ How, in three steps:
    run inside a transaction that the refusal then rolls back, and a row written there
    would go with it. The same queries run whether the record exists or not: the
    look-up costs a foreign id and a missing one alike.
-2. ``cases.middleware.DenialAuditMiddleware`` opens the pending list for each request
+2. ``accounts.middleware.DenialAuditMiddleware`` opens the pending list for each request
    and, when the response has been sent (its ``close()``), writes the denials with
    ``cases.audit.record_denials`` in a transaction of their own: after the request's
    transactions have ended, and after the client has its answer, so the write adds

@@ -568,7 +568,7 @@ class CaseEvent(ChainedAuditRow):
     # The organisation whose record the row belongs to: the case's school, or the
     # organisation an account change concerns. ``None`` only for an account change of
     # a user in no organisation (an operator's flags, groups, password, second factor):
-    # such rows still belong in the hash chain (``cases.accounts``).
+    # such rows still belong in the hash chain (``accounts.services``).
     school = models.ForeignKey(
         Organisation,
         on_delete=models.PROTECT,

@@ -22,7 +22,7 @@ def _is_api(request: HttpRequest) -> bool:
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     if isinstance(exception, RequestDataTooBig):
-        from cases.middleware import too_large_response
+        from config.middleware import too_large_response
 
         return too_large_response(request)
     if _is_api(request):

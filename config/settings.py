@@ -42,7 +42,7 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
     # django.contrib.admin with Salvaguarda's site: second factor, audited case data.
-    "cases.admin_apps.SalvaguardaAdminConfig",
+    "accounts.admin_apps.SalvaguardaAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -61,6 +61,11 @@ INSTALLED_APPS = [
     "axes",
     "cases",
     "reporting",
+    # Sign-in, second factor, sessions, account administration (after django.contrib.auth:
+    # its admin replaces auth's GroupAdmin).
+    "accounts",
+    # The demo scenarios (load_scenario, demo_code), above both domain apps.
+    "demo",
     "api",
     "web",
 ]
@@ -72,19 +77,19 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "cases.middleware.SessionLifetimeMiddleware",
+    "accounts.middleware.SessionLifetimeMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "cases.middleware.ContentSecurityPolicyMiddleware",
-    "cases.middleware.RequestContextMiddleware",
+    "config.middleware.ContentSecurityPolicyMiddleware",
+    "config.middleware.RequestContextMiddleware",
     # Inside the request id; writes refused accesses once the response is sent.
-    "cases.middleware.DenialAuditMiddleware",
+    "accounts.middleware.DenialAuditMiddleware",
     # Before anything reads the body: a body over the limit is a 413, JSON under the API.
-    "cases.middleware.BodySizeLimitMiddleware",
+    "config.middleware.BodySizeLimitMiddleware",
     # Inside the CSP and request-id middleware, so its redirects and 403s get both.
-    "cases.otp.OTPRequiredMiddleware",
-    # Last: turns a lockout flagged during sign-in into a 429 (cases.otp.lockout_response).
+    "accounts.middleware.OTPRequiredMiddleware",
+    # Last: turns a lockout flagged during sign-in into a 429 (accounts.http.lockout_response).
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -125,7 +130,7 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Sign-in: lockout (django-axes) and second factor (django-otp), cases/otp.py ------
+# --- Sign-in: lockout (django-axes) and second factor (django-otp), accounts/ ---------
 # Axes first: it refuses a locked username before any password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -139,7 +144,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=30)
 AXES_LOCKOUT_PARAMETERS = ["username"]
 # The lock lasts 30 minutes from the 6th failure; more attempts do not extend it.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
-AXES_USERNAME_CALLABLE = "cases.otp.lockout_username"
+AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
 # The client address (sign-in throttle, lockout records, audit): config/proxies.py.
 # X-Forwarded-For is believed only as written by the TRUSTED_PROXY_HOPS reverse proxies
 # in front of the web process (0: none, the header is ignored), and, if
@@ -155,14 +160,14 @@ for _cidr in TRUSTED_PROXY_NETWORKS:
         raise ImproperlyConfigured(f"TRUSTED_PROXY_NETWORKS: {_cidr!r} is not a network.") from _exc
 AXES_CLIENT_IP_CALLABLE = "config.proxies.client_ip"
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
-AXES_LOCKOUT_CALLABLE = "cases.otp.lockout_response"
+AXES_LOCKOUT_CALLABLE = "accounts.http.lockout_response"
 # axes.W006 asks for "ip_address" among the lockout parameters. Deliberately not: an
 # address can be forged or shared (a school's NAT), so the lock is by username, and the
 # per-address rate limit is api/throttling.py's (address + username, 10/min).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_HTTP_RESPONSE_CODE = 429
 # Second factor for leads, deputies, heads, liaisons, authority admins, staff users (the
-# admin site) and superusers (cases.otp.requires_second_factor).
+# admin site) and superusers (accounts.second_factor.requires_second_factor).
 OTP_REQUIRED = True
 OTP_TOTP_ISSUER = "Salvaguarda"
 
@@ -210,17 +215,17 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = EVIDENCE_MAX_UPLOAD_BYTES
 DATA_UPLOAD_MAX_MEMORY_SIZE = EVIDENCE_MAX_UPLOAD_BYTES + 1024 * 1024
 # The largest JSON request body (bytes). The API's largest JSON body is a few text
 # fields of at most 5,000 characters; DRF reads JSON from the stream, which
-# DATA_UPLOAD_MAX_MEMORY_SIZE does not cap (cases.middleware.BodySizeLimitMiddleware).
+# DATA_UPLOAD_MAX_MEMORY_SIZE does not cap (config.middleware.BodySizeLimitMiddleware).
 API_JSON_MAX_BODY_BYTES = env_int("API_JSON_MAX_BODY_BYTES", 1024 * 1024)
 MEDIA_ROOT = VAR_DIR / "media"  # nothing is written here; the no-storage test checks it
 
 # --- Security ---------------------------------------------------------------------
 # Database sessions; a malformed key in the cookie (NUL, other characters than Django
-# generates) is no session at all, never a query (cases/sessions.py).
-SESSION_ENGINE = "cases.sessions"
+# generates) is no session at all, never a query (accounts/sessions.py).
+SESSION_ENGINE = "accounts.sessions"
 SESSION_COOKIE_HTTPONLY = True
 # Sessions end after 15 minutes idle (the expiry moves on with every request) and 12 hours
-# after sign-in whatever the activity (cases.middleware.SessionLifetimeMiddleware).
+# after sign-in whatever the activity (accounts.middleware.SessionLifetimeMiddleware).
 SESSION_COOKIE_AGE = 15 * 60
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_ABSOLUTE_AGE = 12 * 60 * 60
@@ -234,7 +239,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy (django-csp): same-origin only, no inline script or style, no
-# framing. The Swagger UI page alone gets a relaxed policy (cases.middleware).
+# framing. The Swagger UI page alone gets a relaxed policy (config.middleware).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

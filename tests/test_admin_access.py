@@ -31,8 +31,8 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
 
+from accounts.services import AccountState, account_changes_record
 from cases import services as case_services
-from cases.accounts import AccountState, account_changes_record
 from cases.models import (
     AccessEvent,
     Action,
@@ -654,12 +654,12 @@ def test_the_account_audit_refuses_a_change_to_ones_own_account(lead_a):
 
 
 def test_a_failed_account_audit_write_changes_nothing(root, staff_a, school_b, monkeypatch):
-    from cases import accounts
+    from accounts import services as account_services
 
     def failing(**kwargs):
         raise RuntimeError("audit store failed")
 
-    monkeypatch.setattr(accounts, "record_case_event", failing)
+    monkeypatch.setattr(account_services, "record_case_event", failing)
     own = staff_a.memberships.get()
     data = user_form(
         staff_a,
@@ -695,7 +695,9 @@ def test_the_admin_site_itself_refuses_an_unverified_session(settings, operators
     """Defence in depth: without ``OTPRequiredMiddleware`` the admin still answers a
     password-only session with its sign-in page."""
     settings.OTP_REQUIRED = True
-    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != "cases.otp.OTPRequiredMiddleware"]
+    settings.MIDDLEWARE = [
+        m for m in settings.MIDDLEWARE if m != "accounts.middleware.OTPRequiredMiddleware"
+    ]
     client = admin_client(operators["lead_a"])
     before = last_read_id()
     for url in (CASE_LIST, change_url(cases["A"])):

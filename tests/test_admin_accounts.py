@@ -1,5 +1,5 @@
-"""Account powers in the admin, over HTTP (``cases.admin.UserAdmin``, ``GroupAdmin``,
-``cases.accounts``):
+"""Account powers in the admin, over HTTP (``accounts.admin.UserAdmin``, ``GroupAdmin``,
+``accounts.services``):
 
 - a password set by an operator is audited (``user.password_set``, no password material)
   in its transaction and ends the user's API tokens (their sessions end by Django's
@@ -32,7 +32,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
 
-from cases.accounts import AccountState, account_changes_record
+from accounts.services import AccountState, account_changes_record
 from cases.models import CaseEvent, Role, User
 from tests.conftest import PASSWORD, make_user
 from tests.test_admin_access import (
@@ -150,12 +150,12 @@ def test_a_refused_password_form_writes_nothing(root, lead_a):
 
 
 def test_a_failed_password_audit_keeps_the_old_password_and_tokens(root, lead_a, monkeypatch):
-    from cases import accounts
+    from accounts import services as account_services
 
     def failing(**kwargs):
         raise RuntimeError("audit store failed")
 
-    monkeypatch.setattr(accounts, "record_case_event", failing)
+    monkeypatch.setattr(account_services, "record_case_event", failing)
     AuthToken.objects.create(user=lead_a)
     with pytest.raises(RuntimeError):
         admin_client(root).post(

@@ -1,4 +1,4 @@
-"""The admins that third-party apps register by themselves (``cases.admin_third_party``),
+"""The admins that third-party apps register by themselves (``accounts.admin_third_party``),
 over HTTP, as a superuser with no membership (``root``): nothing of django-otp or knox is
 reachable; axes lockouts and celery-beat periodic tasks are shown read-only; nothing else
 slipped in.
@@ -23,7 +23,7 @@ from tests.conftest import PASSWORD
 
 ADMIN = reverse("admin:index")
 
-# Every model the admin shows, each one decided on (see ``cases.admin_third_party``). A
+# Every model the admin shows, each one decided on (see ``accounts.admin_third_party``). A
 # new dependency that registers its own admin fails here until someone decides.
 EXPECTED_ADMIN_MODELS = {
     "cases.User",

@@ -297,7 +297,7 @@ def test_a_failed_denial_write_still_answers_404_and_logs_it(case_a, lead_b, mon
     def failing(**kwargs):
         raise DatabaseError("disk full")
 
-    monkeypatch.setattr("cases.middleware.record_denials", failing)
+    monkeypatch.setattr("accounts.middleware.record_denials", failing)
     with caplog.at_level(logging.ERROR, logger="salvaguarda.security"):
         response = client_for(lead_b).get(reverse("api:case-detail", args=[case_a.pk]))
     assert response.status_code == 404

@@ -5,7 +5,7 @@ nothing; never a 500. Over HTTP, for the web pages and the API, anonymous and si
 - JSON nested a thousand levels deep (``RecursionError``), lone surrogates, a ``charset``
   that is not a text encoding: ``api/parsers.py``;
 - NUL or non-UTF-8 bytes in ``Authorization: Token …``: ``api/authentication.py``;
-- NUL in the ``sessionid`` cookie: ``cases/sessions.py``;
+- NUL in the ``sessionid`` cookie: ``accounts/sessions.py``;
 - ``?concern=²`` (``"²".isdigit()`` but ``int("²")`` fails): ``web.access.whole_number``;
 - NUL in a platform or legal-basis slug, deep or NUL-bearing JSON in the upload's
   ``identifiers``: ``api/fields.py``, ``api/serializers_intake.py``;

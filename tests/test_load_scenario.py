@@ -19,9 +19,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
-from cases.demo import images
-from cases.demo.almendralejo import ALMENDRALEJO, DEMO_PASSWORD
-from cases.demo.loader import logins
 from cases.models import (
     Case,
     CheckIn,
@@ -37,6 +34,9 @@ from cases.models import (
     SupportPlan,
     User,
 )
+from demo import images
+from demo.almendralejo import ALMENDRALEJO, DEMO_PASSWORD
+from demo.loader import logins
 from reporting.models import Referral, TakedownRequest
 from reporting.selectors import overdue_takedowns_for_user
 

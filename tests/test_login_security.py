@@ -21,15 +21,15 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
-from cases.demo.almendralejo import (
+from accounts.second_factor import requires_second_factor, verify_code
+from cases.models import AccessEvent, Role
+from demo.almendralejo import (
     ALMENDRALEJO,
     demo_backup_code,
     demo_totp_key,
     demo_totp_secret,
 )
-from cases.demo.loader import demo_second_factor, logins
-from cases.models import AccessEvent, Role
-from cases.otp import requires_second_factor, verify_code
+from demo.loader import demo_second_factor, logins
 from tests.conftest import PASSWORD, make_user
 from tests.second_factor import (
     CASES_URL,
@@ -335,7 +335,7 @@ def test_demo_code_prints_the_code_the_demo_device_accepts(db):
     from django.core.management import call_command
     from django_otp.oath import TOTP
 
-    from cases.demo.almendralejo import demo_totp_key
+    from demo.almendralejo import demo_totp_key
 
     out = StringIO()
     call_command("demo_code", "lead.norte", stdout=out)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import pytest
 
+from accounts.second_factor import requires_second_factor
 from cases import permissions
 from cases.models import Membership, Organisation, Role, User
-from cases.otp import requires_second_factor
 from cases.permissions import POLICY, SECTION_OF, Ability, Resource, Scope
 from tests.access_expectations import (
     CONCERN_LOGGED_BY,

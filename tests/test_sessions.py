@@ -15,7 +15,7 @@ from django.urls import reverse
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from cases.middleware import SIGNED_IN_AT
+from accounts.sessions import SIGNED_IN_AT
 from tests.conftest import PASSWORD
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)

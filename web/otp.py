@@ -1,7 +1,7 @@
 """The second sign-in step (issue 3, "Login"): the verify page, ``web:otp_verify``.
 
-After the password form, a user who must use a second factor (``cases.otp``) lands here
-and every other page redirects here (``cases.otp.OTPRequiredMiddleware``) until a code
+After the password form, a user who must use a second factor (``accounts.second_factor``) lands here
+and every other page redirects here (``accounts.middleware.OTPRequiredMiddleware``) until a code
 from the authenticator app, or a one-use backup code, is accepted. A wrong code counts
 towards the lockout (6 failures lock the username for 30 minutes).
 """
@@ -22,15 +22,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from django_otp import user_has_device
 
-from cases.otp import (
-    is_locked,
-    is_verified,
-    lockout_response,
-    needs_verification,
-    record_second_factor_failure,
-    sign_in_completed,
-    verify_code,
-)
+from accounts.http import lockout_response
+from accounts.lockout import is_locked, record_second_factor_failure, sign_in_completed
+from accounts.second_factor import is_verified, needs_verification, verify_code
 
 
 class OTPVerifyForm(forms.Form):

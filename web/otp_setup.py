@@ -2,10 +2,10 @@
 
 A user scans a QR code (or types the secret) into an authenticator app, confirms with
 the code it shows, and gets ten one-use backup codes, shown once. Who may do this is in
-``cases.second_factor``: an account with no device from a password-only session (risk:
+``accounts.second_factor``: an account with no device from a password-only session (risk:
 whoever first signs in with the password enrols; initial passwords are handed over out
 of band), an account with a device only from a session that passed the second factor.
-``cases.otp.OTPRequiredMiddleware`` lets an unverified session reach this page only.
+``accounts.middleware.OTPRequiredMiddleware`` lets an unverified session reach this page only.
 """
 
 from __future__ import annotations
@@ -30,21 +30,17 @@ from django_otp import user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from qrcode.image.svg import SvgPathFillImage
 
-from cases.audit import AuditContext
-from cases.otp import (
-    is_locked,
-    is_verified,
-    lockout_response,
-    record_second_factor_failure,
-    sign_in_completed,
-)
-from cases.second_factor import (
+from accounts.http import lockout_response
+from accounts.lockout import is_locked, record_second_factor_failure, sign_in_completed
+from accounts.second_factor import (
     PendingDeviceGone,
     ReplacementRefused,
+    is_verified,
     pending_device_get,
     pending_device_start,
     totp_enrol,
 )
+from cases.audit import AuditContext
 from web.otp import _next_url
 
 # Session key: the id of the unconfirmed device this session's set-up started.
@@ -106,7 +102,7 @@ def _render_form(
 def otp_setup(request: HttpRequest) -> HttpResponse:
     """GET: start (or resume) this session's set-up, an unconfirmed TOTP device, and show
     its secret, ``otpauth://`` URI and QR code. POST ``code``: confirm it
-    (``cases.second_factor.totp_enrol``): the session becomes verified (new session key)
+    (``accounts.second_factor.totp_enrol``): the session becomes verified (new session key)
     and the new backup codes are shown once (200). A wrong code: 400, the form again,
     counted as a failed sign-in (6 lock the account: 429, signed out). A user who has a
     device but whose session has not passed the second factor goes to ``web:otp_verify``

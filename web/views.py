@@ -19,11 +19,13 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from accounts.http import lockout_response
+from accounts.lockout import sign_in_completed
+from accounts.second_factor import needs_verification
 from api.throttling import sign_in_allowed
 from cases.audit import case_access_log, denials_for_user
 from cases.exceptions import NotFound
 from cases.models import AccessEvent, Case, Concern, SupportPlan
-from cases.otp import lockout_response, needs_verification, sign_in_completed
 from cases.querysets import LIVE_REFERRAL_STATUSES
 from cases.selectors import (
     can_edit_case,
@@ -62,7 +64,7 @@ class LoginView(auth_views.LoginView):
     """Django's sign-in form, rate-limited per address and username like the API's
     (``API_AUTH_THROTTLE_RATE``): over the limit, 429 and no password check. A locked
     username (django-axes, 6 failures) gets 429. A user who must use a second factor
-    goes on to ``web:otp_verify`` (``cases.otp``)."""
+    goes on to ``web:otp_verify`` (``accounts.second_factor``)."""
 
     template_name = "web/login.html"
     redirect_authenticated_user = True

@@ -1,6 +1,6 @@
 """Account changes of users in no organisation get a place in the audit chain.
 
-``CaseEvent.school`` becomes nullable (``cases.accounts``: an operator's flags, groups,
+``CaseEvent.school`` becomes nullable (``accounts.services``: an operator's flags, groups,
 permissions, password or second factor, for an account with no membership). PostgreSQL
 runs ``ALTER COLUMN ... DROP NOT NULL``: a catalogue change that rewrites no row, so the
 append-only trigger (row-level, ``BEFORE UPDATE OR DELETE``) is not fired and the hashes

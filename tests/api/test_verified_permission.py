@@ -28,7 +28,9 @@ from cases.models import AccessEvent, User
 from tests.second_factor import phone_of
 from tests.test_access_matrix import kwargs_of, project_patterns
 
-WITHOUT_OTP_MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != "cases.otp.OTPRequiredMiddleware"]
+WITHOUT_OTP_MIDDLEWARE = [
+    m for m in settings.MIDDLEWARE if m != "accounts.middleware.OTPRequiredMiddleware"
+]
 MISSING_ID = 2_147_483_000
 SECOND_FACTOR_MESSAGE = str(IsVerifiedWhenRequired.message)
 

@@ -1,7 +1,7 @@
 """Issue 2, "Done when" 2: the whole Almendralejo scenario driven through the HTTP API.
 
 The same data that ``load_scenario`` replays through the services
-(``cases.demo.almendralejo.ALMENDRALEJO``) is replayed here as the users would: each
+(``demo.almendralejo.ALMENDRALEJO``) is replayed here as the users would: each
 person with their own API token, over real HTTP against a live server. Image evidence
 goes through the hash-only upload (the server's hashes must equal the scenario's). A
 real Celery worker on the real broker delivers the referral notices, a real beat marks
@@ -25,9 +25,9 @@ import requests
 from django.core.management import call_command
 from django.utils import timezone
 
-from cases.demo.almendralejo import ALMENDRALEJO, at
-from cases.demo.loader import _Replay, counts
 from cases.models import AccessEvent, Case, CaseEvent, Organisation
+from demo.almendralejo import ALMENDRALEJO, at
+from demo.loader import _Replay, counts
 from reporting.models import Referral, TakedownRequest
 from tests.e2e.conftest import wait_for
 from tests.mailbox import messages_in, text_of

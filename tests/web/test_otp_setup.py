@@ -1,4 +1,4 @@
-"""Self-service set-up of the second factor (``web:otp_setup``, ``cases.second_factor``),
+"""Self-service set-up of the second factor (``web:otp_setup``, ``accounts.second_factor``),
 with the second factor and the lockout on and a frozen clock: a lead with no device
 enrols after the password and then reads cases; a wrong code confirms nothing and counts
 towards the lockout; a password-only session never replaces an existing device; a
@@ -26,15 +26,15 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from cases.audit import SYSTEM
-from cases.models import CaseEvent, Membership, Role
-from cases.otp import verify_code
-from cases.second_factor import (
+from accounts.second_factor import (
     ENROLLED_VERB,
     ReplacementRefused,
     pending_device_start,
     totp_enrol,
+    verify_code,
 )
+from cases.audit import SYSTEM
+from cases.models import CaseEvent, Membership, Role
 from tests.conftest import PASSWORD, make_user
 from tests.second_factor import (
     CASES_URL,

@@ -1,8 +1,19 @@
-"""Self-service enrolment of the second factor (issue 3, "Login"): an authenticator app
-(TOTP, django-otp) and ten one-use backup codes, set up by the user on
-``web:otp_setup``.
+"""The second factor (issue 3, "Login"): who must pass it, checking a code, and the
+self-service enrolment of an authenticator app. No HTTP here: the pages are
+``web.otp`` and ``web.otp_setup``, the gate for unverified sessions is
+``accounts.middleware.OTPRequiredMiddleware``, the API's is
+``api.permissions.IsVerifiedWhenRequired``.
 
-Who may enrol (the rule ``web.otp_setup`` and :func:`totp_enrol` enforce):
+Who: a TOTP device (authenticator app, 6 digits) or a one-use static backup code
+(django-otp) is required for safeguarding leads, deputies, heads, police liaisons,
+authority admins (``OTP_ROLES``, from ``cases.permissions``), staff users (``is_staff``:
+the admin site) and superusers, on the web and the API, while the setting
+``OTP_REQUIRED`` is on (the default). Staff (teachers) need only a password. After the
+password the web session is signed in but *unverified* until a code passes; the API's
+token sign-in asks for the code with the password, so a token request is verified by
+construction.
+
+Who may enrol (the rule the set-up page and :func:`totp_enrol` enforce):
 
 - an account with **no** confirmed device (TOTP or backup codes), from a session signed
   in with the password alone. Risk, accepted: whoever first signs in with the password
@@ -10,7 +21,7 @@ Who may enrol (the rule ``web.otp_setup`` and :func:`totp_enrol` enforce):
   of band (in person or by a separate channel), and the first sign-in should follow
   soon after;
 - an account that **has** a confirmed device, only from a session that passed the
-  second factor (``cases.otp.is_verified``): the password alone never replaces it.
+  second factor (:func:`is_verified`): the password alone never replaces it.
 
 A set-up is bound to the session that started it (its pending device's id is kept in
 that session), so a second session signed in with the same password never sees the
@@ -21,14 +32,78 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
-from django_otp import user_has_device
+from django_otp import devices_for_user, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
 
 from cases.audit import SYSTEM, AuditContext, record_case_event
 from cases.models import Membership, User
+from cases.permissions import SECOND_FACTOR_ROLES
+
+# --- Who must pass it, and checking a code --------------------------------------------
+
+# Roles that must use a second factor (superusers too): ``cases.permissions``.
+OTP_ROLES = SECOND_FACTOR_ROLES
+
+
+def otp_required() -> bool:
+    """The ``OTP_REQUIRED`` setting (default ``True``)."""
+    return bool(getattr(settings, "OTP_REQUIRED", True))
+
+
+def role_requires_second_factor(role: str) -> bool:
+    return role in OTP_ROLES
+
+
+def requires_second_factor(user) -> bool:
+    """``True`` when ``user`` must pass a second factor: a superuser or any staff user
+    (admins, DESIGN "Security"; the admin site reaches accounts and roles), or a member
+    of any organisation with one of ``OTP_ROLES``, while ``OTP_REQUIRED`` is on.
+    Anonymous: ``False``."""
+    if not otp_required() or user is None or not user.is_authenticated:
+        return False
+    if user.is_superuser or user.is_staff:
+        return True
+    cached = getattr(user, "_requires_second_factor", None)
+    if cached is None:
+        cached = Membership.objects.filter(user_id=user.pk, role__in=OTP_ROLES).exists()
+        user._requires_second_factor = cached  # once per request (the user object's life)
+    return cached
+
+
+def is_verified(user) -> bool:
+    """The session passed the second factor (``django_otp.middleware.OTPMiddleware``)."""
+    check = getattr(user, "is_verified", None)
+    return bool(callable(check) and check())
+
+
+def needs_verification(user) -> bool:
+    """Signed in with a password only, by a user who must pass a second factor."""
+    return requires_second_factor(user) and not is_verified(user)
+
+
+def verify_code(user, code: str | None):
+    """The device (TOTP or static backup) that accepts ``code`` for ``user``, or ``None``.
+
+    ``code``: 6 digits from the authenticator app, or one backup code (used up by this
+    call). Spaces are ignored. Each device applies django-otp's own throttling and
+    refuses a TOTP code already used (no replay).
+    """
+    # Backup codes are shown in lower case; accept them typed in capitals too.
+    token = "".join(str(code or "").split()).lower()
+    if not token or len(token) > 16:
+        return None
+    with transaction.atomic():
+        for device in devices_for_user(user, for_verify=True):
+            if device.verify_token(token):
+                return device
+    return None
+
+
+# --- Enrolment ---------------------------------------------------------------------------
 
 PENDING_DEVICE_NAME = "Authenticator app"
 BACKUP_DEVICE_NAME = "backup"

@@ -10,7 +10,7 @@ the parents' support group; the AEPD Canal Prioritario asked to remove the URLs.
 This module holds data only, plus a few pure helpers (dates of birth, times relative to
 the load, the harmless images). Two drivers replay it:
 
-- ``cases.demo.loader`` through the services (``manage.py load_scenario almendralejo``);
+- ``demo.loader`` through the services (``manage.py load_scenario almendralejo``);
 - the end-to-end test through the HTTP API.
 
 How to replay (both drivers do the same, in this order):
@@ -48,7 +48,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from cases.demo import images
+from demo import images
 
 # The one password of every demo account. Demo credentials exist only here, never in
 # settings (SCENARIO.md, "Demo accounts"); it passes AUTH_PASSWORD_VALIDATORS.

@@ -297,7 +297,7 @@ def second_factor_reset(
     """Remove every second-factor device of ``user`` (authenticator apps and backup
     codes: a lost phone), end their API tokens and sessions, and record it. The user
     then signs in with their password and enrols a new device at
-    ``/account/two-factor/`` (``cases.second_factor``), as at their first sign-in.
+    ``/account/two-factor/`` (``accounts.second_factor``), as at their first sign-in.
 
     Sessions end because a session verified with a deleted device would otherwise be
     held at the verify page and sent on to enrol a device: whoever holds it (the finder

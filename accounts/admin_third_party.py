@@ -1,15 +1,15 @@
 """What the admin site keeps of the admins that third-party apps register by themselves
-(``autodiscover``), decided app by app. Applied by ``cases.admin_apps`` once every app has
+(``autodiscover``), decided app by app. Applied by ``accounts.admin_apps`` once every app has
 registered. The rule: nothing in the admin may read a secret, act as someone else, or
 write without an audit row (DESIGN rule 3); account powers change only through
-``cases.admin.UserAdmin`` and ``cases.accounts``, which audit them.
+``accounts.admin.UserAdmin`` and ``accounts.services``, which audit them.
 
 - django-otp (``otp_totp``, ``otp_static``): removed. Its admins show every user's TOTP
   key and QR code and every backup code in clear, and let an operator add a device or a
   code to anyone, then sign in as them, unaudited. There is no admin path to devices at
-  all: a user enrols their own at ``/account/two-factor/`` (``cases.second_factor``); a
+  all: a user enrols their own at ``/account/two-factor/`` (``accounts.second_factor``); a
   lost phone is reset with ``manage.py reset_second_factor <username>``
-  (``cases.accounts.second_factor_reset``, audited).
+  (``accounts.services.second_factor_reset``, audited).
 - knox (API tokens): removed. The list shows who holds live tokens and lets an operator
   delete them unaudited; a token's digest is of no use to read. Tokens end through
   audited account changes: disabling the user, setting their password, resetting their

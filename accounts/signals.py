@@ -12,20 +12,20 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from knox.models import AuthToken
 
-from cases.middleware import SIGNED_IN_AT
+from accounts.sessions import SIGNED_IN_AT
 
 
-@receiver(user_logged_in, dispatch_uid="cases.stamp_session_sign_in")
+@receiver(user_logged_in, dispatch_uid="accounts.stamp_session_sign_in")
 def stamp_session_sign_in(sender, request=None, user=None, **kwargs) -> None:
     """Record the sign-in time (UNIX seconds, UTC) in a session that ``login()`` has just
-    signed in, for the 12-hour absolute limit (``cases.middleware.SessionLifetimeMiddleware``).
+    signed in, for the 12-hour absolute limit (``accounts.middleware.SessionLifetimeMiddleware``).
     A token sign-in (no session) stamps nothing."""
     session = getattr(request, "session", None)
     if session is not None and SESSION_KEY in session:
         session[SIGNED_IN_AT] = int(time.time())
 
 
-@receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="cases.end_disabled_access")
+@receiver(post_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="accounts.end_disabled_access")
 def end_access_of_disabled_user(sender, instance, created=False, raw=False, **kwargs) -> None:
     """A user saved with ``is_active=False`` loses every API token at once (rows deleted).
 

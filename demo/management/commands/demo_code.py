@@ -2,7 +2,7 @@
 authenticator app: ``python manage.py demo_code lead.norte`` (``make code U=lead.norte``).
 
 Demo only: it refuses production settings and accounts that are not in the demo
-scenario, and reads the secret from the demo module (``cases.demo.almendralejo``), not
+scenario, and reads the secret from the demo module (``demo.almendralejo``), not
 from the database.
 """
 
@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django_otp.oath import TOTP
 
-from cases.demo.almendralejo import ALMENDRALEJO, demo_totp_key
+from demo.almendralejo import ALMENDRALEJO, demo_totp_key
 
 
 class Command(BaseCommand):

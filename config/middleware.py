@@ -1,33 +1,19 @@
-"""Per-request context for the audit (request id), response headers for case data, the
-absolute session lifetime and the Content-Security-Policy (issue 3); the trace of
-refused accesses and the request body limit (issue 7)."""
+"""Generic HTTP middleware: per-request context for the audit (request id) and response
+headers for case data, the Content-Security-Policy (issue 3) and the request body limit
+(issue 7). Sign-in, sessions and the denial trace are in ``accounts.middleware``."""
 
 from __future__ import annotations
 
-import logging
-import time
 import uuid
-from functools import partial
 
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
-from django.contrib.auth import SESSION_KEY, logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
-from cases import denials
-from cases.audit import AuditContext, record_denials
-
-security_log = logging.getLogger("salvaguarda.security")
-
-# Session key holding the sign-in time (UNIX seconds, UTC), stamped by
-# ``cases.signals.stamp_session_sign_in`` on ``user_logged_in``.
-SIGNED_IN_AT = "salvaguarda_signed_in_at"
-
 API_PREFIX = "/api/v1/"
-ADMIN_PREFIX = "/admin/"
 
 
 class RequestContextMiddleware:
@@ -60,110 +46,11 @@ class RequestContextMiddleware:
         return response
 
 
-class DenialAuditMiddleware:
-    """Write a ``DenialEvent`` for every refused access to a record that exists, after
-    the response has gone out (issue 7; ``cases.denials`` explains the steps).
-
-    The selectors note denials while the view runs (``cases.denials.collecting``);
-    here they are handed to the response's ``close()``, which the WSGI/ASGI server
-    (and Django's test client) calls once the body is sent, before
-    ``request_finished`` closes the database connection. By then every transaction of
-    the view has ended (a rolled-back one cannot take the row with it), and the client
-    has the same 404 as for a record that does not exist, without waiting for it. Each
-    denial also goes to the ``salvaguarda.security`` log. Comes after
-    ``RequestContextMiddleware`` (the request id).
-    """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        with denials.collecting() as pending:
-            response = self.get_response(request)
-        if pending:
-            context = AuditContext.from_request(request, channel=_channel_of(request))
-            # Django's own way to run code at close (``FileResponse``, ``request.close``).
-            response._resource_closers.append(
-                partial(_write_denials, list(pending), context, request.method or "", request.path)
-            )
-        return response
-
-
-def _channel_of(request: HttpRequest) -> str:
-    if request.path_info.startswith(API_PREFIX):
-        return "api"
-    if request.path_info.startswith(ADMIN_PREFIX):
-        return "admin"
-    return "web"
-
-
-def _write_denials(
-    pending: list[denials.Denial], context: AuditContext, method: str, path: str
-) -> None:
-    # ``HttpResponse.close`` swallows a closer's exception: say it here.
-    try:
-        rows = record_denials(denials=pending, context=context, method=method, path=path)
-    except Exception:
-        security_log.exception(
-            "denied access NOT recorded: %s %s request_id=%s",
-            method,
-            path.encode("unicode_escape").decode("ascii"),
-            context.request_id,
-        )
-        return
-    for row in rows:
-        security_log.warning(
-            "denied access: user=%s (%s) roles=%s asked for %s %s of organisation %s: "
-            "%s %s channel=%s ip=%s request_id=%s",
-            row.actor_id,
-            row.actor_username,
-            row.actor_role or "-",
-            row.object_type,
-            row.object_id,
-            row.school_id,
-            row.method,
-            # A path is the client's text: no line breaks or control characters in the
-            # log (as Django's own ``log_response`` escapes it).
-            row.path.encode("unicode_escape").decode("ascii"),
-            row.channel,
-            row.ip or "-",
-            row.request_id,
-        )
-
-
 def _is_authenticated(request: HttpRequest) -> bool:
     """True when the request was made by a signed-in user. DRF copies the user it
     authenticated (token or session) onto the Django request, so this sees both."""
     user = getattr(request, "user", None)
     return bool(user is not None and user.is_authenticated)
-
-
-class SessionLifetimeMiddleware:
-    """End a signed-in session 12 hours (``SESSION_ABSOLUTE_AGE`` seconds) after sign-in,
-    however active it has been. The idle limit (15 minutes) is the session expiry itself:
-    ``SESSION_COOKIE_AGE`` with ``SESSION_SAVE_EVERY_REQUEST``.
-
-    A session past its lifetime, or with no sign-in time at all, is flushed (``logout``)
-    before the view runs, so the request is anonymous: web pages redirect to the sign-in
-    page and the API answers 401/403. Fail closed: a clock that went backwards by more
-    than a minute also ends the session. Must come after ``AuthenticationMiddleware``.
-    """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        session = getattr(request, "session", None)
-        if session is not None and SESSION_KEY in session:
-            signed_in_at = session.get(SIGNED_IN_AT)
-            now = time.time()
-            if (
-                not isinstance(signed_in_at, int | float)
-                or now - signed_in_at > settings.SESSION_ABSOLUTE_AGE
-                or signed_in_at - now > 60
-            ):
-                logout(request)
-        return self.get_response(request)
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):

@@ -9,7 +9,7 @@ from django.contrib.admin.apps import AdminConfig
 
 
 class SalvaguardaAdminConfig(AdminConfig):
-    default_site = "cases.admin_site.SalvaguardaAdminSite"
+    default_site = "accounts.admin_site.SalvaguardaAdminSite"
 
     def ready(self) -> None:
         # ``autodiscover`` imports the admin module of every installed app, so every
@@ -19,6 +19,6 @@ class SalvaguardaAdminConfig(AdminConfig):
         super().ready()
         from django.contrib import admin
 
-        from cases.admin_third_party import restrict_third_party_admins
+        from accounts.admin_third_party import restrict_third_party_admins
 
         restrict_third_party_admins(admin.site)

@@ -23,15 +23,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.second_factor import role_requires_second_factor
 from cases import services as case_services
 from cases.audit import record_case_event
-from cases.demo.almendralejo import (
-    Scenario,
-    at,
-    demo_backup_code,
-    demo_totp_key,
-    demo_totp_secret,
-)
 from cases.models import (
     Case,
     CaseEvent,
@@ -45,7 +39,13 @@ from cases.models import (
     SupportPlan,
     User,
 )
-from cases.otp import role_requires_second_factor
+from demo.almendralejo import (
+    Scenario,
+    at,
+    demo_backup_code,
+    demo_totp_key,
+    demo_totp_secret,
+)
 from reporting import services as reporting_services
 from reporting.models import LegalBasis, Platform, Referral, TakedownRequest
 
@@ -145,7 +145,7 @@ def logins(scenario: Scenario) -> list[Login]:
 
 def demo_second_factor(user: User) -> None:
     """Give a demo account its second factor: a confirmed TOTP device with the demo key
-    of its username, and one static backup code (``cases.demo.almendralejo``)."""
+    of its username, and one static backup code (``demo.almendralejo``)."""
     from django_otp.plugins.otp_static.models import StaticDevice
     from django_otp.plugins.otp_totp.models import TOTPDevice
 

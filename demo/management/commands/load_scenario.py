@@ -10,8 +10,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from kombu.exceptions import OperationalError as BrokerError
 
-from cases.demo.almendralejo import SCENARIOS
-from cases.demo.loader import ScenarioConflict, counts, load, logins
+from demo.almendralejo import SCENARIOS
+from demo.loader import ScenarioConflict, counts, load, logins
 
 
 class Command(BaseCommand):

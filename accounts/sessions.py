@@ -1,5 +1,6 @@
-"""The session engine (``SESSION_ENGINE = "cases.sessions"``): Django's database
-sessions, refusing a session key Django cannot have generated before any query.
+"""The session engine (``SESSION_ENGINE = "accounts.sessions"``): Django's database
+sessions, refusing a session key Django cannot have generated before any query; and the
+session key of the sign-in time.
 
 The key comes from the ``sessionid`` cookie as sent. Django's own check is only "at least
 8 characters", so ``sessionid="abcdefghij\\000klmnop"`` reached PostgreSQL, which refuses
@@ -13,6 +14,11 @@ from __future__ import annotations
 
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+
+# Session key holding the sign-in time (UNIX seconds, UTC), stamped by
+# ``accounts.signals.stamp_session_sign_in`` on ``user_logged_in`` and read by
+# ``accounts.middleware.SessionLifetimeMiddleware`` (the 12-hour absolute limit).
+SIGNED_IN_AT = "salvaguarda_signed_in_at"
 
 # The session_key column is varchar(40) (django.contrib.sessions.models.Session).
 MAX_KEY_LENGTH = 40

@@ -1,12 +1,12 @@
 """``python manage.py reset_second_factor <username> [--by <operator>]``: a user lost their
 phone (or their backup codes). Removes every second-factor device of the user, ends their
 API tokens and sessions, and writes a ``user.second_factor_reset`` audit row
-(``cases.accounts.second_factor_reset``). The user then signs in with their password and
+(``accounts.services.second_factor_reset``). The user then signs in with their password and
 enrols a new authenticator app at ``/account/two-factor/``.
 
 ``--by`` names the operator's own account, recorded as the actor (without it the row's
 actor is the system). The admin has no path to devices at all
-(``cases.admin_third_party``): this command, run by someone who holds the server, is the
+(``accounts.admin_third_party``): this command, run by someone who holds the server, is the
 only way an operator removes one.
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
-from cases.accounts import second_factor_reset
+from accounts.services import second_factor_reset
 from cases.models import User
 
 
