@@ -273,7 +273,11 @@ def case_open(
     if concern is not None and concern.school_id != school.pk:
         raise ValidationError({"concern": _("This concern is not of this school.")})
     # Serialises numbering per school: the lock is held until the transaction ends.
-    Organisation.objects.select_for_update().get(pk=school.pk)
+    # FOR NO KEY UPDATE, like every row lock taken before the audit chain's lock: an
+    # audit row being appended (under the chain lock) checks its foreign keys with a
+    # KEY SHARE lock, which a plain FOR UPDATE would block -- a deadlock (see
+    # ``_lock_case``).
+    Organisation.objects.select_for_update(no_key=True).get(pk=school.pk)
     local = timezone.localtime(opened_at, timezone=_zone(school))
     year = local.year
     last = Case.objects.filter(school=school, year=year).aggregate(n=Max("number"))["n"] or 0
@@ -328,9 +332,19 @@ def case_open(
 
 
 def _lock_case(case_id: int) -> str:
-    """Lock the case row until the transaction ends; its status as locked."""
+    """Lock the case row until the transaction ends; its status as locked.
+
+    ``FOR NO KEY UPDATE``, not ``FOR UPDATE``: it still serialises the writers of a case
+    (they all take it), but it does not block the ``KEY SHARE`` lock PostgreSQL takes to
+    check a foreign key. A writer holding this lock waits for the audit chain's advisory
+    lock; whoever holds that lock (say the beat's overdue sweep) is appending a row whose
+    ``case_id`` points here, and with ``FOR UPDATE`` the two would wait for each other
+    (a deadlock, seen in the end-to-end test). No service changes a case's key."""
     return (
-        Case.objects.select_for_update().filter(pk=case_id).values_list("status", flat=True).get()
+        Case.objects.select_for_update(no_key=True)
+        .filter(pk=case_id)
+        .values_list("status", flat=True)
+        .get()
     )
 
 
@@ -386,7 +400,7 @@ def case_update_flags(
     unknown = set(flags) - allowed
     if unknown:
         raise ValidationError({name: _("This field cannot be changed.") for name in unknown})
-    locked = Case.objects.select_for_update().get(pk=case.pk)
+    locked = Case.objects.select_for_update(no_key=True).get(pk=case.pk)  # see _lock_case
     if expected_updated_at is not None and locked.updated_at != expected_updated_at:
         raise Conflict(
             _("Someone else changed this case since you opened it; reload and try again."),
