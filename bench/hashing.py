@@ -49,8 +49,8 @@ def hash_worker(runs: int) -> None:
     del pixels
     pen = ImageDraw.Draw(picture)
     for i in range(40):  # flat shapes give PDQ something to see (quality ≥ 50)
-        box = (rng.integers(0, HASH_WIDTH - 400), rng.integers(0, HASH_HEIGHT - 400))
-        size = rng.integers(80, 400)
+        box = (int(rng.integers(0, HASH_WIDTH - 400)), int(rng.integers(0, HASH_HEIGHT - 400)))
+        size = int(rng.integers(80, 400))
         colour = tuple(int(c) for c in rng.integers(0, 256, size=3))
         shape = pen.ellipse if i % 2 else pen.rectangle
         shape((*box, box[0] + size, box[1] + size), fill=colour)

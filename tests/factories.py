@@ -29,7 +29,6 @@ dependencies, and the benchmark runs from the repository root with them installe
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
@@ -444,11 +443,12 @@ class ReferralFactory(ServiceFactory[Referral]):
     destination = factory.SubFactory(PoliceUnitFactory)
     summary = "Denuncia"
     legal_basis = Referral.Basis.LEGAL_OBLIGATION
-    shared_sections: Sequence[str] = factory.LazyFunction(lambda: ["chronology", "evidence"])
+    shared_sections = factory.LazyFunction(lambda: ["chronology", "evidence"])
     sent = False
 
     @classmethod
-    def _write(cls, *, sent: bool, **kwargs: Any) -> Referral:
+    def _write(cls, **kwargs: Any) -> Referral:
+        sent: bool = kwargs.pop("sent")
         referral = reporting_services.referral_create(**kwargs)
         if sent:
             referral = reporting_services.referral_send(referral=referral, actor=kwargs["actor"])
@@ -471,10 +471,11 @@ class TakedownRequestFactory(ServiceFactory[TakedownRequest]):
     evidence_items = factory.LazyAttribute(
         lambda notice: [EvidenceItemFactory.create(case=notice.case, actor=notice.actor)]
     )
-    platform_ticket: str | None = None
+    platform_ticket = None
 
     @classmethod
-    def _write(cls, *, platform_ticket: str | None, **kwargs: Any) -> TakedownRequest:
+    def _write(cls, **kwargs: Any) -> TakedownRequest:
+        platform_ticket: str | None = kwargs.pop("platform_ticket")
         notice = reporting_services.takedown_create(**kwargs)
         if platform_ticket is not None:
             notice = reporting_services.takedown_submit(
