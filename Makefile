@@ -54,7 +54,7 @@ fuzz: $(STAMP) ## Long schemathesis run: coverage cases + 100 random examples pe
 	SCHEMA_FUZZ_COVERAGE=1 SCHEMA_FUZZ_EXAMPLES=$${SCHEMA_FUZZ_EXAMPLES:-100} SCHEMA_FUZZ_RANDOM=1 $(PY) -m pytest tests/api/test_schema_fuzz.py -q -W ignore $(PYTEST_ARGS)
 
 bench: $(STAMP) ## Latency, query counts and memory of the case pages vs a bare DRF view (throwaway DB)
-	DJANGO_SETTINGS_MODULE=config.settings $(PY) scripts/bench.py $(BENCH_ARGS)
+	DJANGO_SETTINGS_MODULE=config.settings $(PY) -m bench $(BENCH_ARGS)
 
 mutants: $(STAMP) ## Mutation testing of the rule modules (mutmut; not in `make test`): the share of changes the tests catch
 	$(PY) scripts/mutants.py $(MUTANTS_ARGS)

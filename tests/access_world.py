@@ -1,5 +1,6 @@
 """The world the access tests run against: schools A and B with one of everything,
-built through the services, and the seven personas of issue 3 ("Done when" 1).
+built through the services (by ``tests.factories``), and the seven personas of issue 3
+("Done when" 1).
 
 Every object carries a marker word (``MARKERS``) that appears nowhere else, so a test
 can look for another school's data in any response body.
@@ -10,14 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from cases import services as case_services
-from cases.models import Membership, Organisation, Role, User
-from reporting import services as reporting_services
+from cases.models import Organisation, Role, User
 from reporting.models import LegalBasis, Platform
 from tests.access_expectations import (
     CONCERN_LOGGED_BY,
@@ -25,6 +25,24 @@ from tests.access_expectations import (
     PERSONAS,
     REFERRAL_UNIT,
     SHARED_SECTIONS,
+)
+from tests.factories import (
+    ActionFactory,
+    CaseFactory,
+    CheckInFactory,
+    ConcernFactory,
+    EvidenceItemFactory,
+    GuardianContactFactory,
+    GuardianFactory,
+    ParticipantFactory,
+    PoliceUnitFactory,
+    PupilFactory,
+    ReferralFactory,
+    SchoolFactory,
+    SupportMeasureFactory,
+    SupportPlanFactory,
+    TakedownRequestFactory,
+    UserFactory,
 )
 
 __all__ = ["KWARG_OBJECTS", "MARKERS", "OWNERS", "PERSONAS", "build_world", "rolled_back_world"]
@@ -82,83 +100,81 @@ class World:
 
 
 def _user(username: str, org: Organisation, role: str) -> User:
-    user = User.objects.create_user(username=username, email=f"{username}@example.org")
-    user.set_unusable_password()
-    user.save(update_fields=["password"])
-    Membership.objects.create(user=user, organisation=org, role=role)
-    return user
+    """A user who cannot sign in with a password, with ``role`` in ``org``."""
+    return UserFactory.create(
+        username=username, password=make_password(None), organisation=org, role=role
+    )
 
 
 def _fill(school: Organisation, lead: User, logger: User, unit: Organisation, owner: str):
     """One of everything for ``school``; returns the objects by kind."""
     mk = MARKERS[owner]
     now = timezone.now()
-    today = timezone.localdate()
-    pupil = case_services.person_create(
+    whatsapp = Platform.objects.get(slug="whatsapp")
+    pupil = PupilFactory.create(
         school=school,
         actor=lead,
-        kind="pupil",
         given_name=mk["pupil"],
         family_name="Prueba",
-        date_of_birth=date(today.year - 14, 1, 15),
         sex="female",
+        year_group="",
     )
-    guardian = case_services.person_create(
-        school=school, actor=lead, kind="guardian", given_name=mk["guardian"]
+    guardian = GuardianFactory.create(
+        school=school, actor=lead, given_name=mk["guardian"], family_name=""
     )
-    case = case_services.case_open(
+    case = CaseFactory.create(
         school=school,
         actor=lead,
         title=mk["case"],
         summary=mk["summary"],
         category="ai_generated",
     )
-    case_services.participant_add(case=case, person=pupil, role="victim", actor=lead)
-    case_services.participant_add(case=case, person=guardian, role="guardian", actor=lead)
-    concern, _ = case_services.concern_log(
+    ParticipantFactory.create(case=case, person=pupil, role="victim", actor=lead)
+    ParticipantFactory.create(case=case, person=guardian, role="guardian", actor=lead)
+    concern = ConcernFactory.create(
         school=school, logged_by=logger, source="staff", summary=mk["concern"]
     )
-    evidence = case_services.evidence_record(
+    evidence = EvidenceItemFactory.create(
         case=case,
         actor=lead,
         kind="image",
         first_seen_at=now - timedelta(days=1),
-        platform=Platform.objects.get(slug="whatsapp"),
+        platform=whatsapp,
         location=f"https://chat.whatsapp.com/{mk['evidence']}",
         sha256=("a" if owner == "A" else "b") * 64,
     )
-    plan = case_services.support_plan_create(
+    plan = SupportPlanFactory.create(
         case=case, victim=pupil, owner=lead, actor=lead, summary=mk["plan"]
     )
-    case_services.support_measure_add(
+    SupportMeasureFactory.create(
         plan=plan, actor=lead, kind="counselling", description=mk["measure"]
     )
-    case_services.check_in_record(
+    CheckInFactory.create(
         plan=plan, actor=lead, held_at=now - timedelta(hours=1), wellbeing=3, notes=mk["checkin"]
     )
-    contact = case_services.guardian_contact_record(
+    contact = GuardianContactFactory.create(
         case=case, guardian=guardian, actor=lead, method="phone", notes=mk["contact"]
     )
-    action = case_services.action_create(
+    action = ActionFactory.create(
         case=case, actor=lead, title=mk["action"], owner=lead, due_at=now + timedelta(days=2)
     )
-    takedown = reporting_services.takedown_create(
+    takedown = TakedownRequestFactory.create(
         case=case,
         actor=lead,
-        platform=Platform.objects.get(slug="whatsapp"),
+        platform=whatsapp,
         legal_basis=LegalBasis.objects.get(code="eu-dsa-art16"),
         evidence_items=[evidence],
         notes=mk["takedown"],
     )
-    referral = reporting_services.referral_create(
+    referral = ReferralFactory.create(
         case=case,
         actor=lead,
         destination=unit,
         summary=mk["referral"],
         legal_basis="legal_obligation",
         shared_sections=list(SHARED_SECTIONS),
+        sent=True,
     )
-    referral = reporting_services.referral_send(referral=referral, actor=lead)
     return {
         "case": case,
         "pupil": pupil,
@@ -175,11 +191,10 @@ def _fill(school: Organisation, lead: User, logger: User, unit: Organisation, ow
 
 def build_world() -> World:
     """Schools A and B, police units 1 (holds A's live referral) and 2 (holds B's)."""
-    org = Organisation.objects.create
-    school_a = org(name="IES Alfa M", kind="school", code="ALFM", jurisdiction="ES-BA")
-    school_b = org(name="IES Beta M", kind="school", code="BETM", jurisdiction="ES-BA")
-    unit_1 = org(name="Comisaría Uno M", kind="police_unit", code="POL1M", jurisdiction="ES-BA")
-    unit_2 = org(name="Comisaría Dos M", kind="police_unit", code="POL2M", jurisdiction="ES-BA")
+    school_a = SchoolFactory.create(name="IES Alfa M", code="ALFM")
+    school_b = SchoolFactory.create(name="IES Beta M", code="BETM")
+    unit_1 = PoliceUnitFactory.create(name="Comisaría Uno M", code="POL1M")
+    unit_2 = PoliceUnitFactory.create(name="Comisaría Dos M", code="POL2M")
     orgs = {"A": school_a, "B": school_b, "1": unit_1, "2": unit_2}
     users: dict[str, User | None] = {
         persona: _user(f"m.{persona}", orgs[where], role)

@@ -12,7 +12,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -21,49 +21,46 @@ from django.db import models
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from cases import services as case_services
-from cases.models import Case, CaseEvent, Membership, Organisation, Person, Role, User
-from reporting import services as reporting_services
+from cases.models import Case, CaseEvent, Organisation, Person, Role, User
 from reporting.models import Referral
+from tests.factories import (
+    PASSWORD,
+    CaseFactory,
+    ParticipantFactory,
+    PoliceUnitFactory,
+    PupilFactory,
+    ReferralFactory,
+    SchoolFactory,
+    member,
+)
 
-PASSWORD = "correct-horse-battery-staple-42"
+__all__ = ["PASSWORD", "client_for", "make_user", "nothing_written"]
 
 
 def make_user(username: str, org: Organisation | None, role: str | None) -> User:
-    user = User.objects.create_user(
-        username=username, password=PASSWORD, email=f"{username}@example.org"
-    )
-    if org is not None and role is not None:
-        Membership.objects.create(user=user, organisation=org, role=role)
-    return user
+    """A user ``username`` signing in with ``PASSWORD``, with the membership ``role`` in
+    ``org`` when both are given (``tests.factories.member``)."""
+    return member(username, org, role)
 
 
 @pytest.fixture
 def school_a(db) -> Organisation:
-    return Organisation.objects.create(
-        name="IES Alfa", kind="school", code="ALF", jurisdiction="ES-BA", email="alfa@example.org"
-    )
+    return SchoolFactory.create(name="IES Alfa", code="ALF", email="alfa@example.org")
 
 
 @pytest.fixture
 def school_b(db) -> Organisation:
-    return Organisation.objects.create(
-        name="IES Beta", kind="school", code="BET", jurisdiction="ES-BA"
-    )
+    return SchoolFactory.create(name="IES Beta", code="BET")
 
 
 @pytest.fixture
 def police_unit(db) -> Organisation:
-    return Organisation.objects.create(
-        name="Comisaría Uno", kind="police_unit", code="POL1", jurisdiction="ES-BA"
-    )
+    return PoliceUnitFactory.create(name="Comisaría Uno", code="POL1")
 
 
 @pytest.fixture
 def other_unit(db) -> Organisation:
-    return Organisation.objects.create(
-        name="Comisaría Dos", kind="police_unit", code="POL2", jurisdiction="ES-BA"
-    )
+    return PoliceUnitFactory.create(name="Comisaría Dos", code="POL2")
 
 
 @pytest.fixture
@@ -96,55 +93,46 @@ def other_police(other_unit) -> User:
     return make_user("police.two", other_unit, Role.POLICE_LIAISON)
 
 
-def _pupil(school, actor, given, age=14, sex="female") -> Person:
-    today = timezone.localdate()
-    return case_services.person_create(
-        school=school,
-        actor=actor,
-        kind="pupil",
-        given_name=given,
-        family_name="Prueba",
-        date_of_birth=date(today.year - age, 1, 15),
-        sex=sex,
-        year_group="3º ESO",
+def _pupil(school: Organisation, actor: User, given: str) -> Person:
+    """A 14-year-old girl, "<given> Prueba", 3º ESO, born on 15 January."""
+    return PupilFactory.create(
+        school=school, actor=actor, given_name=given, family_name="Prueba", sex="female"
     )
 
 
 @pytest.fixture
 def case_a(school_a, lead_a) -> Case:
-    case = case_services.case_open(
+    case = CaseFactory.create(
         school=school_a, actor=lead_a, title="Imágenes manipuladas", category="ai_generated"
     )
-    victim = _pupil(school_a, lead_a, "Lucía")
-    case_services.participant_add(case=case, person=victim, role="victim", actor=lead_a)
+    ParticipantFactory.create(case=case, person=_pupil(school_a, lead_a, "Lucía"))
     return case
 
 
 @pytest.fixture
 def case_b(school_b, lead_b) -> Case:
-    case = case_services.case_open(
+    case = CaseFactory.create(
         school=school_b,
         actor=lead_b,
         title="Difusión sin consentimiento",
         category="non_consensual_sharing",
     )
-    victim = _pupil(school_b, lead_b, "Marta")
-    case_services.participant_add(case=case, person=victim, role="victim", actor=lead_b)
+    ParticipantFactory.create(case=case, person=_pupil(school_b, lead_b, "Marta"))
     return case
 
 
 @pytest.fixture
 def referral_a(case_a, lead_a, police_unit, police) -> Referral:
     """A referral of case A, sent to ``police_unit`` (live: the unit sees case A)."""
-    referral = reporting_services.referral_create(
+    return ReferralFactory.create(
         case=case_a,
         actor=lead_a,
         destination=police_unit,
         summary="Denuncia",
         legal_basis="legal_obligation",
         shared_sections=["chronology", "evidence"],
+        sent=True,
     )
-    return reporting_services.referral_send(referral=referral, actor=lead_a)
 
 
 @pytest.fixture
