@@ -24,7 +24,6 @@ from cases.audit import case_access_log, denials_for_user
 from cases.exceptions import NotFound
 from cases.models import AccessEvent, Case, Concern, SupportPlan
 from cases.otp import lockout_response, needs_verification, sign_in_completed
-from cases.querysets import LIVE_REFERRAL_STATUSES
 from cases.selectors import (
     can_edit_case,
     case_events_for_user,
@@ -37,7 +36,7 @@ from cases.selectors import (
     schools_owned_by,
     units_of,
 )
-from reporting.models import Referral, TakedownRequest
+from reporting.models import LIVE_REFERRAL_STATUSES, Referral, TakedownRequest
 from reporting.selectors import (
     can_act_for_destination,
     case_clusters_for_user,
