@@ -20,14 +20,16 @@ install: $(STAMP) ## Create the virtualenv and install pinned dependencies
 run: $(STAMP) ## Run everything: embedded DB if no DATABASE_URL, migrate, demo data, web + worker + beat
 	@bash scripts/run.sh
 
-test: $(STAMP) ## Lint (ruff) then the whole test suite on real PostgreSQL and a real broker
+test: $(STAMP) ## Lint (ruff, import-linter contracts) then the whole test suite on real PostgreSQL and a real broker
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-logo
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: $(STAMP) ## Lint and check formatting only
+lint: $(STAMP) ## Lint, check formatting and the import boundaries between apps (import-linter)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-logo
 
 fmt: $(STAMP) ## Format and autofix
 	$(VENV)/bin/ruff format .

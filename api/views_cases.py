@@ -68,6 +68,7 @@ from cases import selectors
 from cases import services as case_services
 from cases.audit import AuditContext, record_access
 from cases.models import Case, Person
+from reporting.selectors import dashboard_for_user
 
 CASES_TAG = ["case file"]
 
@@ -670,5 +671,5 @@ class DashboardApi(CaseFileApi):
     def get(self, request):
         """Counts only: open cases you may see, overdue takedown notices and check-ins
         due within 7 days (late ones included) of the schools you own."""
-        counts = selectors.dashboard_for_user(user=request.user)
+        counts = dashboard_for_user(user=request.user)
         return Response(DashboardOutputSerializer(counts).data)

@@ -6,14 +6,11 @@ from typing import TYPE_CHECKING
 
 from django.db import models
 
-from cases.permissions import CASE_REFERRED_READER_ROLES, CASE_SCHOOL_READER_ROLES
+from cases.extensions import visibility_grants
+from cases.permissions import CASE_SCHOOL_READER_ROLES
 
 if TYPE_CHECKING:
     from cases.models import User
-
-# Referral statuses during which the destination may see the case (DESIGN rule 2:
-# "while the referral is live").
-LIVE_REFERRAL_STATUSES = ("sent", "acknowledged")
 
 
 class CaseQuerySet(models.QuerySet):
@@ -21,7 +18,8 @@ class CaseQuerySet(models.QuerySet):
         """Cases ``user`` may open (DESIGN rule 2, need to know).
 
         - safeguarding lead / deputy: every case of their school;
-        - police liaison: cases with a live (sent or acknowledged) referral to their unit;
+        - police liaison: cases with a live (sent or acknowledged) referral to their unit
+          (granted by ``reporting`` through ``cases.extensions``, ADR 0007);
         - staff, head, authority admin: no case contents (staff follow their concerns);
         - anonymous or inactive users, superusers without a membership: nothing.
         The role sets come from ``cases.permissions.POLICY`` (case: view).
@@ -32,22 +30,11 @@ class CaseQuerySet(models.QuerySet):
         owner_schools = [
             m.organisation_id for m in memberships if m.role in CASE_SCHOOL_READER_ROLES
         ]
-        units = [m.organisation_id for m in memberships if m.role in CASE_REFERRED_READER_ROLES]
         condition = models.Q(pk__in=[])
         if owner_schools:
             condition |= models.Q(school_id__in=owner_schools)
-        if units:
-            condition |= models.Q(
-                pk__in=models.Subquery(
-                    _referral_model()
-                    .objects.filter(destination_id__in=units, status__in=LIVE_REFERRAL_STATUSES)
-                    .values("case_id")
-                )
-            )
+        for grant in visibility_grants():
+            granted = grant(user, memberships)
+            if granted is not None:
+                condition |= granted
         return self.filter(condition)
-
-
-def _referral_model():
-    from reporting.models import Referral
-
-    return Referral

@@ -219,7 +219,7 @@ def case_sections_for_user(*, user: User, case: Case) -> frozenset[str]:
     units = set(units_of(user))
     if not units:
         return frozenset()
-    from cases.querysets import LIVE_REFERRAL_STATUSES
+    from reporting.models import LIVE_REFERRAL_STATUSES
 
     shared: set[str] = set()
     for referral in case.referrals.all():
@@ -252,8 +252,7 @@ def cases_sharing_section_for_user(*, user: User, section: str) -> QuerySet[Case
       whose ``shared_sections`` include ``section``; never for ``internal``;
     - anyone else: none.
     """
-    from cases.querysets import LIVE_REFERRAL_STATUSES
-    from reporting.models import Referral
+    from reporting.models import LIVE_REFERRAL_STATUSES, Referral
 
     owned = schools_owned_by(user)
     units = units_of(user)
@@ -412,21 +411,6 @@ def case_guardian_contacts(*, case: Case) -> QuerySet[GuardianContact]:
 
 def case_actions(*, case: Case) -> QuerySet[Action]:
     return Action.objects.filter(case=case).select_related("owner")
-
-
-def dashboard_for_user(*, user: User) -> dict[str, int]:
-    """Counts for the dashboard: open cases ``user`` may see, overdue takedown notices
-    (``reporting.selectors.overdue_takedowns_for_user``, the same list the web
-    dashboard shows) and check-ins due within 7 days (including late ones) of the
-    schools they own."""
-    from reporting.selectors import overdue_takedowns_for_user
-
-    visible = Case.objects.visible_to(user)
-    return {
-        "open_cases": visible.filter(status=Case.Status.OPEN).count(),
-        "overdue_takedowns": overdue_takedowns_for_user(user=user).count(),
-        "check_ins_due_this_week": check_ins_due_for_user(user=user).count(),
-    }
 
 
 def owned_schools(*, user: User) -> QuerySet[Organisation]:

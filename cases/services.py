@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from cases.audit import SYSTEM, AuditContext, record_case_event
 from cases.exceptions import Conflict
+from cases.extensions import closure_checks
 from cases.models import (
     Action,
     Case,
@@ -88,10 +89,15 @@ def _save_unique(instance, *, message) -> None:
         raise ValidationError({"non_field_errors": [message]}) from exc
 
 
-def _plausible(value: date | datetime | None, field: str) -> None:
+def validate_plausible(value: date | datetime | None, field: str) -> None:
     """Refuse a date or time before ``EARLIEST_PLAUSIBLE`` (2000-01-01): nothing the
-    case file records happened then, so it is a typing error (``1900-01-01``, a year
-    typed ``0224``). ``ValidationError`` on ``field``."""
+    case file or what leaves the school records happened then, so it is a typing
+    error (``1900-01-01``, a year typed ``0224``).
+
+    ``value``: a ``date``, an aware ``datetime`` (compared in UTC) or ``None`` (always
+    accepted). ``field``: the input's name, the key of the error. Raises
+    ``ValidationError({field: [message]})`` (a 400 in the API, a form error on the
+    web). Public: reporting's services check their dates with it too."""
     if value is None:
         return
     earliest = EARLIEST_PLAUSIBLE if isinstance(value, datetime) else EARLIEST_PLAUSIBLE.date()
@@ -103,16 +109,16 @@ def _plausible(value: date | datetime | None, field: str) -> None:
 
 def _not_in_future(value: datetime | None, field: str) -> None:
     """Refuse a time in the future (5 minutes' allowance for clock skew between the
-    client and the server) or an implausibly old one (``_plausible``)."""
-    _plausible(value, field)
+    client and the server) or an implausibly old one (``validate_plausible``)."""
+    validate_plausible(value, field)
     if value is not None and value > timezone.now() + timedelta(minutes=5):
         raise ValidationError({field: _("This date and time is in the future.")})
 
 
 def _not_too_far_ahead(value: date | datetime | None, field: str, *, limit: timedelta) -> None:
     """Refuse a date or time more than ``limit`` after now (a planned date typed with
-    the wrong year), or before 2000 (``_plausible``)."""
-    _plausible(value, field)
+    the wrong year), or before 2000 (``validate_plausible``)."""
+    validate_plausible(value, field)
     if value is None:
         return
     if isinstance(value, datetime):
@@ -443,8 +449,9 @@ def case_close(
     expected_updated_at: datetime | None = None,
     context: AuditContext = SYSTEM,
 ) -> Case:
-    """Close a case with a reason. Refused while a referral or takedown is still open,
-    or an active support plan remains.
+    """Close a case with a reason. Refused while a referral or takedown is still open
+    (the closure checks of ``cases.extensions``, registered by reporting), or an active
+    support plan remains.
 
     ``expected_status`` and ``expected_updated_at`` (aware datetime) are what the
     caller read; the close is one conditional UPDATE on both, which also moves
@@ -456,16 +463,10 @@ def case_close(
     # The lock every adding service takes (``lock_open_case``): nothing is added between
     # the count below and the close.
     _lock_case(case.pk)
-    open_referrals = case.referrals.filter(status__in=["draft", "sent", "acknowledged"]).count()
-    open_takedowns = case.takedowns.filter(
-        status__in=["submitted", "acknowledged", "overdue", "escalated"]
-    ).count()
+    # What other apps hold that keeps a case open (reporting: open referrals and
+    # takedown notices), registered in ``cases.extensions`` (ADR 0007).
+    problems = [problem for check in closure_checks() for problem in check(case)]
     active_plans = case.support_plans.filter(status=SupportPlan.Status.ACTIVE).count()
-    problems = []
-    if open_referrals:
-        problems.append(_("%(n)d referral(s) still open.") % {"n": open_referrals})
-    if open_takedowns:
-        problems.append(_("%(n)d takedown notice(s) still open.") % {"n": open_takedowns})
     if active_plans:
         problems.append(_("%(n)d support plan(s) still active.") % {"n": active_plans})
     if problems:

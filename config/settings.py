@@ -364,6 +364,11 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_DEADLINE_SWEEP_SECONDS = env_int("CELERY_DEADLINE_SWEEP_SECONDS", 120)
+# Check-in reminders look 24 h ahead; by default they run as often as the sweep did
+# when it also sent them.
+CELERY_CHECK_IN_REMINDER_SECONDS = env_int(
+    "CELERY_CHECK_IN_REMINDER_SECONDS", CELERY_DEADLINE_SWEEP_SECONDS
+)
 
 # --- Email ------------------------------------------------------------------------
 EMAIL_BACKEND = env_str(
@@ -381,6 +386,14 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Salvaguarda <no-reply@salvaguarda.invalid>")
 # Base of links in notification emails (a link, never a child's details).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+# The web pages those links open, as paths after SITE_URL with ``{placeholders}``. The
+# domain apps build links from these (``cases.notifications.site_link``) instead of
+# reversing the web face's URL names (ADR 0007); tests/test_tasks.py checks that they
+# still match web/urls.py.
+EMAIL_LINK_PATHS = {
+    "referral": "/referrals/{id}/",  # web:referral, the unit's view of a referral
+    "check_ins": "/",  # web:dashboard, which lists the check-ins due
+}
 
 # --- Logging: never log request bodies (they may carry a file being hashed) --------
 LOG_FILE = env_optional("LOG_FILE")
@@ -427,5 +440,9 @@ CELERY_BEAT_SCHEDULE = {
     "deadline-sweep": {
         "task": "reporting.tasks.deadline_sweep",
         "schedule": float(CELERY_DEADLINE_SWEEP_SECONDS),
+    },
+    "check-in-reminders": {
+        "task": "cases.tasks.check_in_reminders",
+        "schedule": float(CELERY_CHECK_IN_REMINDER_SECONDS),
     },
 }

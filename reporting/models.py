@@ -156,6 +156,18 @@ class Referral(models.Model):
         return f"{self.case} → {self.destination}"
 
 
+# Referral statuses during which the destination may see the case (DESIGN rule 2:
+# "while the referral is live"); the grant in ``reporting.extensions`` reads them.
+LIVE_REFERRAL_STATUSES = (Referral.Status.SENT, Referral.Status.ACKNOWLEDGED)
+# Referral statuses that keep a case from being closed: still the school's work, or
+# still in the destination's hands.
+OPEN_REFERRAL_STATUSES = (
+    Referral.Status.DRAFT,
+    Referral.Status.SENT,
+    Referral.Status.ACKNOWLEDGED,
+)
+
+
 class TakedownRequest(models.Model):
     """A notice asking a platform to remove content, with its legal basis and clock.
 
@@ -212,15 +224,20 @@ class TakedownRequest(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status in {
-            self.Status.SUBMITTED,
-            self.Status.ACKNOWLEDGED,
-            self.Status.OVERDUE,
-            self.Status.ESCALATED,
-        }
+        return self.status in OPEN_TAKEDOWN_STATUSES
 
     def time_left(self) -> timedelta | None:
         """Time until ``deadline_at`` (negative when past), or ``None`` with no clock."""
         if self.deadline_at is None or not self.is_open:
             return None
         return self.deadline_at - timezone.now()
+
+
+# Takedown statuses with the platform's answer still awaited (or escalated): the clock
+# runs, and the case may not be closed.
+OPEN_TAKEDOWN_STATUSES = (
+    TakedownRequest.Status.SUBMITTED,
+    TakedownRequest.Status.ACKNOWLEDGED,
+    TakedownRequest.Status.OVERDUE,
+    TakedownRequest.Status.ESCALATED,
+)

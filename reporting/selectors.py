@@ -20,14 +20,14 @@ from cases.denials import refused
 from cases.exceptions import NotFound
 from cases.models import Case as CaseModel
 from cases.models import EvidenceItem, User
-from cases.querysets import LIVE_REFERRAL_STATUSES
 from cases.selectors import (
     CASE_SECTION_EVIDENCE,
     cases_sharing_section_for_user,
+    check_ins_due_for_user,
     schools_owned_by,
     units_of,
 )
-from reporting.models import Referral, TakedownRequest
+from reporting.models import LIVE_REFERRAL_STATUSES, Referral, TakedownRequest
 
 # PDQ matching thresholds (Meta's PDQ, 256-bit hashes):
 # - two hashes match when their Hamming distance is <= 31 bits: the "confident match"
@@ -165,6 +165,24 @@ def overdue_takedowns_for_user(
         .select_related("case__school", "platform", "legal_basis")
         .order_by("deadline_at", "id")
     )
+
+
+def dashboard_for_user(*, user: User) -> dict[str, int]:
+    """Counts for the API dashboard: open cases ``user`` may see
+    (``Case.objects.visible_to``), overdue takedown notices
+    (:func:`overdue_takedowns_for_user`, the same list the web dashboard shows) and
+    check-ins due within 7 days (including late ones) of the schools they own
+    (``cases.selectors.check_ins_due_for_user``). Three ``COUNT`` queries after the
+    reader's memberships.
+
+    It lives here, above ``cases``, because it counts what both apps hold: ``cases``
+    may not import reporting (ADR 0007)."""
+    visible = CaseModel.objects.visible_to(user)
+    return {
+        "open_cases": visible.filter(status=CaseModel.Status.OPEN).count(),
+        "overdue_takedowns": overdue_takedowns_for_user(user=user).count(),
+        "check_ins_due_this_week": check_ins_due_for_user(user=user).count(),
+    }
 
 
 @dataclass

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from cases.audit import SYSTEM, AuditContext, record_case_event
 from cases.models import Case, EvidenceItem, Organisation, Participant, Person, User
 from cases.selectors import units_of
-from cases.services import _plausible, lock_open_case
+from cases.services import lock_open_case, validate_plausible
 from cases.transitions import transition
 from reporting.models import LegalBasis, Platform, Referral, TakedownRequest
 
@@ -129,7 +129,7 @@ def referral_send(
     from reporting.tasks import referral_notify
 
     now = sent_at or timezone.now()
-    _plausible(now, "sent_at")
+    validate_plausible(now, "sent_at")
     if now > timezone.now():
         raise ValidationError({"sent_at": _("This date and time is in the future.")})
     transition(referral, allowed=REFERRAL_TRANSITIONS, to=RS.SENT, sent_at=now, sent_by=actor)
@@ -164,7 +164,7 @@ def referral_acknowledge(
         raise ValidationError({"external_reference": _("Give the reference you recorded.")})
     if len(external_reference) > 100:
         raise ValidationError({"external_reference": _("Use at most 100 characters.")})
-    _plausible(acknowledged_at, "acknowledged_at")
+    validate_plausible(acknowledged_at, "acknowledged_at")
     if acknowledged_at is not None and acknowledged_at > timezone.now():
         raise ValidationError({"acknowledged_at": _("This date and time is in the future.")})
     if acknowledged_at is not None and referral.sent_at and acknowledged_at < referral.sent_at:
@@ -347,7 +347,7 @@ def takedown_submit(
     notice filed on the platform's form earlier), not in the future nor before 2000."""
     lock_open_case(notice.case_id)
     submitted_at = submitted_at or timezone.now()
-    _plausible(submitted_at, "submitted_at")
+    validate_plausible(submitted_at, "submitted_at")
     if submitted_at > timezone.now():
         raise ValidationError({"submitted_at": _("This date and time is in the future.")})
     transition(

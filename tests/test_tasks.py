@@ -1,6 +1,8 @@
 """Celery tasks called directly as functions (the e2e suite runs them in a real
-worker): the referral notice e-mail is sent exactly once and never names a child; the
-beat sweep marks overdue notices and re-queues undelivered referral notices."""
+worker), and the delivery service behind them: the referral notice e-mail is sent
+exactly once, in the recipient's language, and never names a child; the beat sweep
+marks overdue notices and re-queues undelivered referral notices (check-in reminders
+are tests/test_check_in_reminders.py)."""
 
 from __future__ import annotations
 
@@ -12,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases import services as case_services
+from reporting import delivery, tasks
 from reporting import services as reporting_services
-from reporting import tasks
 from reporting.models import LegalBasis, Platform, Referral
 from reporting.tasks import deadline_sweep, referral_notify
 
@@ -131,3 +133,65 @@ def test_the_sweep_marks_overdue_notices_and_requeues_undelivered_referrals(
     assert notice.status == "overdue"
     # A second sweep finds the notice already overdue.
     assert deadline_sweep()["overdue"] == []
+
+
+def test_delivery_is_a_service_a_shell_can_call_without_celery(referral_a, police, mailoutbox):
+    assert delivery.referral_notice_deliver(referral_id=referral_a.pk) is True
+    assert delivery.referral_notice_deliver(referral_id=referral_a.pk) is False
+
+    assert [m.to for m in mailoutbox] == [[police.email]]
+    assert mailoutbox[0].extra_headers["X-Salvaguarda-Kind"] == "referral-notice"
+
+
+def test_the_notice_is_written_in_the_recipients_language(referral_a, settings, mailoutbox):
+    # Users have no language preference yet: each recipient gets LANGUAGE_CODE.
+    settings.LANGUAGE_CODE = "en"
+    referral_notify(referral_a.pk)
+    Referral.objects.filter(pk=referral_a.pk).update(notified_at=None)
+    settings.LANGUAGE_CODE = "es"
+    referral_notify(referral_a.pk)
+
+    english, spanish = mailoutbox
+    assert english.subject.startswith("New referral ")
+    assert "Open it here (sign-in required)" in english.body
+    assert spanish.subject.startswith("Nueva derivación ")
+    assert "Ábrala aquí" in spanish.body
+
+
+def test_the_email_text_is_not_html_escaped(referral_a, school_a, mailoutbox):
+    school_a.name = "IES Ríos & Vegas"
+    school_a.save(update_fields=["name"])
+
+    referral_notify(referral_a.pk)
+
+    assert "IES Ríos & Vegas" in mailoutbox[0].subject
+    assert "&amp;" not in mailoutbox[0].subject + mailoutbox[0].body
+
+
+def test_the_link_paths_in_settings_are_the_web_pages(settings):
+    # Domain apps build e-mail links from settings, never from web's URL names
+    # (ADR 0007): these must follow web/urls.py.
+    assert settings.EMAIL_LINK_PATHS["referral"].format(id=42) == reverse("web:referral", args=[42])
+    assert settings.EMAIL_LINK_PATHS["check_ins"] == reverse("web:dashboard")
+
+
+def test_the_sweep_no_longer_sends_check_in_reminders(case_a, lead_a, mailoutbox):
+    victim = case_a.participants.get(role="victim").person
+    case_services.support_plan_create(
+        case=case_a,
+        victim=victim,
+        owner=lead_a,
+        actor=lead_a,
+        first_check_in_at=timezone.now() + timedelta(hours=2),
+    )
+
+    assert "check_ins_reminded" not in deadline_sweep()
+    assert mailoutbox == []
+
+
+def test_check_in_reminders_have_their_own_beat_entry(settings):
+    entries = {e["task"]: e for e in settings.CELERY_BEAT_SCHEDULE.values()}
+
+    assert "cases.tasks.check_in_reminders" in entries
+    assert "reporting.tasks.deadline_sweep" in entries
+    assert entries["cases.tasks.check_in_reminders"]["schedule"] > 0

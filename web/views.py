@@ -26,7 +26,6 @@ from api.throttling import sign_in_allowed
 from cases.audit import case_access_log, denials_for_user
 from cases.exceptions import NotFound
 from cases.models import AccessEvent, Case, Concern, SupportPlan
-from cases.querysets import LIVE_REFERRAL_STATUSES
 from cases.selectors import (
     can_edit_case,
     case_events_for_user,
@@ -39,7 +38,7 @@ from cases.selectors import (
     schools_owned_by,
     units_of,
 )
-from reporting.models import Referral, TakedownRequest
+from reporting.models import LIVE_REFERRAL_STATUSES, Referral, TakedownRequest
 from reporting.selectors import (
     can_act_for_destination,
     case_clusters_for_user,
