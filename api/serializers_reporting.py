@@ -1,4 +1,4 @@
-"""Input and output serializers for token auth, the directory, referrals, takedown
+"""Input and output serializers for the directory, referrals, takedown
 notices and case clusters. Input serializers list their writable fields explicitly;
 related ids are resolved only among rows the requesting user may see, so a foreign id
 is "does not exist" (400) and nothing is written.
@@ -23,31 +23,6 @@ from cases.models import Case, EvidenceItem, Organisation, Person
 from cases.selectors import schools_owned_by
 from reporting.models import LegalBasis, Platform, Referral, TakedownRequest
 from reporting.services import REFERRAL_DESTINATION_KINDS, TAKEDOWN_OUTCOMES
-
-# --- Token auth ---------------------------------------------------------------------
-
-
-class TokenCreateInputSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=128, trim_whitespace=False)
-    otp_code = serializers.CharField(
-        max_length=32,
-        required=False,
-        allow_blank=True,
-        help_text=_(
-            "Second factor: the 6-digit code from the authenticator app, or a one-use "
-            "backup code. Required for safeguarding leads, deputies, heads, liaisons "
-            "and admins."
-        ),
-    )
-
-
-class TokenOutputSerializer(serializers.Serializer):
-    token = serializers.CharField(help_text=_("Send as 'Authorization: Token <token>'."))
-    expiry = serializers.DateTimeField(
-        read_only=True, allow_null=True, help_text=_("With offset; null: never.")
-    )
-
 
 # --- Directory ----------------------------------------------------------------------
 

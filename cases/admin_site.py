@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.audit import AuditContext, record_access
 from cases.otp import needs_verification
+from config.http import mark_case_data
 
 ADMIN_CHANNEL = "admin"
 
@@ -157,8 +158,8 @@ class CaseDataAdmin(admin.ModelAdmin):
 
     def record_read(self, request: HttpRequest, view: str, shown: Iterable) -> None:
         """Write the read-audit row for the objects ``shown`` and mark the response as
-        case data (``Cache-Control: no-store``, ``cases.middleware``)."""
-        request.has_case_data = True
+        case data (``config.http.mark_case_data``: ``Cache-Control: no-store``)."""
+        mark_case_data(request)
         record_access(
             actor=request.user,
             action=f"admin.{self.audit_name}.{view}",

@@ -19,7 +19,6 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from api.throttling import sign_in_allowed
 from cases.audit import case_access_log, denials_for_user
 from cases.exceptions import NotFound
 from cases.models import AccessEvent, Case, Concern, SupportPlan
@@ -37,6 +36,7 @@ from cases.selectors import (
     schools_owned_by,
     units_of,
 )
+from config.throttling import sign_in_allowed
 from reporting.models import Referral, TakedownRequest
 from reporting.selectors import (
     can_act_for_destination,
