@@ -18,7 +18,7 @@ from rest_framework import serializers
 
 from api.base import GenericApi, record_read
 from api.parsers import StrictJSONParser
-from api.serializers_cases import UserRefSerializer
+from api.serializers_refs import UserRefSerializer
 from cases.audit import case_access_log, case_for_access_log, denials_for_user
 from cases.models import AccessEvent, DenialEvent
 
