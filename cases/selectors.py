@@ -414,6 +414,15 @@ def case_actions(*, case: Case) -> QuerySet[Action]:
     return Action.objects.filter(case=case).select_related("owner")
 
 
+def open_cases_for_user(*, user: User) -> QuerySet[Case]:
+    """Open cases ``user`` may see (``Case.objects.visible_to``): for a lead or deputy
+    their schools' open cases; for a police liaison the open cases that a live referral
+    to their unit shares. The "open cases" count of both dashboards (API and web), and
+    the same rows as the case list filtered by ``status=open``, which the web tile
+    links to."""
+    return Case.objects.visible_to(user).filter(status=Case.Status.OPEN)
+
+
 def dashboard_for_user(*, user: User) -> dict[str, int]:
     """Counts for the dashboard: open cases ``user`` may see, overdue takedown notices
     (``reporting.selectors.overdue_takedowns_for_user``, the same list the web
@@ -421,9 +430,8 @@ def dashboard_for_user(*, user: User) -> dict[str, int]:
     schools they own."""
     from reporting.selectors import overdue_takedowns_for_user
 
-    visible = Case.objects.visible_to(user)
     return {
-        "open_cases": visible.filter(status=Case.Status.OPEN).count(),
+        "open_cases": open_cases_for_user(user=user).count(),
         "overdue_takedowns": overdue_takedowns_for_user(user=user).count(),
         "check_ins_due_this_week": check_ins_due_for_user(user=user).count(),
     }

@@ -32,6 +32,7 @@ from cases.selectors import (
     case_referrals_for_user,
     check_ins_due_for_user,
     concerns_for_user,
+    open_cases_for_user,
     schools_of,
     schools_owned_by,
     units_of,
@@ -96,7 +97,8 @@ class LogoutView(auth_views.LogoutView):
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     """What needs doing: for a lead, open cases, overdue takedown notices and check-ins
-    due this week; for a police liaison, live referrals; for staff, their concerns."""
+    due this week; for a police liaison, open cases referred to their unit and live
+    referrals; for staff, their concerns."""
     user = request.user
     owned = schools_owned_by(user)
     units = units_of(user)
@@ -106,9 +108,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context["sees_statistics"] = bool(statistics_schools(user))
     shown_case_ids: set[int] = set()
 
+    if owned or units:
+        # The API dashboard's count too (``cases.selectors.open_cases_for_user``).
+        context["open_cases"] = open_cases_for_user(user=user).count()
+
     if owned:
-        own_cases = Case.objects.visible_to(user).filter(school_id__in=owned)
-        context["open_cases"] = own_cases.filter(status=Case.Status.OPEN).count()
         overdue = list(overdue_takedowns_for_user(user=user, now=now))
         for notice in overdue:
             notice.overdue_by = now - notice.deadline_at
