@@ -9,6 +9,8 @@ over HTTP with ``OTPRequiredMiddleware`` out of the way.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -105,3 +107,28 @@ def test_write_permissions_apply_to_writes_only():
 
     assert IsCaseEditor not in [type(p) for p in permissions_of(Writes, "GET")]
     assert IsCaseEditor in [type(p) for p in permissions_of(Writes, "POST")]
+
+
+# --- One record-a-read helper per face ----------------------------------------------
+
+REPO = Path(__file__).resolve().parents[2]
+# The modules allowed to write a read-audit row or the no-store flag themselves: the
+# domain function, the HTTP flag, and each face's one helper.
+READ_HELPERS = {
+    "record_access(": {"cases/audit.py", "api/base.py", "web/access.py", "cases/admin_site.py"},
+    "has_case_data": {"config/http.py", "cases/middleware.py"},
+}
+
+
+@pytest.mark.parametrize("needle", sorted(READ_HELPERS))
+def test_reads_are_recorded_only_through_the_helpers(needle):
+    """``api.base.record_read`` / ``web.access.record_read`` (and the admin's
+    ``CaseDataAdmin.record_read``) over ``cases.audit.record_access`` and
+    ``config.http.mark_case_data``: no view writes the row or the flag itself."""
+    found = {
+        str(path.relative_to(REPO))
+        for package in ("api", "web", "cases", "reporting", "config")
+        for path in (REPO / package).rglob("*.py")
+        if needle in path.read_text(encoding="utf-8")
+    }
+    assert found <= READ_HELPERS[needle]
