@@ -7,7 +7,8 @@ give 403 only to someone who already sees the object (e.g. a police liaison read
 referred case), so a 403 never reveals that a record exists.
 
 Never compose these with ``|`` without a test of the object-level case (STYLE.md).
-A view that sets ``permission_classes`` builds the list with :func:`default_and`.
+Views add these to the default stack through ``api.base.Api``
+(``extra_permission_classes``, ``write_permission_classes``), never replace it.
 """
 
 from __future__ import annotations
@@ -64,18 +65,3 @@ class IsVerifiedWhenRequired(BasePermission):
         if isinstance(request.auth, AuthToken):
             return True
         return not needs_verification(request.user)
-
-
-def default_and(*extra: type[BasePermission]) -> list[type[BasePermission]]:
-    """DRF's default permission stack (``REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"]``:
-    signed in, and past the second factor where required) followed by ``extra``.
-
-    Setting ``permission_classes`` on a view *replaces* the default: a view that listed
-    only ``IsAuthenticated`` would let a password-only session through wherever
-    ``accounts.middleware.OTPRequiredMiddleware`` is not in front of it. Views build their list
-    with this instead (STYLE.md, example 5: extend the default stack, never replace it;
-    ``tests/api/test_verified_permission.py`` checks every API view).
-    """
-    from rest_framework.settings import api_settings
-
-    return [*api_settings.DEFAULT_PERMISSION_CLASSES, *extra]

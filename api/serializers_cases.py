@@ -35,6 +35,13 @@ from api.fields import (
     StrictSlugRelatedField,
     ZonedInputSerializer,
 )
+from api.serializers_refs import (
+    CaseRefSerializer,
+    DestinationRefSerializer,
+    PersonRefSerializer,
+    SchoolRefSerializer,
+    UserRefSerializer,
+)
 from cases.models import (
     Action,
     Case,
@@ -412,36 +419,6 @@ def _empty_value(field: serializers.Field):
     return None
 
 
-class SchoolRefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Organisation
-        fields = ["id", "name", "code"]
-        read_only_fields = fields
-
-
-class UserRefSerializer(serializers.ModelSerializer):
-    full_name = serializers.CharField(source="get_full_name", read_only=True)
-
-    class Meta:
-        model = User
-        fields = ["id", "username", "full_name"]
-        read_only_fields = fields
-
-
-class PersonRefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Person
-        fields = ["id", "kind", "given_name", "family_name", "year_group"]
-        read_only_fields = fields
-
-
-class CaseRefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Case
-        fields = ["id", "reference"]
-        read_only_fields = fields
-
-
 class PersonOutputSerializer(serializers.ModelSerializer):
     email = OptionalEmailOutputField(help_text=_("null if none was recorded."))
     school = SchoolRefSerializer(read_only=True)
@@ -574,13 +551,6 @@ class EvidenceItemOutputSerializer(serializers.ModelSerializer):
             "recorded_by",
             "recorded_at",
         ]
-        read_only_fields = fields
-
-
-class DestinationRefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Organisation
-        fields = ["id", "name", "kind"]
         read_only_fields = fields
 
 

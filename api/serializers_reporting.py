@@ -1,4 +1,4 @@
-"""Input and output serializers for token auth, the directory, referrals, takedown
+"""Input and output serializers for the directory, referrals, takedown
 notices and case clusters. Input serializers list their writable fields explicitly;
 related ids are resolved only among rows the requesting user may see, so a foreign id
 is "does not exist" (400) and nothing is written.
@@ -19,35 +19,17 @@ from api.fields import (
     StrictSlugRelatedField,
     ZonedInputSerializer,
 )
+from api.serializers_refs import CaseRefSerializer, DestinationRefSerializer
 from cases.models import Case, EvidenceItem, Organisation, Person
 from cases.selectors import schools_owned_by
-from reporting.models import LegalBasis, Platform, Referral, TakedownRequest
+from reporting.models import (
+    TAKEDOWN_NOTICE_FIELDS,
+    LegalBasis,
+    Platform,
+    Referral,
+    TakedownRequest,
+)
 from reporting.services import REFERRAL_DESTINATION_KINDS, TAKEDOWN_OUTCOMES
-
-# --- Token auth ---------------------------------------------------------------------
-
-
-class TokenCreateInputSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=128, trim_whitespace=False)
-    otp_code = serializers.CharField(
-        max_length=32,
-        required=False,
-        allow_blank=True,
-        help_text=_(
-            "Second factor: the 6-digit code from the authenticator app, or a one-use "
-            "backup code. Required for safeguarding leads, deputies, heads, liaisons "
-            "and admins."
-        ),
-    )
-
-
-class TokenOutputSerializer(serializers.Serializer):
-    token = serializers.CharField(help_text=_("Send as 'Authorization: Token <token>'."))
-    expiry = serializers.DateTimeField(
-        read_only=True, allow_null=True, help_text=_("With offset; null: never.")
-    )
-
 
 # --- Directory ----------------------------------------------------------------------
 
@@ -90,18 +72,7 @@ class LegalBasisOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-# --- Shared output pieces -----------------------------------------------------------
-
-
-class CaseRefOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    reference = serializers.CharField()
-
-
-class OrganisationRefOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.CharField()
-    kind = serializers.CharField()
+# --- Input scoping ------------------------------------------------------------------
 
 
 def _user(serializer: serializers.Serializer):
@@ -149,9 +120,9 @@ class ReferralOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=Referral.Status.choices)
     school = serializers.CharField(source="case.school.name")
-    destination = OrganisationRefOutputSerializer()
+    destination = DestinationRefSerializer(read_only=True)
     case_data_visible = serializers.BooleanField()
-    case = CaseRefOutputSerializer(allow_null=True)
+    case = CaseRefSerializer(read_only=True, allow_null=True)
     summary = serializers.CharField(allow_null=True)
     shared_sections = serializers.ListField(
         child=serializers.ChoiceField(choices=Referral.Section.choices), allow_null=True
@@ -266,7 +237,7 @@ class TakedownEscalateInputSerializer(serializers.Serializer):
 
 
 class TakedownOutputSerializer(serializers.ModelSerializer):
-    case = CaseRefOutputSerializer()
+    case = CaseRefSerializer(read_only=True)
     school = serializers.CharField(source="case.school.name")
     platform = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     legal_basis = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -277,26 +248,7 @@ class TakedownOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TakedownRequest
-        fields = [
-            "id",
-            "case",
-            "school",
-            "platform",
-            "legal_basis",
-            "channel",
-            "status",
-            "notes",
-            "evidence_items",
-            "created_at",
-            "submitted_at",
-            "deadline_at",
-            "seconds_left",
-            "resolved_at",
-            "platform_ticket",
-            "escalated_to",
-            "escalated_at",
-            "escalation_reference",
-        ]
+        fields = ["id", *TAKEDOWN_NOTICE_FIELDS, "school", "seconds_left"]
         read_only_fields = fields
 
     def get_seconds_left(self, notice: TakedownRequest) -> int | None:

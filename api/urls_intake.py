@@ -7,8 +7,8 @@ from api import views_intake
 urlpatterns = [
     path(
         "cases/<int:case_id>/evidence/upload/",
-        views_intake.EvidenceUploadView.as_view(),
+        views_intake.EvidenceUploadApi.as_view(),
         name="evidence-upload",
     ),
-    path("hash/", views_intake.HashFileView.as_view(), name="hash"),
+    path("hash/", views_intake.HashFileApi.as_view(), name="hash"),
 ]

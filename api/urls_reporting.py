@@ -1,4 +1,4 @@
-"""API v1 routes for token auth, the directory, referrals, takedown notices and
+"""API v1 routes for the directory, referrals, takedown notices and
 clusters (helper "api-reporting"; see notes/API.md)."""
 
 from django.urls import path
@@ -6,8 +6,6 @@ from django.urls import path
 from api import views_reporting as v
 
 urlpatterns = [
-    path("auth/token/", v.TokenCreateApi.as_view(), name="auth-token"),
-    path("auth/logout/", v.TokenLogoutApi.as_view(), name="auth-logout"),
     path("organisations/", v.OrganisationListApi.as_view(), name="organisation-list"),
     path("platforms/", v.PlatformListApi.as_view(), name="platform-list"),
     path("legal-bases/", v.LegalBasisListApi.as_view(), name="legal-basis-list"),

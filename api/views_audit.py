@@ -15,18 +15,11 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.generics import GenericAPIView
 
+from api.base import GenericApi, record_read
 from api.parsers import StrictJSONParser
-from api.permissions import default_and
-from api.serializers_cases import UserRefSerializer
-from cases.audit import (
-    AuditContext,
-    case_access_log,
-    case_for_access_log,
-    denials_for_user,
-    record_access,
-)
+from api.serializers_refs import UserRefSerializer
+from cases.audit import case_access_log, case_for_access_log, denials_for_user
 from cases.models import AccessEvent, DenialEvent
 
 AUDIT_TAG = ["audit"]
@@ -59,11 +52,10 @@ class AccessEventOutputSerializer(serializers.ModelSerializer):
         return obj.organisation.name if obj.organisation_id else None
 
 
-class CaseAccessLogApi(GenericAPIView):
-    """A case's access log: JSON, authenticated, cursor pagination (``-id``)."""
+class CaseAccessLogApi(GenericApi):
+    """A case's access log: JSON, cursor pagination (``-id``)."""
 
     parser_classes = [StrictJSONParser]
-    permission_classes = default_and()
     filter_backends: list = []
     serializer_class = AccessEventOutputSerializer
 
@@ -75,14 +67,9 @@ class CaseAccessLogApi(GenericAPIView):
         case = case_for_access_log(user=request.user, case_id=case_id)
         page = self.paginate_queryset(case_access_log(case=case))
         data = AccessEventOutputSerializer(page, many=True).data
-        record_access(
-            actor=request.user,
-            action="case.access_log",
-            case_ids=[case.pk],
-            context=AuditContext.from_request(request, channel="api"),
-            organisation=case.school_id,
+        record_read(
+            request, action="case.access_log", case_ids=[case.pk], organisation=case.school_id
         )
-        request._request.has_case_data = True
         return self.get_paginated_response(data)
 
 
@@ -125,12 +112,10 @@ class DenialEventOutputSerializer(serializers.ModelSerializer):
         return obj.school.name
 
 
-class DenialListApi(GenericAPIView):
-    """Denied accesses to your schools' records: JSON, authenticated, cursor
-    pagination (``-id``)."""
+class DenialListApi(GenericApi):
+    """Denied accesses to your schools' records: JSON, cursor pagination (``-id``)."""
 
     parser_classes = [StrictJSONParser]
-    permission_classes = default_and()
     filter_backends: list = []
     serializer_class = DenialEventOutputSerializer
 
@@ -148,10 +133,5 @@ class DenialListApi(GenericAPIView):
         anyone else. Writes an ``AccessEvent`` ``denial.list``."""
         page = self.paginate_queryset(denials_for_user(user=request.user))
         data = DenialEventOutputSerializer(page, many=True).data
-        record_access(
-            actor=request.user,
-            action="denial.list",
-            case_ids=[],
-            context=AuditContext.from_request(request, channel="api"),
-        )
+        record_read(request, action="denial.list", case_ids=[])
         return self.get_paginated_response(data)

@@ -22,19 +22,17 @@ without one is read on the clock of the school the record belongs to
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import django_filters
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
+from api.base import GenericApi, audit_context, mark_case_data, record_read
 from api.fields import zoned_context
 from api.filters import PersonFilter
 from api.parsers import StrictJSONParser
-from api.permissions import CanLogConcern, IsCaseEditor, IsSchoolCaseOwner, default_and
+from api.permissions import CanLogConcern, IsCaseEditor, IsSchoolCaseOwner
 from api.serializers_cases import (
     ActionCreateInputSerializer,
     ActionOutputSerializer,
@@ -66,45 +64,18 @@ from api.serializers_cases import (
 )
 from cases import selectors
 from cases import services as case_services
-from cases.audit import AuditContext, record_access
 from cases.models import Case, Person
 from reporting.selectors import dashboard_for_user
 
 CASES_TAG = ["case file"]
 
 
-def _audit(request) -> AuditContext:
-    return AuditContext.from_request(request, channel="api")
-
-
-def _mark_case_data(request) -> None:
-    # ``RequestContextMiddleware`` reads this from the Django request (DRF's Request
-    # wrapper does not pass attribute writes through) and adds Cache-Control: no-store.
-    request._request.has_case_data = True
-
-
-def _record_read(request, *, action: str, case_ids: Iterable[int]) -> None:
-    """Read audit (DESIGN rule 3): who read which cases' data, from where, when (UTC)."""
-    record_access(actor=request.user, action=action, case_ids=case_ids, context=_audit(request))
-    _mark_case_data(request)
-
-
-class CaseFileApi(GenericAPIView):
-    """Base: JSON only, authenticated, no implicit filtering; cursor pagination from
-    settings for the list actions."""
+class CaseFileApi(GenericApi):
+    """Base: JSON only, no implicit filtering; cursor pagination from settings for the
+    list actions. Authentication and permissions: ``api.base.Api``."""
 
     parser_classes = [StrictJSONParser]
-    permission_classes = default_and()
     filter_backends: list = []
-
-    # Extra permission for the write method(s) of a view that also reads.
-    write_permission_classes: list = []
-
-    def get_permissions(self):
-        permissions = [permission() for permission in self.permission_classes]
-        if self.request is not None and self.request.method not in ("GET", "HEAD", "OPTIONS"):
-            permissions += [permission() for permission in self.write_permission_classes]
-        return permissions
 
     def paginated(self, queryset, serializer_class, **context) -> tuple[list, Response]:
         page = self.paginate_queryset(queryset)
@@ -116,7 +87,7 @@ class CaseFileApi(GenericAPIView):
 
 
 class PeopleApi(CaseFileApi):
-    write_permission_classes = [IsSchoolCaseOwner]
+    write_permission_classes = (IsSchoolCaseOwner,)
     filter_backends = [DjangoFilterBackend]
     filterset_class = PersonFilter
 
@@ -131,7 +102,7 @@ class PeopleApi(CaseFileApi):
         Filter: ``kind`` (an unknown value is 400)."""
         people = self.filter_queryset(self.get_queryset())
         _, response = self.paginated(people, PersonOutputSerializer)
-        _record_read(request, action="person.list", case_ids=[])
+        record_read(request, action="person.list", case_ids=[])
         return response
 
     @extend_schema(
@@ -148,9 +119,9 @@ class PeopleApi(CaseFileApi):
         )
         serializer.is_valid(raise_exception=True)
         person = case_services.person_create(
-            actor=request.user, context=_audit(request), **serializer.validated_data
+            actor=request.user, context=audit_context(request), **serializer.validated_data
         )
-        _mark_case_data(request)
+        mark_case_data(request)
         return Response(PersonOutputSerializer(person).data, status=status.HTTP_201_CREATED)
 
 
@@ -159,7 +130,7 @@ class PersonDetailApi(CaseFileApi):
     def get(self, request, person_id: int):
         """One person of a school whose cases you own; 404 otherwise."""
         person = selectors.person_get_for_user(user=request.user, person_id=person_id)
-        _record_read(request, action="person.detail", case_ids=[])
+        record_read(request, action="person.detail", case_ids=[])
         return Response(PersonOutputSerializer(person).data)
 
 
@@ -175,7 +146,7 @@ def _concern_case_ids(concerns, owned_schools: frozenset[int]) -> list[int]:
 
 
 class ConcernsApi(CaseFileApi):
-    write_permission_classes = [CanLogConcern]
+    write_permission_classes = (CanLogConcern,)
 
     @extend_schema(tags=CASES_TAG, responses=ConcernOutputSerializer(many=True))
     def get(self, request):
@@ -184,7 +155,7 @@ class ConcernsApi(CaseFileApi):
         context = _concern_context(request.user)
         concerns = selectors.concerns_for_user(user=request.user).select_related("subject")
         page, response = self.paginated(concerns, ConcernOutputSerializer, **context)
-        _record_read(
+        record_read(
             request,
             action="concern.list",
             case_ids=_concern_case_ids(page, context["owned_schools"]),
@@ -211,9 +182,9 @@ class ConcernsApi(CaseFileApi):
         )
         serializer.is_valid(raise_exception=True)
         concern, _code = case_services.concern_log(
-            logged_by=request.user, context=_audit(request), **serializer.validated_data
+            logged_by=request.user, context=audit_context(request), **serializer.validated_data
         )
-        _mark_case_data(request)
+        mark_case_data(request)
         data = ConcernOutputSerializer(concern, context=_concern_context(request.user)).data
         return Response(data, status=status.HTTP_201_CREATED)
 
@@ -224,7 +195,7 @@ class ConcernDetailApi(CaseFileApi):
         """One concern you may see (see the list); 404 otherwise."""
         concern = selectors.concern_get_for_user(user=request.user, concern_id=concern_id)
         context = _concern_context(request.user)
-        _record_read(
+        record_read(
             request,
             action="concern.detail",
             case_ids=_concern_case_ids([concern], context["owned_schools"]),
@@ -246,7 +217,7 @@ class CaseFilter(django_filters.FilterSet):
 
 
 class CasesApi(CaseFileApi):
-    write_permission_classes = [IsSchoolCaseOwner]
+    write_permission_classes = (IsSchoolCaseOwner,)
     filter_backends = [DjangoFilterBackend]
     filterset_class = CaseFilter
 
@@ -261,7 +232,7 @@ class CasesApi(CaseFileApi):
         ``category``, ``risk_level`` (an unknown value is 400)."""
         cases = self.filter_queryset(self.get_queryset())
         page, response = self.paginated(cases, CaseListItemOutputSerializer)
-        _record_read(request, action="case.list", case_ids=[case.pk for case in page])
+        record_read(request, action="case.list", case_ids=[case.pk for case in page])
         return response
 
     @extend_schema(
@@ -282,14 +253,14 @@ class CasesApi(CaseFileApi):
         )
         serializer.is_valid(raise_exception=True)
         case = case_services.case_open(
-            actor=request.user, context=_audit(request), **serializer.validated_data
+            actor=request.user, context=audit_context(request), **serializer.validated_data
         )
-        _mark_case_data(request)
+        mark_case_data(request)
         return Response(CaseOutputSerializer(case).data, status=status.HTTP_201_CREATED)
 
 
 class CaseDetailApi(CaseFileApi):
-    permission_classes = default_and(IsCaseEditor)
+    extra_permission_classes = (IsCaseEditor,)
 
     @extend_schema(tags=CASES_TAG, responses=CaseDetailOutputSerializer)
     def get(self, request, case_id: int):
@@ -302,7 +273,7 @@ class CaseDetailApi(CaseFileApi):
         sections = selectors.case_sections_for_user(user=request.user, case=case)
         case.visible_referrals = selectors.case_referrals_for_user(user=request.user, case=case)
         case.visible_events = list(selectors.case_events_for_user(user=request.user, case=case))
-        _record_read(request, action="case.detail", case_ids=[case.pk])
+        record_read(request, action="case.detail", case_ids=[case.pk])
         data = CaseDetailOutputSerializer(case, context={"visible_sections": sections}).data
         return Response(data)
 
@@ -318,14 +289,17 @@ class CaseDetailApi(CaseFileApi):
         )
         serializer.is_valid(raise_exception=True)
         case = case_services.case_update_flags(
-            case=case, actor=request.user, context=_audit(request), **serializer.validated_data
+            case=case,
+            actor=request.user,
+            context=audit_context(request),
+            **serializer.validated_data,
         )
-        _mark_case_data(request)
+        mark_case_data(request)
         return Response(CaseOutputSerializer(case).data)
 
 
 class CaseCloseApi(CaseFileApi):
-    permission_classes = default_and(IsCaseEditor)
+    extra_permission_classes = (IsCaseEditor,)
 
     @extend_schema(
         tags=CASES_TAG,
@@ -342,14 +316,17 @@ class CaseCloseApi(CaseFileApi):
         )
         serializer.is_valid(raise_exception=True)
         case = case_services.case_close(
-            case=case, actor=request.user, context=_audit(request), **serializer.validated_data
+            case=case,
+            actor=request.user,
+            context=audit_context(request),
+            **serializer.validated_data,
         )
-        _mark_case_data(request)
+        mark_case_data(request)
         return Response(CaseOutputSerializer(case).data)
 
 
 class CaseReopenApi(CaseFileApi):
-    permission_classes = default_and(IsCaseEditor)
+    extra_permission_classes = (IsCaseEditor,)
 
     @extend_schema(
         tags=CASES_TAG,
@@ -366,9 +343,12 @@ class CaseReopenApi(CaseFileApi):
         )
         serializer.is_valid(raise_exception=True)
         case = case_services.case_reopen(
-            case=case, actor=request.user, context=_audit(request), **serializer.validated_data
+            case=case,
+            actor=request.user,
+            context=audit_context(request),
+            **serializer.validated_data,
         )
-        _mark_case_data(request)
+        mark_case_data(request)
         return Response(CaseOutputSerializer(case).data)
 
 
@@ -378,7 +358,7 @@ class CaseReopenApi(CaseFileApi):
 class CaseSubresourceApi(CaseFileApi):
     """A list under ``cases/{case_id}/`` that belongs to one section of the case."""
 
-    permission_classes = default_and(IsCaseEditor)
+    extra_permission_classes = (IsCaseEditor,)
     section: str = selectors.CASE_SECTION_INTERNAL
 
     def readable_case(self, request, case_id: int) -> Case:
@@ -395,7 +375,7 @@ class CaseSubresourceApi(CaseFileApi):
 
     def read_list(self, request, *, case: Case, queryset, serializer_class, action: str):
         _, response = self.paginated(queryset, serializer_class)
-        _record_read(request, action=action, case_ids=[case.pk])
+        record_read(request, action=action, case_ids=[case.pk])
         return response
 
     def person_scope(self, request, case: Case) -> dict:
@@ -433,9 +413,12 @@ class CaseParticipantsApi(CaseSubresourceApi):
         )
         serializer.is_valid(raise_exception=True)
         participant = case_services.participant_add(
-            case=case, actor=request.user, context=_audit(request), **serializer.validated_data
+            case=case,
+            actor=request.user,
+            context=audit_context(request),
+            **serializer.validated_data,
         )
-        _mark_case_data(request)
+        mark_case_data(request)
         data = ParticipantOutputSerializer(participant).data
         return Response(data, status=status.HTTP_201_CREATED)
 
@@ -470,9 +453,12 @@ class CaseEvidenceApi(CaseSubresourceApi):
         )
         serializer.is_valid(raise_exception=True)
         item = case_services.evidence_record(
-            case=case, actor=request.user, context=_audit(request), **serializer.validated_data
+            case=case,
+            actor=request.user,
+            context=audit_context(request),
+            **serializer.validated_data,
         )
-        _mark_case_data(request)
+        mark_case_data(request)
         data = EvidenceItemOutputSerializer(item).data
         return Response(data, status=status.HTTP_201_CREATED)
 
@@ -528,10 +514,10 @@ class CaseSupportPlansApi(CaseSubresourceApi):
             case=case,
             owner=request.user,
             actor=request.user,
-            context=_audit(request),
+            context=audit_context(request),
             **serializer.validated_data,
         )
-        _mark_case_data(request)
+        mark_case_data(request)
         return Response(SupportPlanOutputSerializer(plan).data, status=status.HTTP_201_CREATED)
 
 
@@ -564,9 +550,12 @@ class CaseGuardianContactsApi(CaseSubresourceApi):
         )
         serializer.is_valid(raise_exception=True)
         contact = case_services.guardian_contact_record(
-            case=case, actor=request.user, context=_audit(request), **serializer.validated_data
+            case=case,
+            actor=request.user,
+            context=audit_context(request),
+            **serializer.validated_data,
         )
-        _mark_case_data(request)
+        mark_case_data(request)
         data = GuardianContactOutputSerializer(contact).data
         return Response(data, status=status.HTTP_201_CREATED)
 
@@ -606,9 +595,9 @@ class CaseActionsApi(CaseSubresourceApi):
         data = dict(serializer.validated_data)
         data["owner"] = data.get("owner") or request.user
         action = case_services.action_create(
-            case=case, actor=request.user, context=_audit(request), **data
+            case=case, actor=request.user, context=audit_context(request), **data
         )
-        _mark_case_data(request)
+        mark_case_data(request)
         return Response(ActionOutputSerializer(action).data, status=status.HTTP_201_CREATED)
 
 
@@ -619,9 +608,9 @@ class ActionCompleteApi(CaseFileApi):
         case's school."""
         action = selectors.action_get_for_editor(user=request.user, action_id=action_id)
         action = case_services.action_complete(
-            action=action, actor=request.user, context=_audit(request)
+            action=action, actor=request.user, context=audit_context(request)
         )
-        _mark_case_data(request)
+        mark_case_data(request)
         return Response(ActionOutputSerializer(action).data)
 
 
@@ -640,9 +629,12 @@ class CheckInRecordApi(CaseFileApi):
         )
         serializer.is_valid(raise_exception=True)
         check_in = case_services.check_in_record(
-            plan=plan, actor=request.user, context=_audit(request), **serializer.validated_data
+            plan=plan,
+            actor=request.user,
+            context=audit_context(request),
+            **serializer.validated_data,
         )
-        _mark_case_data(request)
+        mark_case_data(request)
         return Response(CheckInOutputSerializer(check_in).data, status=status.HTTP_201_CREATED)
 
 
@@ -659,9 +651,12 @@ class SupportMeasureAddApi(CaseFileApi):
         serializer = SupportMeasureAddInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         measure = case_services.support_measure_add(
-            plan=plan, actor=request.user, context=_audit(request), **serializer.validated_data
+            plan=plan,
+            actor=request.user,
+            context=audit_context(request),
+            **serializer.validated_data,
         )
-        _mark_case_data(request)
+        mark_case_data(request)
         data = SupportMeasureOutputSerializer(measure).data
         return Response(data, status=status.HTTP_201_CREATED)
 

@@ -20,10 +20,9 @@ from rest_framework import exceptions, permissions, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from api.base import Api, audit_context, mark_case_data
 from api.fields import zoned_context
-from api.permissions import default_and
 from api.serializers_intake import (
     EvidenceUploadSerializer,
     FileHashesSerializer,
@@ -31,7 +30,6 @@ from api.serializers_intake import (
     UploadedEvidenceSerializer,
 )
 from cases import services
-from cases.audit import AuditContext
 from cases.hashing import MSG_TOO_LARGE, FileHashes, hash_stream
 from cases.selectors import can_edit_case, case_get_for_user, schools_of
 
@@ -87,7 +85,7 @@ def _hash_upload(upload) -> FileHashes:
     return hash_stream(upload, max_bytes=settings.EVIDENCE_MAX_UPLOAD_BYTES)
 
 
-class _IntakeView(APIView):
+class _IntakeApi(Api):
     parser_classes = [MultiPartParser]
     renderer_classes = [JSONRenderer]
 
@@ -97,10 +95,8 @@ class _IntakeView(APIView):
 
 
 @method_decorator(sensitive_post_parameters(), name="dispatch")
-class EvidenceUploadView(_IntakeView):
+class EvidenceUploadApi(_IntakeApi):
     """``POST cases/{case_id}/evidence/upload/``: hash a file and record evidence."""
-
-    permission_classes = default_and()
 
     @extend_schema(
         operation_id="evidence_upload",
@@ -130,7 +126,7 @@ class EvidenceUploadView(_IntakeView):
         field errors (``file``: not an image or video, undecodable, too many pixels, too
         large; metadata fields), nothing written.
         """
-        request._request.has_case_data = True
+        mark_case_data(request)
         case = case_get_for_user(user=request.user, case_id=case_id)
         if not can_edit_case(request.user, case):
             raise exceptions.PermissionDenied(MSG_READ_ONLY)
@@ -157,15 +153,15 @@ class EvidenceUploadView(_IntakeView):
             md5=hashes.md5,
             pdq=hashes.pdq,
             pdq_quality=hashes.pdq_quality,
-            context=AuditContext.from_request(request, channel="api"),
+            context=audit_context(request),
         )
         return Response(UploadedEvidenceSerializer(item).data, status=status.HTTP_201_CREATED)
 
 
-class HashFileView(_IntakeView):
+class HashFileApi(_IntakeApi):
     """``POST hash/``: hashes of a file, nothing recorded."""
 
-    permission_classes = default_and(IsSchoolMember)
+    extra_permission_classes = (IsSchoolMember,)
 
     @extend_schema(
         operation_id="hash_file",

@@ -1,4 +1,4 @@
-"""API views for token auth, the directory, referrals, takedown notices and clusters.
+"""API views for the directory, referrals, takedown notices and clusters.
 
 One view per action (HackSoft style): parse with an input serializer, fetch through
 ``reporting.selectors`` (visibility, 404), check who may act (403 for someone who may
@@ -9,30 +9,23 @@ see but not act), call one service in ``reporting.services`` with the request's
 
 from __future__ import annotations
 
-from django.contrib.auth import authenticate, user_logged_in, user_logged_out
-from django.contrib.auth import logout as session_logout
+from collections.abc import Callable
+from typing import Any, ClassVar
+
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from knox.models import AuthToken
-from knox.settings import knox_settings
-from rest_framework import exceptions, status
-from rest_framework.permissions import AllowAny
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from accounts.lockout import lockout_message, record_second_factor_failure, sign_in_completed
-from accounts.second_factor import requires_second_factor, verify_code
 from api import serializers_reporting as s
+from api.base import Api, audit_context, mark_case_data, record_read
 from api.fields import zoned_context
 from api.filters import ReferralFilter, TakedownFilter, filter_list
 from api.pagination import StableCursorPagination
-from api.throttling import SignInRateThrottle
-from cases.audit import AuditContext, record_access
-from cases.models import Organisation
+from cases.models import Organisation, User
 from cases.selectors import can_edit_case, schools_of
 from reporting import services
 from reporting.models import LegalBasis, Platform, Referral, TakedownRequest
@@ -56,107 +49,12 @@ ERRORS = {
 
 SCHOOL_ONLY = _("Only the school's safeguarding lead or deputy can do this.")
 DESTINATION_ONLY = _("Only a liaison of the receiving unit can do this.")
-# One answer for a wrong username, password or second-factor code (never says which).
-SIGN_IN_FAILED = _("Unable to sign in with these credentials.")
-
-
-def _context(request: Request) -> AuditContext:
-    return AuditContext.from_request(request, channel="api")
-
-
-def _record_read(request: Request, *, action: str, case_ids: list[int]) -> None:
-    """Read audit (DESIGN rule 3): one ``AccessEvent`` for the case data in this
-    response; ``no-store`` caching for it (``RequestContextMiddleware``)."""
-    record_access(actor=request.user, action=action, case_ids=case_ids, context=_context(request))
-    request._request.has_case_data = True
-
-
-# --- Token auth ---------------------------------------------------------------------
-
-
-class TokenCreateApi(APIView):
-    """Exchange a username, password and (for the roles that need it) a second-factor
-    code for an expiring API token (django-rest-knox; only a digest is stored). Send it as
-    ``Authorization: Token <token>``.
-
-    Errors: 400 with one message whether the password or the code was wrong (it never
-    says which, nor whether the account exists); 429 when the username is locked after 6
-    failures (30 minutes, django-axes) or over the sign-in rate; 403 with too many live
-    tokens. Rule source: issue 3, "Login" (``cases/otp.py``).
-    """
-
-    # No session or token needed (and no CSRF from a stale session cookie).
-    authentication_classes = ()
-    permission_classes = (AllowAny,)
-    throttle_classes = (SignInRateThrottle,)
-
-    @extend_schema(
-        tags=["auth"],
-        request=s.TokenCreateInputSerializer,
-        responses={
-            200: s.TokenOutputSerializer,
-            400: OpenApiResponse(description=_("Wrong username, password or code.")),
-            403: OpenApiResponse(description=_("Too many active tokens.")),
-            429: OpenApiResponse(description=_("Locked after too many failed attempts.")),
-        },
-        auth=[],
-    )
-    def post(self, request: Request) -> Response:
-        data = s.TokenCreateInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        username = data.validated_data["username"]
-        # The request goes to authenticate() so django-axes counts failures and refuses a
-        # locked username. ModelBackend refuses inactive users: same message as a wrong
-        # password, so the answer never says whether an account exists.
-        user = authenticate(
-            request._request, username=username, password=data.validated_data["password"]
-        )
-        if getattr(request._request, "axes_locked_out", False):
-            return Response({"detail": lockout_message()}, status=429)
-        if user is not None and user.is_active and requires_second_factor(user):
-            device = verify_code(user, data.validated_data.get("otp_code"))
-            if device is None:
-                record_second_factor_failure(request._request, username)
-                if getattr(request._request, "axes_locked_out", False):
-                    return Response({"detail": lockout_message()}, status=429)
-                user = None
-        if user is None or not user.is_active:
-            raise exceptions.ValidationError({"non_field_errors": [SIGN_IN_FAILED]})
-        limit = knox_settings.TOKEN_LIMIT_PER_USER
-        if limit is not None:
-            live = AuthToken.objects.filter(user=user).filter(
-                Q(expiry__isnull=True) | Q(expiry__gt=timezone.now())
-            )
-            if live.count() >= limit:
-                raise exceptions.PermissionDenied(
-                    _("Too many active tokens; sign out from another client first.")
-                )
-        instance, token = AuthToken.objects.create(user)
-        sign_in_completed(user)
-        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
-        out = s.TokenOutputSerializer({"token": token, "expiry": instance.expiry})
-        return Response(out.data)
-
-
-class TokenLogoutApi(APIView):
-    """Revoke the token used for this request (or end the session)."""
-
-    @extend_schema(tags=["auth"], request=None, responses={204: None})
-    def post(self, request: Request) -> Response:
-        if isinstance(request.auth, AuthToken):
-            request.auth.delete()
-            user_logged_out.send(
-                sender=request.user.__class__, request=request._request, user=request.user
-            )
-        else:
-            session_logout(request._request)
-        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- Directory ----------------------------------------------------------------------
 
 
-class OrganisationListApi(APIView):
+class OrganisationListApi(Api):
     """Referral destinations, regulators, hotlines and services, plus the user's own
     schools (never other schools). ``?kind=`` filters. Paginated (cursor)."""
 
@@ -181,7 +79,7 @@ class OrganisationListApi(APIView):
         return paginator.get_paginated_response(out.data)
 
 
-class PlatformListApi(APIView):
+class PlatformListApi(Api):
     """Platforms and how to report to each (a short fixed directory: not paginated)."""
 
     @extend_schema(tags=["directory"], responses=s.PlatformOutputSerializer(many=True))
@@ -189,7 +87,7 @@ class PlatformListApi(APIView):
         return Response(s.PlatformOutputSerializer(Platform.objects.all(), many=True).data)
 
 
-class LegalBasisListApi(APIView):
+class LegalBasisListApi(Api):
     """Legal bases for takedown notices and their clocks (hours from submission)."""
 
     @extend_schema(tags=["directory"], responses=s.LegalBasisOutputSerializer(many=True))
@@ -206,11 +104,11 @@ def _referral_response(
 ) -> Response:
     # Re-read through the selector: fresh status and the ``case_data_visible`` flag.
     referral = referral_get_for_user(user=request.user, referral_id=referral.pk)
-    request._request.has_case_data = True
+    mark_case_data(request)
     return Response(s.ReferralOutputSerializer(referral).data, status=code)
 
 
-class ReferralListCreateApi(APIView):
+class ReferralListCreateApi(Api):
     """GET: referrals visible to you (school: your schools'; police: your unit's inbox,
     with case data only while live); ``?status=`` filters (an unknown value is 400).
     POST: draft a referral (school lead/deputy)."""
@@ -228,7 +126,7 @@ class ReferralListCreateApi(APIView):
         paginator = self.pagination_class()
         referrals = filter_list(request, referral_list_for_user(user=request.user), self)
         page = paginator.paginate_queryset(referrals, request, view=self)
-        _record_read(
+        record_read(
             request,
             action="referral.list",
             case_ids=[r.case_id for r in page if r.case_data_visible],
@@ -253,18 +151,18 @@ class ReferralListCreateApi(APIView):
             shared_sections=v["shared_sections"],
             legal_basis_note=v.get("legal_basis_note", ""),
             complainant=v.get("complainant"),
-            context=_context(request),
+            context=audit_context(request),
         )
         return _referral_response(request, referral, code=status.HTTP_201_CREATED)
 
 
-class ReferralDetailApi(APIView):
+class ReferralDetailApi(Api):
     """One referral visible to you; 404 otherwise."""
 
     @extend_schema(tags=["referrals"], responses={200: s.ReferralOutputSerializer, **NOT_404})
     def get(self, request: Request, referral_id: int) -> Response:
         referral = referral_get_for_user(user=request.user, referral_id=referral_id)
-        _record_read(
+        record_read(
             request,
             action="referral.detail",
             case_ids=[referral.case_id] if referral.case_data_visible else [],
@@ -272,120 +170,112 @@ class ReferralDetailApi(APIView):
         return Response(s.ReferralOutputSerializer(referral).data)
 
 
-class ReferralSendApi(APIView):
+class ReferralActionApi(Api):
+    """Base of the referral actions, ``POST referrals/{referral_id}/<action>/``: the
+    referral through ``referral_get_for_user`` (404 if not visible), ``may_act`` (403
+    for someone who sees it but may not act: the school acts on its drafts, the
+    receiving unit on what it received), the input (``input_serializer``; 400), one
+    service of ``reporting.services`` called with the validated fields as keyword
+    arguments (409 from the transition table), the fresh referral as the answer.
+
+    A subclass names these four and keeps its own docstring (the operation's
+    description) and ``extend_schema_view`` (its request body)."""
+
+    # (user, referral) -> bool; a ``reporting.selectors`` predicate.
+    may_act: ClassVar[Callable[[User, Referral], bool]]
+    refusal: ClassVar[str]  # a lazy translation
+    input_serializer: ClassVar[type[serializers.Serializer] | None] = None
+    # (referral=, actor=, context=, **validated fields) -> Referral.
+    service: ClassVar[Callable[..., Referral]]
+
+    def input_context(self, request: Request, referral: Referral) -> dict[str, Any]:
+        return {}
+
+    def post(self, request: Request, referral_id: int) -> Response:
+        # No docstring here: drf-spectacular would show it instead of the subclass's.
+        referral = referral_get_for_user(user=request.user, referral_id=referral_id)
+        if not type(self).may_act(request.user, referral):
+            raise exceptions.PermissionDenied(self.refusal)
+        fields: dict[str, Any] = {}
+        if self.input_serializer is not None:
+            data = self.input_serializer(
+                data=request.data, context=self.input_context(request, referral)
+            )
+            data.is_valid(raise_exception=True)
+            fields = dict(data.validated_data)
+        type(self).service(
+            referral=referral, actor=request.user, context=audit_context(request), **fields
+        )
+        return _referral_response(request, referral)
+
+
+def _referral_action_schema(input_serializer: type[serializers.Serializer] | None):
+    return extend_schema_view(
+        post=extend_schema(
+            tags=["referrals"],
+            request=input_serializer,
+            responses={200: s.ReferralOutputSerializer, **ERRORS},
+        )
+    )
+
+
+@_referral_action_schema(None)
+class ReferralSendApi(ReferralActionApi):
     """Send a draft: status ``sent``; one notice e-mail (a link, no child's details)
     is queued to the destination's liaisons on commit. School lead/deputy only."""
 
-    @extend_schema(
-        tags=["referrals"], request=None, responses={200: s.ReferralOutputSerializer, **ERRORS}
-    )
-    def post(self, request: Request, referral_id: int) -> Response:
-        referral = referral_get_for_user(user=request.user, referral_id=referral_id)
-        if not can_act_for_school(request.user, referral):
-            raise exceptions.PermissionDenied(SCHOOL_ONLY)
-        services.referral_send(referral=referral, actor=request.user, context=_context(request))
-        return _referral_response(request, referral)
+    may_act = staticmethod(can_act_for_school)
+    refusal = SCHOOL_ONLY
+    service = staticmethod(services.referral_send)
 
 
-class ReferralWithdrawApi(APIView):
+@_referral_action_schema(s.ReferralReasonInputSerializer)
+class ReferralWithdrawApi(ReferralActionApi):
     """Withdraw a draft or sent referral, with a reason; ends the unit's access to the
     case. School lead/deputy only."""
 
-    @extend_schema(
-        tags=["referrals"],
-        request=s.ReferralReasonInputSerializer,
-        responses={200: s.ReferralOutputSerializer, **ERRORS},
-    )
-    def post(self, request: Request, referral_id: int) -> Response:
-        referral = referral_get_for_user(user=request.user, referral_id=referral_id)
-        if not can_act_for_school(request.user, referral):
-            raise exceptions.PermissionDenied(SCHOOL_ONLY)
-        data = s.ReferralReasonInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.referral_withdraw(
-            referral=referral,
-            actor=request.user,
-            reason=data.validated_data["reason"],
-            context=_context(request),
-        )
-        return _referral_response(request, referral)
+    may_act = staticmethod(can_act_for_school)
+    refusal = SCHOOL_ONLY
+    input_serializer = s.ReferralReasonInputSerializer
+    service = staticmethod(services.referral_withdraw)
 
 
-class ReferralAcknowledgeApi(APIView):
+@_referral_action_schema(s.ReferralAcknowledgeInputSerializer)
+class ReferralAcknowledgeApi(ReferralActionApi):
     """Acknowledge a sent referral with your reference (e.g. the atestado number).
     Police liaison of the destination only."""
 
-    @extend_schema(
-        tags=["referrals"],
-        request=s.ReferralAcknowledgeInputSerializer,
-        responses={200: s.ReferralOutputSerializer, **ERRORS},
-    )
-    def post(self, request: Request, referral_id: int) -> Response:
-        referral = referral_get_for_user(user=request.user, referral_id=referral_id)
-        if not can_act_for_destination(request.user, referral):
-            raise exceptions.PermissionDenied(DESTINATION_ONLY)
+    may_act = staticmethod(can_act_for_destination)
+    refusal = DESTINATION_ONLY
+    input_serializer = s.ReferralAcknowledgeInputSerializer
+    service = staticmethod(services.referral_acknowledge)
+
+    def input_context(self, request: Request, referral: Referral) -> dict[str, Any]:
         # The liaison acts across schools: a time without an offset is read in the
         # zone their request names, else their unit's (``cases.zones.input_zone``).
-        data = s.ReferralAcknowledgeInputSerializer(
-            data=request.data, context=zoned_context(request, school=referral.case.school)
-        )
-        data.is_valid(raise_exception=True)
-        services.referral_acknowledge(
-            referral=referral,
-            actor=request.user,
-            external_reference=data.validated_data["external_reference"],
-            acknowledged_at=data.validated_data["acknowledged_at"],
-            context=_context(request),
-        )
-        return _referral_response(request, referral)
+        return zoned_context(request, school=referral.case.school)
 
 
-class ReferralRejectApi(APIView):
+@_referral_action_schema(s.ReferralReasonInputSerializer)
+class ReferralRejectApi(ReferralActionApi):
     """Decline a sent or acknowledged referral, with a reason; ends your access.
     Police liaison of the destination only."""
 
-    @extend_schema(
-        tags=["referrals"],
-        request=s.ReferralReasonInputSerializer,
-        responses={200: s.ReferralOutputSerializer, **ERRORS},
-    )
-    def post(self, request: Request, referral_id: int) -> Response:
-        referral = referral_get_for_user(user=request.user, referral_id=referral_id)
-        if not can_act_for_destination(request.user, referral):
-            raise exceptions.PermissionDenied(DESTINATION_ONLY)
-        data = s.ReferralReasonInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.referral_reject(
-            referral=referral,
-            actor=request.user,
-            reason=data.validated_data["reason"],
-            context=_context(request),
-        )
-        return _referral_response(request, referral)
+    may_act = staticmethod(can_act_for_destination)
+    refusal = DESTINATION_ONLY
+    input_serializer = s.ReferralReasonInputSerializer
+    service = staticmethod(services.referral_reject)
 
 
-class ReferralCloseApi(APIView):
+@_referral_action_schema(s.ReferralCloseInputSerializer)
+class ReferralCloseApi(ReferralActionApi):
     """Close an acknowledged referral with its outcome; ends the unit's access to the
     case. Police liaison of the destination only."""
 
-    @extend_schema(
-        tags=["referrals"],
-        request=s.ReferralCloseInputSerializer,
-        responses={200: s.ReferralOutputSerializer, **ERRORS},
-    )
-    def post(self, request: Request, referral_id: int) -> Response:
-        referral = referral_get_for_user(user=request.user, referral_id=referral_id)
-        if not can_act_for_destination(request.user, referral):
-            raise exceptions.PermissionDenied(DESTINATION_ONLY)
-        data = s.ReferralCloseInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        services.referral_close(
-            referral=referral,
-            actor=request.user,
-            outcome=data.validated_data["outcome"],
-            context=_context(request),
-        )
-        return _referral_response(request, referral)
+    may_act = staticmethod(can_act_for_destination)
+    refusal = DESTINATION_ONLY
+    input_serializer = s.ReferralCloseInputSerializer
+    service = staticmethod(services.referral_close)
 
 
 # --- Takedown notices ---------------------------------------------------------------
@@ -402,11 +292,11 @@ def _takedown_response(
     request: Request, notice: TakedownRequest, *, code: int = status.HTTP_200_OK
 ) -> Response:
     notice = takedown_get_for_user(user=request.user, takedown_id=notice.pk)
-    request._request.has_case_data = True
+    mark_case_data(request)
     return Response(s.TakedownOutputSerializer(notice).data, status=code)
 
 
-class TakedownListCreateApi(APIView):
+class TakedownListCreateApi(Api):
     """GET: takedown notices of cases visible to you (police: read-only, cases with a
     live referral to your unit that shares the evidence); ``?status=`` filters (an
     unknown value is 400). POST: draft a notice (school lead/deputy)."""
@@ -424,7 +314,7 @@ class TakedownListCreateApi(APIView):
         paginator = self.pagination_class()
         notices = filter_list(request, takedown_list_for_user(user=request.user), self)
         page = paginator.paginate_queryset(notices, request, view=self)
-        _record_read(request, action="takedown.list", case_ids=[t.case_id for t in page])
+        record_read(request, action="takedown.list", case_ids=[t.case_id for t in page])
         return paginator.get_paginated_response(s.TakedownOutputSerializer(page, many=True).data)
 
     @extend_schema(
@@ -444,23 +334,23 @@ class TakedownListCreateApi(APIView):
             evidence_items=v["evidence_items"],
             channel=v.get("channel"),
             notes=v.get("notes", ""),
-            context=_context(request),
+            context=audit_context(request),
         )
         return _takedown_response(request, notice, code=status.HTTP_201_CREATED)
 
 
-class TakedownDetailApi(APIView):
+class TakedownDetailApi(Api):
     """One takedown notice visible to you; 404 otherwise (for a police liaison, also
     when the live referral to their unit does not share the evidence)."""
 
     @extend_schema(tags=["takedowns"], responses={200: s.TakedownOutputSerializer, **NOT_404})
     def get(self, request: Request, takedown_id: int) -> Response:
         notice = takedown_get_for_user(user=request.user, takedown_id=takedown_id)
-        _record_read(request, action="takedown.detail", case_ids=[notice.case_id])
+        record_read(request, action="takedown.detail", case_ids=[notice.case_id])
         return Response(s.TakedownOutputSerializer(notice).data)
 
 
-class TakedownSubmitApi(APIView):
+class TakedownSubmitApi(Api):
     """Record that the notice was filed with the platform and start its clock:
     ``deadline_at = submitted_at + legal basis hours`` (48 h under the US TAKE IT DOWN
     Act, 47 U.S.C. §223a)."""
@@ -481,12 +371,12 @@ class TakedownSubmitApi(APIView):
             actor=request.user,
             submitted_at=data.validated_data.get("submitted_at"),
             platform_ticket=data.validated_data.get("platform_ticket", ""),
-            context=_context(request),
+            context=audit_context(request),
         )
         return _takedown_response(request, notice)
 
 
-class TakedownOutcomeApi(APIView):
+class TakedownOutcomeApi(Api):
     """Record the platform's answer: acknowledged, removed or refused."""
 
     @extend_schema(
@@ -504,12 +394,12 @@ class TakedownOutcomeApi(APIView):
             status=data.validated_data["status"],
             platform_ticket=data.validated_data.get("platform_ticket", ""),
             expected_status=data.validated_data.get("expected_status"),
-            context=_context(request),
+            context=audit_context(request),
         )
         return _takedown_response(request, notice)
 
 
-class TakedownEscalateApi(APIView):
+class TakedownEscalateApi(Api):
     """Escalate an overdue or refused notice to a regulator or hotline (default: the
     legal basis's escalation body). Any other status: 409."""
 
@@ -527,7 +417,7 @@ class TakedownEscalateApi(APIView):
             actor=request.user,
             escalated_to=data.validated_data.get("escalated_to"),
             reference=data.validated_data.get("reference", ""),
-            context=_context(request),
+            context=audit_context(request),
         )
         return _takedown_response(request, notice)
 
@@ -535,7 +425,7 @@ class TakedownEscalateApi(APIView):
 # --- Clusters -----------------------------------------------------------------------
 
 
-class ClusterListApi(APIView):
+class ClusterListApi(Api):
     """Groups of cases visible to you linked by shared evidence: identical SHA-256, or
     PDQ within Hamming distance 31 with both qualities >= 50 (see
     ``reporting.selectors``). Not paginated: clusters are few."""
@@ -546,7 +436,7 @@ class ClusterListApi(APIView):
     )
     def get(self, request: Request) -> Response:
         clusters = case_clusters_for_user(user=request.user)
-        _record_read(
+        record_read(
             request,
             action="case.clusters",
             case_ids=[case.pk for cluster in clusters for case in cluster.cases],

@@ -17,8 +17,8 @@ from drf_spectacular.utils import (
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from api.base import Api
 from api.fields import StrictIntegerField
 from reporting.statistics import AGE_BANDS, SUPPRESSED, school_statistics
 
@@ -114,7 +114,7 @@ class StatisticsOutputSerializer(serializers.Serializer):
     generated_at = serializers.DateTimeField(read_only=True, help_text=_("With offset."))
 
 
-class StatisticsApi(APIView):
+class StatisticsApi(Api):
     @extend_schema(
         tags=STATISTICS_TAG,
         parameters=[

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
 from cases.audit import AuditContext, record_access
+from config.http import mark_case_data
 
 ADMIN_CHANNEL = "admin"
 
@@ -113,8 +114,8 @@ class CaseDataAdmin(admin.ModelAdmin):
 
     def record_read(self, request: HttpRequest, view: str, shown: Iterable) -> None:
         """Write the read-audit row for the objects ``shown`` and mark the response as
-        case data (``Cache-Control: no-store``, ``config.middleware``)."""
-        request.has_case_data = True
+        case data (``config.http.mark_case_data``: ``Cache-Control: no-store``)."""
+        mark_case_data(request)
         record_access(
             actor=request.user,
             action=f"admin.{self.audit_name}.{view}",

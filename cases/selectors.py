@@ -413,6 +413,15 @@ def case_actions(*, case: Case) -> QuerySet[Action]:
     return Action.objects.filter(case=case).select_related("owner")
 
 
+def open_cases_for_user(*, user: User) -> QuerySet[Case]:
+    """Open cases ``user`` may see (``Case.objects.visible_to``): for a lead or deputy
+    their schools' open cases; for a police liaison the open cases that a live referral
+    to their unit shares. The "open cases" count of both dashboards (API and web), and
+    the same rows as the case list filtered by ``status=open``, which the web tile
+    links to."""
+    return Case.objects.visible_to(user).filter(status=Case.Status.OPEN)
+
+
 def owned_schools(*, user: User) -> QuerySet[Organisation]:
     """Schools whose cases ``user`` owns (where they may open cases, record people)."""
     return Organisation.objects.filter(pk__in=schools_owned_by(user))

@@ -163,7 +163,7 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 AXES_LOCKOUT_CALLABLE = "accounts.http.lockout_response"
 # axes.W006 asks for "ip_address" among the lockout parameters. Deliberately not: an
 # address can be forged or shared (a school's NAT), so the lock is by username, and the
-# per-address rate limit is api/throttling.py's (address + username, 10/min).
+# per-address rate limit is config/throttling.py's (address + username, 10/min).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_HTTP_RESPONSE_CODE = 429
 # Second factor for leads, deputies, heads, liaisons, authority admins, staff users (the
@@ -284,7 +284,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    # Sign-in attempts per client address and username (api/throttling.py).
+    # Sign-in attempts per client address and username (config/throttling.py).
     "DEFAULT_THROTTLE_RATES": {"auth": env_str("API_AUTH_THROTTLE_RATE", "10/min")},
     "DEFAULT_PAGINATION_CLASS": "api.pagination.StableCursorPagination",
     "PAGE_SIZE": 50,

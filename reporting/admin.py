@@ -11,7 +11,13 @@ from django.http import HttpRequest
 from cases.admin_site import CaseDataAdmin
 from cases.exceptions import NotFound
 from cases.selectors import CASE_SECTION_PARTICIPANTS, case_sections_for_user
-from reporting.models import LegalBasis, Platform, Referral, TakedownRequest
+from reporting.models import (
+    TAKEDOWN_NOTICE_FIELDS,
+    LegalBasis,
+    Platform,
+    Referral,
+    TakedownRequest,
+)
 from reporting.selectors import (
     referral_get_for_user,
     referral_list_for_user,
@@ -89,22 +95,7 @@ class TakedownRequestAdmin(CaseDataAdmin):
     list_display = ["case", "platform", "status", "submitted_at", "deadline_at"]
     list_filter = ["status", "platform"]
     search_fields = ["case__reference", "platform_ticket"]
-    fields = [
-        "case",
-        "platform",
-        "legal_basis",
-        "channel",
-        "status",
-        "evidence_items",
-        "notes",
-        "submitted_at",
-        "deadline_at",
-        "resolved_at",
-        "platform_ticket",
-        "escalated_to",
-        "escalated_at",
-        "escalation_reference",
-    ]
+    fields = TAKEDOWN_NOTICE_FIELDS  # the same as the API's notice resource
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[TakedownRequest]:

@@ -241,3 +241,26 @@ OPEN_TAKEDOWN_STATUSES = (
     TakedownRequest.Status.OVERDUE,
     TakedownRequest.Status.ESCALATED,
 )
+
+
+# What a reader of a takedown notice is shown, in this order: the API's notice resource
+# (``api.serializers_reporting.TakedownOutputSerializer``, which adds its id, the school's
+# name and the seconds left) and the admin (``reporting.admin.TakedownRequestAdmin``).
+# ``created_by`` stays out: who drafted it is in the case's chronology.
+TAKEDOWN_NOTICE_FIELDS: tuple[str, ...] = (
+    "case",
+    "platform",
+    "legal_basis",
+    "channel",
+    "status",
+    "notes",
+    "evidence_items",
+    "created_at",
+    "submitted_at",
+    "deadline_at",
+    "resolved_at",
+    "platform_ticket",
+    "escalated_to",
+    "escalated_at",
+    "escalation_reference",
+)

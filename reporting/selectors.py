@@ -24,6 +24,7 @@ from cases.selectors import (
     CASE_SECTION_EVIDENCE,
     cases_sharing_section_for_user,
     check_ins_due_for_user,
+    open_cases_for_user,
     schools_owned_by,
     units_of,
 )
@@ -169,17 +170,17 @@ def overdue_takedowns_for_user(
 
 def dashboard_for_user(*, user: User) -> dict[str, int]:
     """Counts for the API dashboard: open cases ``user`` may see
-    (``Case.objects.visible_to``), overdue takedown notices
-    (:func:`overdue_takedowns_for_user`, the same list the web dashboard shows) and
+    (``cases.selectors.open_cases_for_user``, the web dashboard's count too), overdue
+    takedown notices (:func:`overdue_takedowns_for_user`, the same list the web
+    dashboard shows) and
     check-ins due within 7 days (including late ones) of the schools they own
     (``cases.selectors.check_ins_due_for_user``). Three ``COUNT`` queries after the
     reader's memberships.
 
     It lives here, above ``cases``, because it counts what both apps hold: ``cases``
     may not import reporting (ADR 0007)."""
-    visible = CaseModel.objects.visible_to(user)
     return {
-        "open_cases": visible.filter(status=CaseModel.Status.OPEN).count(),
+        "open_cases": open_cases_for_user(user=user).count(),
         "overdue_takedowns": overdue_takedowns_for_user(user=user).count(),
         "check_ins_due_this_week": check_ins_due_for_user(user=user).count(),
     }

@@ -32,6 +32,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
 
 from accounts.services import AccountState, account_changes_record
+from api.serializers_reporting import TakedownOutputSerializer
 from cases import services as case_services
 from cases.models import (
     AccessEvent,
@@ -49,7 +50,14 @@ from cases.models import (
 )
 from cases.selectors import case_events_for_user
 from reporting import services as reporting_services
-from reporting.models import LegalBasis, Platform, Referral, TakedownRequest
+from reporting.admin import TakedownRequestAdmin
+from reporting.models import (
+    TAKEDOWN_NOTICE_FIELDS,
+    LegalBasis,
+    Platform,
+    Referral,
+    TakedownRequest,
+)
 from tests.conftest import PASSWORD, make_user
 
 CASE_LIST = reverse("admin:cases_case_changelist")
@@ -718,3 +726,13 @@ def test_a_verified_session_opens_the_admin(settings, operators, cases):
     response = client.get(CASE_LIST)
     assert response.status_code == 200
     assert [case.pk for case in response.context["cl"].result_list] == [cases["A"].pk]
+
+
+def test_the_admin_and_the_api_show_a_takedown_notice_with_the_same_fields():
+    """Issue 8: one list of what a notice's reader sees,
+    ``reporting.models.TAKEDOWN_NOTICE_FIELDS``; the API adds only its id, the school's
+    name and the seconds left."""
+    api_only = {"id", "school", "seconds_left"}
+    api_fields = [f for f in TakedownOutputSerializer.Meta.fields if f not in api_only]
+    assert api_fields == list(TakedownRequestAdmin.fields) == list(TAKEDOWN_NOTICE_FIELDS)
+    assert list(TakedownRequestAdmin.readonly_fields) == list(TAKEDOWN_NOTICE_FIELDS)

@@ -281,3 +281,23 @@ def _walk(patterns):
             yield entry
         else:
             yield from _walk(entry.url_patterns)
+
+
+@pytest.mark.parametrize("persona", SIGNED_IN)
+def test_the_web_and_api_dashboards_count_the_same_open_cases(world, persona):
+    """Issue 8: the web dashboard counted only the reader's own schools, the API every
+    case they may see; for a police liaison one said 0 and the other the referred cases.
+    Both now count ``cases.selectors.open_cases_for_user``."""
+    user = world.users[persona]
+    api = client_for(user).get(reverse("api:dashboard")).json()["open_cases"]
+    web = Client()
+    web.force_login(user)
+    page = web.get(reverse("web:dashboard"))
+    shown = page.context.get("open_cases")
+    if shown is None:  # no tile (staff, head): nothing they could open either
+        assert api == 0, persona
+    else:
+        assert shown == api, persona
+    if persona == "police":
+        assert api > 0  # the world refers an open case to the police unit
+        assert "?status=open" in page.content.decode()

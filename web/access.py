@@ -16,6 +16,7 @@ from cases.selectors import (
     case_get_for_user,
     case_sections_for_user,
 )
+from config.http import mark_case_data
 from reporting.models import Referral
 from reporting.selectors import referral_get_for_user
 
@@ -36,9 +37,11 @@ def is_htmx(request: HttpRequest) -> bool:
 
 
 def record_read(request: HttpRequest, action: str, case_ids: Iterable[int]) -> None:
-    """Write the read-audit row for a page that shows case data, and mark the response
-    as not cacheable (``RequestContextMiddleware`` sets ``Cache-Control: no-store``)."""
-    request.has_case_data = True
+    """Write the read-audit row for a page that shows case data (DESIGN rule 3,
+    ``cases.audit.record_access``) and mark the response as not cacheable
+    (``config.http.mark_case_data``: ``Cache-Control: no-store``). The web's one
+    record-a-read helper; the API's is ``api.base.record_read``."""
+    mark_case_data(request)
     record_access(
         actor=request.user, action=action, case_ids=list(case_ids), context=web_context(request)
     )

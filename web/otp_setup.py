@@ -41,6 +41,7 @@ from accounts.second_factor import (
     totp_enrol,
 )
 from cases.audit import AuditContext
+from config.http import mark_case_data
 from web.otp import _next_url
 
 # Session key: the id of the unconfirmed device this session's set-up started.
@@ -107,8 +108,8 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
     counted as a failed sign-in (6 lock the account: 429, signed out). A user who has a
     device but whose session has not passed the second factor goes to ``web:otp_verify``
     first. Never cached (``Cache-Control: no-store``): the page shows a secret."""
-    # RequestContextMiddleware sends no-store for this flag whoever asks.
-    request.has_case_data = True
+    # Not case data, but as secret: RequestContextMiddleware sends no-store for the flag.
+    mark_case_data(request)
     user = request.user
     username = user.get_username()
     next_url = _next_url(request)

@@ -22,7 +22,6 @@ from django.views.decorators.http import require_GET
 from accounts.http import lockout_response
 from accounts.lockout import sign_in_completed
 from accounts.second_factor import needs_verification
-from api.throttling import sign_in_allowed
 from cases.audit import case_access_log, denials_for_user
 from cases.exceptions import NotFound
 from cases.models import AccessEvent, Case, Concern, SupportPlan
@@ -34,10 +33,12 @@ from cases.selectors import (
     case_referrals_for_user,
     check_ins_due_for_user,
     concerns_for_user,
+    open_cases_for_user,
     schools_of,
     schools_owned_by,
     units_of,
 )
+from config.throttling import sign_in_allowed
 from reporting.models import LIVE_REFERRAL_STATUSES, Referral, TakedownRequest
 from reporting.selectors import (
     can_act_for_destination,
@@ -97,7 +98,8 @@ class LogoutView(auth_views.LogoutView):
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     """What needs doing: for a lead, open cases, overdue takedown notices and check-ins
-    due this week; for a police liaison, live referrals; for staff, their concerns."""
+    due this week; for a police liaison, open cases referred to their unit and live
+    referrals; for staff, their concerns."""
     user = request.user
     owned = schools_owned_by(user)
     units = units_of(user)
@@ -107,9 +109,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context["sees_statistics"] = bool(statistics_schools(user))
     shown_case_ids: set[int] = set()
 
+    if owned or units:
+        # The API dashboard's count too (``cases.selectors.open_cases_for_user``).
+        context["open_cases"] = open_cases_for_user(user=user).count()
+
     if owned:
-        own_cases = Case.objects.visible_to(user).filter(school_id__in=owned)
-        context["open_cases"] = own_cases.filter(status=Case.Status.OPEN).count()
         overdue = list(overdue_takedowns_for_user(user=user, now=now))
         for notice in overdue:
             notice.overdue_by = now - notice.deadline_at

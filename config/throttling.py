@@ -1,4 +1,6 @@
-"""Slow down password guessing on the API sign-in endpoint.
+"""Slow down password guessing on both sign-ins: the API's token endpoint
+(``api.views_auth``) and the web form (``web.views.LoginView``, through
+:func:`sign_in_allowed`). Here, not in a face: ``api`` and ``web`` never import each other.
 
 Keyed on the client address *and* the username, so a school's staff behind one NAT
 address can all sign in at 08:50 while one account cannot be hammered. The rate is
