@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -213,7 +214,27 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-class SchoolChoiceMixin:
+_Field = TypeVar("_Field", bound=forms.Field)
+
+
+def form_field(form: forms.BaseForm, name: str, kind: type[_Field]) -> _Field:
+    """``form``'s field ``name``, checked to be a ``kind`` (to set its choices or queryset
+    per request). Raises ``ImproperlyConfigured`` if it is another kind of field."""
+    field = form.fields[name]
+    if not isinstance(field, kind):
+        raise ImproperlyConfigured(f"{type(form).__name__}.{name} is not a {kind.__name__}.")
+    return field
+
+
+if TYPE_CHECKING:
+    # The mixin's methods use the form's fields and data; at run time it is a plain
+    # mixin placed before a ``forms.Form`` in each form's bases.
+    _FormBase = forms.Form
+else:
+    _FormBase = object
+
+
+class SchoolChoiceMixin(_FormBase):
     """Adds a ``school`` field only when the user belongs to several schools."""
 
     def _setup_school(self, schools: Iterable[Organisation]) -> None:
@@ -261,7 +282,7 @@ class ConcernForm(SchoolChoiceMixin, ZonedForm):
     def __init__(self, *args, schools: Iterable[Organisation], **kwargs):
         super().__init__(*args, **kwargs)
         # Staff log in their own name; anonymous reports come from the pupil channel.
-        self.fields["source"].choices = [
+        form_field(self, "source", forms.ChoiceField).choices = [
             c for c in Concern.Source.choices if c[0] != Concern.Source.PUPIL_ANONYMOUS
         ]
         self._setup_school(schools)
@@ -309,7 +330,9 @@ class ParticipantForm(forms.Form):
 
     def __init__(self, *args, case: Case, people, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = people.filter(school_id=case.school_id)
+        form_field(self, "person", forms.ModelChoiceField).queryset = people.filter(
+            school_id=case.school_id
+        )
 
     def clean(self):
         data = super().clean()
@@ -423,7 +446,7 @@ class ReferralForm(forms.Form):
 
     def __init__(self, *args, case: Case, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["complainant"].queryset = Person.objects.filter(
+        form_field(self, "complainant", forms.ModelChoiceField).queryset = Person.objects.filter(
             participations__case=case, participations__role=Participant.Role.VICTIM
         ).distinct()
 
@@ -470,9 +493,9 @@ class TakedownForm(ZonedForm):
 
     def __init__(self, *args, case: Case, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["evidence_items"].queryset = EvidenceItem.objects.filter(
-            case=case
-        ).select_related("platform")
+        form_field(
+            self, "evidence_items", forms.ModelChoiceField
+        ).queryset = EvidenceItem.objects.filter(case=case).select_related("platform")
 
 
 class TakedownSubmitForm(ZonedForm):
@@ -513,7 +536,7 @@ class SupportPlanForm(ZonedForm):
 
     def __init__(self, *args, case: Case, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["victim"].queryset = Person.objects.filter(
+        form_field(self, "victim", forms.ModelChoiceField).queryset = Person.objects.filter(
             participations__case=case, participations__role=Participant.Role.VICTIM
         ).distinct()
 
@@ -547,7 +570,7 @@ class GuardianContactForm(ZonedForm):
 
     def __init__(self, *args, case: Case, people, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["guardian"].queryset = people.filter(
+        form_field(self, "guardian", forms.ModelChoiceField).queryset = people.filter(
             school_id=case.school_id, kind=Person.Kind.GUARDIAN
         )
 
