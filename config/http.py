@@ -68,7 +68,7 @@ class AuthenticatedRequest(Request):
     wraps, ``_request``: ``request.request_id`` reads the middleware's value.
     """
 
-    user: User  # type: ignore[assignment]  # DRF types it as a property of any user
+    user: User
     auth: Any  # knox's AuthToken | None (knox has no type information)
     request_id: str
     _request: SalvaguardaHttpRequest
