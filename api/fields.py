@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework.request import Request
 
 from cases.models import Organisation
 from cases.validators import is_ascii_integer
@@ -20,7 +22,7 @@ from cases.zones import MSG_NOT_A_ZONE, input_zone, is_skipped_or_repeated, zone
 _SLUG = re.compile(r"^[-a-zA-Z0-9_]+\Z")
 
 
-class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField[Any]):
     """A related id that must be a whole number: a JSON integer or a string of digits.
 
     DRF's ``PrimaryKeyRelatedField`` hands the raw value to the database lookup, which
@@ -31,7 +33,7 @@ class StrictPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     exist" for an unknown id, however large).
     """
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, bool) or not isinstance(data, int | str):
             self.fail("incorrect_type", data_type=type(data).__name__)
         if isinstance(data, str) and not is_ascii_integer(data):
@@ -47,13 +49,13 @@ class StrictIntegerField(serializers.IntegerField):
     message (HTTP 400, translated). Every number an API client sends goes through this
     field (a test walks the input serializers)."""
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> int:
         if isinstance(data, bool) or (isinstance(data, str) and not is_ascii_integer(data)):
             self.fail("invalid")
         return super().to_internal_value(data)
 
 
-class StrictSlugRelatedField(serializers.SlugRelatedField):
+class StrictSlugRelatedField(serializers.SlugRelatedField[Any]):
     """A related object named by a slug (``models.SlugField``: ASCII letters, digits,
     ``-`` and ``_``).
 
@@ -63,7 +65,7 @@ class StrictSlugRelatedField(serializers.SlugRelatedField):
     exactly like an unknown slug, before any query.
     """
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, str) and not _SLUG.match(data):
             self.fail("does_not_exist", slug_name=self.slug_field, value=data[:100])
         return super().to_internal_value(data)
@@ -82,7 +84,7 @@ ZONE_RULE = _(
 )
 
 
-class ZonedInputSerializer(serializers.Serializer):
+class ZonedInputSerializer(serializers.Serializer[Any]):
     """An input serializer whose times without an offset are read on the right clock:
     ``cases.zones.input_zone`` for the requesting user and the record's school.
 
@@ -104,11 +106,12 @@ class ZonedInputSerializer(serializers.Serializer):
     def record_school(self, data: Any) -> Organisation | None:
         """The school the record belongs to (``context["school"]``)."""
         try:
-            return self.context["school"]
+            school: Organisation | None = self.context["school"]
         except KeyError:
             raise ImproperlyConfigured(
                 f"{type(self).__name__} needs context['school'] (the record's school)."
             ) from None
+        return school
 
     def requested_zone(self) -> ZoneInfo | None:
         """The zone the ``Time-Zone`` header names, ``None`` without the header; a
@@ -123,15 +126,16 @@ class ZonedInputSerializer(serializers.Serializer):
             )
         return zone
 
-    def _request(self):
+    def _request(self) -> Request:
         try:
-            return self.context["request"]
+            request: Request = self.context["request"]
         except KeyError:
             raise ImproperlyConfigured(
                 f"{type(self).__name__} needs context['request'] (user and Time-Zone header)."
             ) from None
+        return request
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Any:
         self.input_zone = input_zone(
             user=self._request().user,
             school=self.record_school(data),
@@ -156,12 +160,12 @@ class SchoolDateTimeField(serializers.DateTimeField):
     The rule is appended to the field's help text, so the OpenAPI description says it.
     """
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         help_text = kwargs.pop("help_text", None)
         kwargs["help_text"] = format_lazy("{} {}", help_text, ZONE_RULE) if help_text else ZONE_RULE
         super().__init__(**kwargs)
 
-    def bind(self, field_name: str, parent) -> None:
+    def bind(self, field_name: str, parent: serializers.BaseSerializer[Any]) -> None:
         super().bind(field_name, parent)
         if not isinstance(self.root, ZonedInputSerializer):
             raise ImproperlyConfigured(
@@ -170,7 +174,7 @@ class SchoolDateTimeField(serializers.DateTimeField):
             )
 
     def default_timezone(self) -> ZoneInfo:
-        zone = getattr(self.root, "input_zone", None)
+        zone: ZoneInfo | None = getattr(self.root, "input_zone", None)
         if zone is None:
             raise ImproperlyConfigured(
                 f"{self.field_name}: no input zone; validate through the serializer."
@@ -185,23 +189,33 @@ class SchoolDateTimeField(serializers.DateTimeField):
         return super().enforce_timezone(value)
 
 
-def zoned_context(request, *, school: Organisation | None, **context: Any) -> dict[str, Any]:
+def zoned_context(
+    request: HttpRequest, *, school: Organisation | None, **context: Any
+) -> dict[str, Any]:
     """The context a ``ZonedInputSerializer`` needs: the ``request`` (user, ``Time-Zone``
     header) and the ``school`` the record belongs to; ``context`` adds more keys."""
     return {"request": request, "school": school, **context}
 
 
-class _BlankAsNull:
+if TYPE_CHECKING:
+    # The mixin sits before a text field in each class's bases (below).
+    _TextField = serializers.CharField
+else:
+    _TextField = object
+
+
+class _BlankAsNull(_TextField):
     """Output of an optional text column (stored as ``""`` when absent) as ``null``, so
     that a value carrying a ``format`` (``uri``, ``email``) is either valid or absent:
     ``""`` would break the published schema (issue 7)."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("read_only", True)
         kwargs.setdefault("allow_null", True)
         super().__init__(**kwargs)
 
-    def to_representation(self, value):
+    # ``None`` for a blank value: wider than the text field's ``str``.
+    def to_representation(self, value: Any) -> Any:
         return super().to_representation(value) if value else None
 
 

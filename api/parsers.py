@@ -18,6 +18,8 @@ import codecs
 import json
 import math
 import re
+from collections.abc import Mapping
+from typing import IO, Any, NoReturn
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -39,7 +41,7 @@ def _finite_float(text: str) -> float:
     return value
 
 
-def _no_constant(text: str):
+def _no_constant(text: str) -> NoReturn:
     raise ValueError(_("%(value)s is not valid JSON.") % {"value": text})
 
 
@@ -47,13 +49,13 @@ def _too_deep() -> str:
     return _("nested more than %(limit)d levels deep.") % {"limit": MAX_DEPTH}
 
 
-def _text_encoding(parser_context: dict | None) -> str:
+def _text_encoding(parser_context: Mapping[str, Any] | None) -> str:
     """The charset of the request (``Content-Type``), if it is a text encoding.
 
     Raises ``ParseError`` (400) for a bytes-to-bytes or str-to-str codec: Django accepts
     any name ``codecs.lookup`` knows. ``str.encode`` refuses non-text codecs (as DRF's
     own ``get_encoding`` does, whose message is not translated)."""
-    encoding = (parser_context or {}).get("encoding") or settings.DEFAULT_CHARSET
+    encoding: str = (parser_context or {}).get("encoding") or settings.DEFAULT_CHARSET
     try:
         "".encode(encoding)
     except (LookupError, UnicodeError):
@@ -64,10 +66,10 @@ def _text_encoding(parser_context: dict | None) -> str:
     return encoding
 
 
-def _check_depth_and_text(data) -> None:
+def _check_depth_and_text(data: object) -> None:
     """Raise ``ValueError`` if ``data`` nests deeper than ``MAX_DEPTH`` or any key or
     string holds a surrogate code point. Iterative: no recursion on hostile input."""
-    pending = [(data, 1)]
+    pending: list[tuple[object, int]] = [(data, 1)]
     while pending:
         value, depth = pending.pop()
         if isinstance(value, str):
@@ -89,7 +91,7 @@ def _check_depth_and_text(data) -> None:
                 pending.extend((item, depth + 1) for item in value)
 
 
-def strict_loads(text: str):
+def strict_loads(text: str) -> Any:
     """``json.loads`` refusing non-finite numbers, nesting deeper than ``MAX_DEPTH`` and
     lone surrogates. Raises ``ValueError`` with a message in the active language. Also
     for JSON carried inside a form field (``EvidenceUploadSerializer.identifiers``)."""
@@ -107,7 +109,14 @@ class StrictJSONParser(JSONParser):
     deeper than ``MAX_DEPTH``, lone surrogates and non-text charsets: ``ParseError``
     (400, ``{"detail": …}`` in the request's language)."""
 
-    def parse(self, stream, media_type=None, parser_context=None):
+    # Any JSON value, not only an object (DRF's stubs say dict): the serializer refuses
+    # what it cannot use.
+    def parse(
+        self,
+        stream: IO[Any],
+        media_type: str | None = None,
+        parser_context: Mapping[str, Any] | None = None,
+    ) -> Any:
         encoding = _text_encoding(parser_context)
         try:
             return strict_loads(codecs.getreader(encoding)(stream).read())

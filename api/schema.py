@@ -39,7 +39,7 @@ class SalvaguardaAutoSchema(AutoSchema):
     """drf-spectacular's ``AutoSchema`` that documents the ``Time-Zone`` header on every
     operation whose input is a ``ZonedInputSerializer`` (so no view can forget it)."""
 
-    def get_override_parameters(self) -> list:
+    def get_override_parameters(self) -> list[Any]:
         parameters = list(super().get_override_parameters())
         if self.method in ("POST", "PUT", "PATCH") and _takes_zoned_input(
             self.get_request_serializer()

@@ -24,6 +24,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.http import HttpRequest
 
 from cases.denials import Denial, refused
 from cases.exceptions import NotFound
@@ -49,7 +50,10 @@ class AuditContext:
     channel: str = "api"
 
     @classmethod
-    def from_request(cls, request, channel: str = "api") -> AuditContext:
+    def from_request(cls, request: HttpRequest, channel: str = "api") -> AuditContext:
+        """The context of ``request`` (Django's, or DRF's ``Request``, which the stubs
+        declare as a subclass): its client IP (``config.proxies.client_ip``) and the id
+        ``RequestContextMiddleware`` gave it (``""`` outside that middleware)."""
         return cls(
             ip=client_ip(request),
             request_id=getattr(request, "request_id", ""),

@@ -30,8 +30,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Manager, QuerySet
 
 from cases.exceptions import NotFound
 from cases.models import Organisation, User
@@ -84,19 +85,19 @@ def collecting() -> Iterator[PendingDenials]:
 def refused(
     *,
     user: User,
-    records: QuerySet,
+    records: QuerySet[Any] | Manager[Any],
     object_id: int | str | None,
     school_field: str = "school_id",
 ) -> NotFound:
     """The ``NotFound`` a selector raises when ``user`` may not have record
     ``object_id``; notes a :class:`Denial` if the record exists all the same.
 
-    ``records`` is every record of the kind, without the visibility rule (e.g.
-    ``Case.objects``); ``school_field`` names the school it belongs to in ``values()``
-    terms (``"case__school_id"`` for a referral). No denial is noted for an
-    anonymous user, an id that is not a whole number, a record that does not exist, a
-    record of a school the user owns (they could see it: only the address was wrong),
-    or outside :func:`collecting`. Never raises itself.
+    ``records`` is every record of the kind, without the visibility rule (a manager
+    such as ``Case.objects``, or a queryset); ``school_field`` names the school it
+    belongs to in ``values()`` terms (``"case__school_id"`` for a referral). No denial
+    is noted for an anonymous user, an id that is not a whole number, a record that does
+    not exist, a record of a school the user owns (they could see it: only the address
+    was wrong), or outside :func:`collecting`. Never raises itself.
     """
     pending = _pending.get()
     if pending is None or not user.is_authenticated:

@@ -26,9 +26,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from io import BytesIO
-from typing import IO, Final
+from typing import IO, TYPE_CHECKING, Final
 
 import numpy as np
+import numpy.typing as npt
 import pdqhash
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -36,6 +37,10 @@ from django.core.files.uploadedfile import TemporaryUploadedFile
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 from PIL import Image, UnidentifiedImageError
+
+if TYPE_CHECKING:
+    # A str or a lazy translation (django-stubs' alias; a dev dependency, so types only).
+    from django_stubs_ext import StrOrPromise
 
 CHUNK_BYTES: Final = 64 * 1024
 
@@ -91,7 +96,7 @@ def max_image_pixels() -> int:
     return int(limit or Image.MAX_IMAGE_PIXELS or 89_478_485)
 
 
-def pdq_bits_to_hex(bits) -> str:
+def pdq_bits_to_hex(bits: npt.ArrayLike) -> str:
     """256 PDQ bits (0/1, in order) → 64 lower-case hex digits, first bit most significant.
 
     Same as python-threatexchange's ``PdqSignal``: the bit string read as one binary
@@ -219,7 +224,7 @@ def _pdq_of(data: bytearray) -> tuple[str, int]:
         stream.close()
 
 
-def _refuse(message, code: str) -> ValidationError:
+def _refuse(message: StrOrPromise, code: str) -> ValidationError:
     """A 400 on the ``file`` field, with a machine-readable ``code``."""
     return ValidationError({"file": ValidationError(message, code=code)})
 

@@ -7,7 +7,8 @@ Rule 1 of DESIGN.md holds here by construction: no model in this module has a
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from typing import Any, NoReturn, TypeVar, cast
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.postgres.indexes import GinIndex
@@ -499,15 +500,18 @@ class Action(models.Model):
         return self.title
 
 
-class AppendOnlyQuerySet(models.QuerySet):
+_Row = TypeVar("_Row", bound=models.Model)
+
+
+class AppendOnlyQuerySet(models.QuerySet[_Row]):
     """Audit rows are never changed or removed: ``update()``/``delete()`` raise here, and
     a PostgreSQL trigger refuses UPDATE and DELETE whatever the client (migration
     ``cases/0003_audit_chain``)."""
 
-    def update(self, **kwargs):
+    def update(self, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError(_("Audit rows are append-only."))
 
-    def delete(self):
+    def delete(self) -> NoReturn:
         raise AppendOnlyError(_("Audit rows are append-only."))
 
 
@@ -531,10 +535,15 @@ class ChainedAuditRow(models.Model):
     # ``AccessEvent``): always in the same order, so two transactions cannot deadlock.
     chain_locks_in_transaction: tuple[str, ...] = ()
 
+    # Fields every audit table declares (after its own columns, so each table keeps its
+    # column order); the chain hashes them (``cases.audit_chain``).
+    occurred_at: datetime
+    ip: str | None
+
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         from django.db import connections
 
         from cases import audit_chain
@@ -543,12 +552,13 @@ class ChainedAuditRow(models.Model):
             raise AppendOnlyError(_("Audit rows are append-only."))
         using = kwargs.get("using") or "default"
         self.ip = audit_chain.normalise_ip(self.ip)
-        self.occurred_at = self._meta.get_field("occurred_at").to_python(self.occurred_at)
+        occurred_at = cast("models.DateTimeField[Any, Any]", self._meta.get_field("occurred_at"))
+        self.occurred_at = occurred_at.to_python(self.occurred_at)
         self._normalise_json()
         extra = self.chain_locks_in_transaction if connections[using].in_atomic_block else ()
         audit_chain.append(self, extra_locks=extra, using=using)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError(_("Audit rows are append-only."))
 
     def _normalise_json(self) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
+from django.db.models.options import Options
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,6 +18,25 @@ from cases.exceptions import Conflict
 # bypasses ``auto_now``, so a status change must move it explicitly or a client holding
 # the version read before the change could still edit the row (issue 7).
 VERSION_FIELD = "updated_at"
+
+
+class StatusRow(Protocol):
+    """A row with a state machine: what ``transition`` reads and writes.
+
+    A model instance whose ``status`` field has choices (the labels of the messages) and
+    whose changes go through ``transition`` with the entity's table of allowed moves:
+    ``Case`` (``cases.services``), ``Referral`` and ``TakedownRequest``
+    (``reporting.services``). Every ``models.Model`` with a ``status`` text field
+    satisfies it; nothing inherits from it.
+    """
+
+    _meta: ClassVar[Options[Any]]
+    pk: Any
+    status: str
+
+    def refresh_from_db(
+        self, using: str | None = None, fields: Iterable[str] | None = None
+    ) -> None: ...
 
 
 def has_version(model: type[models.Model]) -> bool:
@@ -29,7 +49,7 @@ def has_version(model: type[models.Model]) -> bool:
 
 
 def transition(
-    obj: models.Model,
+    obj: StatusRow,
     *,
     allowed: Mapping[str, frozenset[str]],
     to: str,
@@ -51,7 +71,7 @@ def transition(
     any write in between, a title edit included.
     """
     current = expected if expected is not None else obj.status
-    labels = dict(obj._meta.get_field("status").choices)
+    labels = _status_labels(obj)
     if current not in labels:
         raise ValidationError(
             {"expected_status": _("Unknown status %(status)s.") % {"status": str(current)[:40]}}
@@ -63,11 +83,13 @@ def transition(
             current_status=current,
         )
     match: dict[str, Any] = {"pk": obj.pk, "status": current}
-    if has_version(type(obj)):
+    # ``_meta.model`` is ``type(obj)``, seen through the protocol.
+    model = obj._meta.model
+    if has_version(model):
         fields = {VERSION_FIELD: timezone.now(), **fields}
         if expected_version is not None:
             match[VERSION_FIELD] = expected_version
-    updated = type(obj)._default_manager.filter(**match).update(status=to, **fields)
+    updated = model._default_manager.filter(**match).update(status=to, **fields)
     if updated != 1:
         obj.refresh_from_db(fields=["status"])
         if obj.status == current and expected_version is not None:
@@ -83,3 +105,12 @@ def transition(
     obj.status = to
     for name, value in fields.items():
         setattr(obj, name, value)
+
+
+def _status_labels(obj: StatusRow) -> dict[str, str]:
+    """The ``status`` field's choices, value -> label (``TextChoices`` labels)."""
+    field = obj._meta.get_field("status")
+    if not isinstance(field, models.Field):
+        # A relation called "status" is a modelling error, not a request to refuse.
+        raise TypeError(f"{obj._meta.label}.status is not a field with choices.")
+    return dict(field.flatchoices)

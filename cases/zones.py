@@ -18,6 +18,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Organisation, User
@@ -52,7 +53,7 @@ def zone_of(org: Organisation) -> ZoneInfo:
 
 
 def input_zone(
-    *, user: User, school: Organisation | None, requested: ZoneInfo | None = None
+    *, user: User | AnonymousUser, school: Organisation | None, requested: ZoneInfo | None = None
 ) -> ZoneInfo:
     """The zone in which ``user``'s times without an offset are read, for a record of
     ``school`` (``None`` when the record's school is not known yet).
@@ -65,7 +66,8 @@ def input_zone(
     4. else ``settings.TIME_ZONE``.
 
     Source of the rule: issue 7, "a school's own zone must govern the times its people
-    type". Raises nothing; one query (the user's memberships).
+    type". Raises nothing; one query (the user's memberships; none for an anonymous or
+    inactive user: rule 2 or 4 applies).
     """
     memberships = (
         list(user.memberships.select_related("organisation"))

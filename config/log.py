@@ -48,7 +48,7 @@ class NameTheUser(logging.Filter):
         return True
 
 
-def _who(request) -> str:
+def _who(request: object) -> str:
     user = getattr(request, "user", None)
     if user is None:
         return "-"

@@ -13,6 +13,8 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
+from config.http import has_case_data
+
 API_PREFIX = "/api/v1/"
 
 
@@ -37,7 +39,7 @@ class RequestContextMiddleware:
         response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
         if (
-            getattr(request, "has_case_data", False)
+            has_case_data(request)
             or request.path_info.startswith(API_PREFIX)
             or _is_authenticated(request)
         ):

@@ -46,7 +46,7 @@ def client_ip(request: HttpRequest) -> str | None:
 
     ``REMOTE_ADDR`` unless ``TRUSTED_PROXY_HOPS`` proxies are declared and this request
     came through them (see the module docstring). Never raises."""
-    remote = request.META.get("REMOTE_ADDR") or None
+    remote: str | None = request.META.get("REMOTE_ADDR") or None
     hops: int = getattr(settings, "TRUSTED_PROXY_HOPS", 0)
     if hops <= 0 or remote is None:
         return remote
@@ -54,7 +54,7 @@ def client_ip(request: HttpRequest) -> str | None:
     peer = _address(remote)
     if networks and (peer is None or not any(ipaddress.ip_address(peer) in n for n in networks)):
         return remote
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    forwarded: str = request.META.get("HTTP_X_FORWARDED_FOR", "")
     entries = [entry for entry in forwarded.split(",") if entry.strip()]
     if len(entries) < hops:
         return remote

@@ -15,7 +15,9 @@ client could change the key at will by sending a new header each time (issue 7).
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
+from django.http import HttpRequest
 from rest_framework.throttling import SimpleRateThrottle
 
 from config.proxies import client_ip
@@ -24,15 +26,17 @@ from config.proxies import client_ip
 class SignInRateThrottle(SimpleRateThrottle):
     scope = "auth"
 
-    def __init__(self, username: str | None = None):
+    def __init__(self, username: str | None = None) -> None:
         super().__init__()
         self.username = username
 
-    def get_ident(self, request) -> str:
+    # ``request`` is DRF's ``Request`` on the API (a subclass of ``HttpRequest`` in the
+    # stubs), Django's own from the web sign-in form (``sign_in_allowed``).
+    def get_ident(self, request: HttpRequest) -> str:
         """The client address (``config.proxies.client_ip``), never a raw header."""
         return client_ip(request) or "unknown"
 
-    def get_cache_key(self, request, view) -> str:
+    def get_cache_key(self, request: HttpRequest, view: Any) -> str:
         username = self.username
         if username is None:
             data = getattr(request, "data", None)
@@ -46,8 +50,10 @@ class SignInRateThrottle(SimpleRateThrottle):
         }
 
 
-def sign_in_allowed(request, username: str) -> bool:
+def sign_in_allowed(request: HttpRequest, username: str) -> bool:
     """The same limit for the web sign-in form as for the API: ``True`` and one attempt
     counted, or ``False`` when (address, username) is over the rate. ``request`` is a
     plain Django request; ``username`` as submitted."""
-    return SignInRateThrottle(username=username).allow_request(request, None)
+    # No view: SimpleRateThrottle never reads it, and the web form has none to give.
+    throttle = SignInRateThrottle(username=username)
+    return throttle.allow_request(request, None)  # type: ignore[arg-type]

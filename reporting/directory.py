@@ -12,6 +12,7 @@ it with historical models; tests call it to restore rows after a transactional f
 from __future__ import annotations
 
 from django.apps import apps as global_apps
+from django.apps.registry import Apps
 
 PLATFORMS = [
     (
@@ -125,8 +126,11 @@ LEGAL_BASES = [
 ]
 
 
-def load_directory(apps=global_apps) -> None:
-    """Create or update the platforms, authorities and legal bases above."""
+def load_directory(apps: Apps = global_apps) -> None:
+    """Create or update the platforms, authorities and legal bases above.
+
+    ``apps`` is a migration's historical registry, or the project's by default.
+    """
     Platform = apps.get_model("reporting", "Platform")
     LegalBasis = apps.get_model("reporting", "LegalBasis")
     Organisation = apps.get_model("cases", "Organisation")

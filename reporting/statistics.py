@@ -19,6 +19,10 @@ A median or 90th percentile computed from fewer than 3 durations is suppressed t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, TypedDict
+
 from django.db.models import (
     Aggregate,
     Count,
@@ -33,6 +37,7 @@ from django.db.models import (
     When,
 )
 from django.db.models import Case as CaseWhen
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
@@ -52,6 +57,53 @@ SUPPRESSED = "<3"
 AGE_BANDS = ("under_11", "11-12", "13-14", "15-16", "17+", "unknown")
 
 
+class SchoolRow(TypedDict):
+    id: int
+    name: str
+
+
+class CategoryCounts(TypedDict):
+    category: str
+    label: str
+    open: int | str
+    closed: int | str
+
+
+class AgeBandCount(TypedDict):
+    band: str
+    count: int | str
+
+
+class PlatformCount(TypedDict):
+    platform: str | None
+    name: str
+    count: int | str
+
+
+class Durations(TypedDict):
+    count: int | str
+    median_hours: float | None
+    p90_hours: float | None
+
+
+class TakedownCounts(TypedDict):
+    overdue: int | str
+    escalated: int | str
+
+
+class SchoolStatistics(TypedDict):
+    """What :func:`school_statistics` returns (its docstring says what each part means)."""
+
+    schools: list[SchoolRow]
+    cases_by_category: list[CategoryCounts]
+    victims_by_age_band: list[AgeBandCount]
+    evidence_by_platform: list[PlatformCount]
+    concern_to_referral: Durations
+    takedown_to_removal: Durations
+    takedowns: TakedownCounts
+    generated_at: datetime
+
+
 def suppress(count: int) -> int | str:
     """``count`` for publication: ``"<3"`` for 1 or 2, the number otherwise (0 stays 0)."""
     if 1 <= count <= SMALL_CELL_MAX:
@@ -68,7 +120,7 @@ class Percentile(Aggregate):
     template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
     output_field = FloatField()
 
-    def __init__(self, expression, fraction: float, **extra):
+    def __init__(self, expression: str | Combinable, fraction: float, **extra: Any) -> None:
         if not 0 <= fraction <= 1:
             raise ValueError("fraction must be between 0 and 1")
         super().__init__(expression, fraction=float(fraction), **extra)
@@ -89,12 +141,12 @@ def statistics_schools(user: User) -> list[int]:
     return sorted(set(memberships_of(user, STATISTICS_ROLES)))
 
 
-def _durations(values: dict, prefix: str) -> dict:
+def _durations(values: Mapping[str, Any], prefix: str) -> Durations:
     """``{"count", "median_hours", "p90_hours"}`` with the small-number rule applied."""
     count = values[f"{prefix}_n"] or 0
     shown = count > SMALL_CELL_MAX
 
-    def rounded(value):
+    def rounded(value: float | None) -> float | None:
         return round(value, 1) if shown and value is not None else None
 
     return {
@@ -104,7 +156,7 @@ def _durations(values: dict, prefix: str) -> dict:
     }
 
 
-def school_statistics(*, user: User, school_id: int | str | None = None) -> dict:
+def school_statistics(*, user: User, school_id: int | str | None = None) -> SchoolStatistics:
     """Aggregates for the schools where ``user`` holds one of ``STATISTICS_ROLES``.
 
     ``school_id`` narrows to one of them; ``None`` covers all of them together.
@@ -146,7 +198,7 @@ def school_statistics(*, user: User, school_id: int | str | None = None) -> dict
         own = [wanted]
     if not own:
         raise NotFound
-    schools = list(
+    schools: list[SchoolRow] = list(
         Organisation.objects.filter(pk__in=own, kind=Organisation.Kind.SCHOOL)
         .order_by("name")
         .values("id", "name")
@@ -163,7 +215,7 @@ def school_statistics(*, user: User, school_id: int | str | None = None) -> dict
         .values("category", "status")
         .annotate(n=Count("id"))
     }
-    cases_by_category = [
+    cases_by_category: list[CategoryCounts] = [
         {
             "category": value,
             "label": str(label),
@@ -196,10 +248,12 @@ def school_statistics(*, user: User, school_id: int | str | None = None) -> dict
         .values("band")
         .annotate(n=Count("id"))
     }
-    victims_by_age_band = [{"band": b, "count": suppress(band_counts.get(b, 0))} for b in AGE_BANDS]
+    victims_by_age_band: list[AgeBandCount] = [
+        {"band": b, "count": suppress(band_counts.get(b, 0))} for b in AGE_BANDS
+    ]
 
     # 3. Evidence items by platform.
-    evidence_by_platform = [
+    evidence_by_platform: list[PlatformCount] = [
         {
             "platform": row["platform__slug"],
             "name": row["platform__name"] or "",

@@ -14,10 +14,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from django import forms
 from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.db import models
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -37,6 +40,10 @@ from cases.models import (
 )
 from cases.validators import is_ascii_integer
 from cases.zones import input_zone
+
+if TYPE_CHECKING:
+    # A str or a lazy translation (django-stubs' alias; a dev dependency, so types only).
+    from django_stubs_ext import StrOrPromise
 from reporting.models import LegalBasis, Platform, Referral, TakedownRequest
 from reporting.services import REFERRAL_DESTINATION_KINDS, TAKEDOWN_OUTCOMES
 
@@ -49,29 +56,31 @@ class StrictIntegerField(forms.IntegerField):
     """A whole number in ASCII digits: Django's ``IntegerField`` runs ``int()``, which
     also reads "١٢" or "１２" as 12 (``cases.validators.is_ascii_integer``)."""
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> int | None:
         if isinstance(value, str) and value.strip() and not is_ascii_integer(value):
             raise ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(value)
 
 
-class StrictModelChoiceField(forms.ModelChoiceField):
+# Django's model choice fields are generic in the stubs only (not subscriptable at run
+# time): unparametrised here, which --strict would call a missing type argument.
+class StrictModelChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
     """A record chosen by id: the id must be ASCII digits. Django's lookup runs
     ``int()``, which reads "١" or "１" as 1 and so picks a record nobody chose (the
     API's ``StrictPrimaryKeyRelatedField`` refuses them too). Other values get the
     field's own "not one of the available choices" message."""
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> Any:
         typed = isinstance(value, str) and value.strip()
         if self.to_field_name is None and typed and not is_ascii_integer(value):
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         return super().to_python(value)
 
 
-class StrictModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+class StrictModelMultipleChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
     """``StrictModelChoiceField`` for several records."""
 
-    def clean(self, value):
+    def clean(self, value: Any) -> Any:
         if self.to_field_name is None and isinstance(value, list | tuple):
             for item in value:
                 if isinstance(item, str) and item.strip() and not is_ascii_integer(item):
@@ -86,7 +95,7 @@ class StrictModelMultipleChoiceField(forms.ModelMultipleChoiceField):
 class DateTimeLocalInput(forms.DateTimeInput):
     input_type = "datetime-local"
 
-    def __init__(self, attrs=None):
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
 
 
@@ -104,13 +113,13 @@ class SchoolDateTimeField(forms.DateTimeField):
             raise ImproperlyConfigured("A SchoolDateTimeField belongs in a ZonedForm.")
         return self.zone
 
-    def to_python(self, value) -> datetime | None:
+    def to_python(self, value: Any) -> datetime | None:
         # Django reads the wall time in the current zone, and refuses (PEP 495) a
         # skipped or repeated one there: make that zone the school's.
         with timezone.override(self._zone()):
             return super().to_python(value)
 
-    def prepare_value(self, value):
+    def prepare_value(self, value: Any) -> Any:
         if not isinstance(value, datetime):
             return super().prepare_value(value)
         with timezone.override(self._zone()):
@@ -124,7 +133,7 @@ class ZonedForm(forms.Form):
     across schools). Both keyword arguments are required, so no view can leave them out;
     ``web.views_actions.FormActionView`` passes them."""
 
-    def __init__(self, *args, user: User, school: Organisation | None, **kwargs):
+    def __init__(self, *args: Any, user: User, school: Organisation | None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         self.school = school
@@ -169,14 +178,23 @@ class ZonedForm(forms.Form):
 class DateInput(forms.DateInput):
     input_type = "date"
 
-    def __init__(self, attrs=None):
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
-def _text(model, name: str, *, required: bool = False, rows: int | None = None, **kwargs):
+def _text(
+    model: type[models.Model],
+    name: str,
+    *,
+    required: bool = False,
+    rows: int | None = None,
+    **kwargs: Any,
+) -> forms.CharField:
     """A CharField with the model field's label and max_length (over-long text is a field
     error, never a database error)."""
     field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise ImproperlyConfigured(f"{model.__name__}.{name} is a relation, not a text field.")
     widget = forms.Textarea(attrs={"rows": rows}) if rows else None
     return forms.CharField(
         label=kwargs.pop("label", capfirst(field.verbose_name)),
@@ -187,7 +205,13 @@ def _text(model, name: str, *, required: bool = False, rows: int | None = None, 
     )
 
 
-def _choice(choices, *, label, required: bool = True, initial=None):
+def _choice(
+    choices: Iterable[tuple[Any, Any]],
+    *,
+    label: StrOrPromise,
+    required: bool = True,
+    initial: Any = None,
+) -> forms.ChoiceField:
     return forms.ChoiceField(
         label=label,
         choices=([("", "---------")] if not required else []) + list(choices),
@@ -213,7 +237,27 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-class SchoolChoiceMixin:
+_Field = TypeVar("_Field", bound=forms.Field)
+
+
+def form_field(form: forms.BaseForm, name: str, kind: type[_Field]) -> _Field:
+    """``form``'s field ``name``, checked to be a ``kind`` (to set its choices or queryset
+    per request). Raises ``ImproperlyConfigured`` if it is another kind of field."""
+    field = form.fields[name]
+    if not isinstance(field, kind):
+        raise ImproperlyConfigured(f"{type(form).__name__}.{name} is not a {kind.__name__}.")
+    return field
+
+
+if TYPE_CHECKING:
+    # The mixin's methods use the form's fields and data; at run time it is a plain
+    # mixin placed before a ``forms.Form`` in each form's bases.
+    _FormBase = forms.Form
+else:
+    _FormBase = object
+
+
+class SchoolChoiceMixin(_FormBase):
     """Adds a ``school`` field only when the user belongs to several schools."""
 
     def _setup_school(self, schools: Iterable[Organisation]) -> None:
@@ -230,7 +274,8 @@ class SchoolChoiceMixin:
     def chosen_school(self) -> Organisation:
         if len(self.schools) == 1:
             return self.schools[0]
-        return self.cleaned_data["school"]
+        school: Organisation = self.cleaned_data["school"]
+        return school
 
     def record_school(self) -> Organisation | None:
         """The school chosen (before the other fields are cleaned: times are read on
@@ -241,9 +286,10 @@ class SchoolChoiceMixin:
             return None
         field = self.fields["school"]
         try:
-            return field.clean(self["school"].data)
+            school: Organisation | None = field.clean(self["school"].data)
         except ValidationError:
             return None  # the school field reports it
+        return school
 
 
 class ConcernForm(SchoolChoiceMixin, ZonedForm):
@@ -258,10 +304,10 @@ class ConcernForm(SchoolChoiceMixin, ZonedForm):
     )
     occurred_at = SchoolDateTimeField(label=_("When it happened (if known)"), required=False)
 
-    def __init__(self, *args, schools: Iterable[Organisation], **kwargs):
+    def __init__(self, *args: Any, schools: Iterable[Organisation], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Staff log in their own name; anonymous reports come from the pupil channel.
-        self.fields["source"].choices = [
+        form_field(self, "source", forms.ChoiceField).choices = [
             c for c in Concern.Source.choices if c[0] != Concern.Source.PUPIL_ANONYMOUS
         ]
         self._setup_school(schools)
@@ -277,7 +323,7 @@ class CaseOpenForm(SchoolChoiceMixin, forms.Form):
     under_13 = forms.BooleanField(label=_("A child under 13 is involved"), required=False)
     ai_generated = forms.BooleanField(label=_("AI-generated imagery"), required=False)
 
-    def __init__(self, *args, schools: Iterable[Organisation], **kwargs):
+    def __init__(self, *args: Any, schools: Iterable[Organisation], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._setup_school(schools)
 
@@ -307,12 +353,15 @@ class ParticipantForm(forms.Form):
     )
     year_group = _text(Person, "year_group")
 
-    def __init__(self, *args, case: Case, people, **kwargs):
+    def __init__(self, *args: Any, case: Case, people: QuerySet[Person], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = people.filter(school_id=case.school_id)
+        form_field(self, "person", forms.ModelChoiceField).queryset = people.filter(
+            school_id=case.school_id
+        )
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if not data.get("person") and not data.get("given_name"):
             self.add_error(
                 "given_name", _("Choose a person already recorded or give a new person's name.")
@@ -347,7 +396,7 @@ def parse_identifiers(text: str) -> dict[str, str]:
     return result
 
 
-def _hex(value: str, pattern: re.Pattern[str], message) -> str:
+def _hex(value: str, pattern: re.Pattern[str], message: StrOrPromise) -> str:
     value = value.strip()
     if value and not pattern.match(value):
         raise ValidationError(message)
@@ -421,9 +470,9 @@ class ReferralForm(forms.Form):
         help_text=_("Unticked, the referral is kept as a draft to send later."),
     )
 
-    def __init__(self, *args, case: Case, **kwargs):
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["complainant"].queryset = Person.objects.filter(
+        form_field(self, "complainant", forms.ModelChoiceField).queryset = Person.objects.filter(
             participations__case=case, participations__role=Participant.Role.VICTIM
         ).distinct()
 
@@ -468,11 +517,11 @@ class TakedownForm(ZonedForm):
     submitted_at = SchoolDateTimeField(label=_("Submitted at (empty: now)"), required=False)
     platform_ticket = forms.CharField(label=_("Platform ticket"), max_length=100, required=False)
 
-    def __init__(self, *args, case: Case, **kwargs):
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["evidence_items"].queryset = EvidenceItem.objects.filter(
-            case=case
-        ).select_related("platform")
+        form_field(
+            self, "evidence_items", forms.ModelChoiceField
+        ).queryset = EvidenceItem.objects.filter(case=case).select_related("platform")
 
 
 class TakedownSubmitForm(ZonedForm):
@@ -511,9 +560,9 @@ class SupportPlanForm(ZonedForm):
         label=_("First check-in (empty: in that many days)"), required=False
     )
 
-    def __init__(self, *args, case: Case, **kwargs):
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["victim"].queryset = Person.objects.filter(
+        form_field(self, "victim", forms.ModelChoiceField).queryset = Person.objects.filter(
             participations__case=case, participations__role=Participant.Role.VICTIM
         ).distinct()
 
@@ -545,9 +594,9 @@ class GuardianContactForm(ZonedForm):
     contacted_at = SchoolDateTimeField(label=_("Contacted at (empty: now)"), required=False)
     notes = _text(GuardianContact, "notes", rows=3, label=_("Notes"))
 
-    def __init__(self, *args, case: Case, people, **kwargs):
+    def __init__(self, *args: Any, case: Case, people: QuerySet[Person], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["guardian"].queryset = people.filter(
+        form_field(self, "guardian", forms.ModelChoiceField).queryset = people.filter(
             school_id=case.school_id, kind=Person.Kind.GUARDIAN
         )
 
@@ -559,13 +608,13 @@ class VersionField(forms.Field):
 
     widget = forms.HiddenInput
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(required=False, **kwargs)
 
-    def prepare_value(self, value):
+    def prepare_value(self, value: Any) -> Any:
         return value.isoformat() if isinstance(value, datetime) else value
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> datetime | None:
         text = str(value or "").strip()
         if not text:
             return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django import template
@@ -11,11 +12,14 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+if TYPE_CHECKING:
+    from cases.models import Person
+
 register = template.Library()
 
 
 @register.filter
-def school_time(value: datetime | None, org) -> str:
+def school_time(value: datetime | None, org: object) -> str:
     """``value`` (aware, UTC) as local date and time in ``org.time_zone``, with the zone
     abbreviation, e.g. ``12/09/2023 14:30 CEST``. Empty for ``None``."""
     if value is None:
@@ -26,7 +30,7 @@ def school_time(value: datetime | None, org) -> str:
 
 
 @register.filter
-def school_date(value: datetime | None, org) -> str:
+def school_date(value: datetime | None, org: object) -> str:
     """The local date of ``value`` in ``org.time_zone``."""
     if value is None:
         return ""
@@ -60,20 +64,22 @@ def is_past(value: timedelta | datetime | None) -> bool:
 
 
 @register.filter
-def get_item(mapping, key):
+def get_item(mapping: Any, key: Any) -> Any:
+    """``mapping[key]``, or ``None`` if absent or ``mapping`` is not a mapping."""
     return mapping.get(key) if hasattr(mapping, "get") else None
 
 
 @register.simple_tag(takes_context=True)
-def nav_roles(context) -> dict[str, bool]:
+def nav_roles(context: template.Context) -> dict[str, bool]:
     """Which menu entries the signed-in user gets (lead, police liaison, school member)."""
     from cases.selectors import schools_of, schools_owned_by, units_of
 
     request = context.get("request")
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if request is None or user is None or not user.is_authenticated:
         return {"lead": False, "police": False, "school": False}
-    cached = getattr(request, "_nav_roles", None)
+    # Cached on the request: the base template asks on every page.
+    cached: dict[str, bool] | None = getattr(request, "_nav_roles", None)
     if cached is None:
         cached = {
             "lead": bool(schools_owned_by(user)),
@@ -85,7 +91,7 @@ def nav_roles(context) -> dict[str, bool]:
 
 
 @register.filter
-def age(person) -> int | None:
+def age(person: Person) -> int | None:
     """Whole years of age today (school's calendar day is close enough for display)."""
     return person.age_on(timezone.localdate())
 
@@ -129,7 +135,7 @@ def verb_label(verb: str) -> str:
 
 
 @register.filter
-def event_details(data) -> str:
+def event_details(data: object) -> str:
     """The readable details of a chronology event (roles in the reader's language)."""
     from cases.models import Participant
 
