@@ -6,8 +6,8 @@ and audited (DESIGN rules 2 and 3).
   endpoint, which answers for any registered model with ``search_fields``.
 - ``CaseDataAdmin`` is the base of every admin page that shows case data (cases,
   referrals, takedown notices): its query set comes from the visibility selectors, it
-  never writes, and each page it shows leaves an ``AccessEvent`` in the transaction
-  that read the data.
+  never writes (``ReadOnlyAdminMixin``), and each page it shows leaves an
+  ``AccessEvent`` in the transaction that read the data.
 """
 
 from __future__ import annotations
@@ -75,11 +75,29 @@ class AuditedAutocompleteJsonView(AutocompleteJsonView):
         return context
 
 
+class ReadOnlyAdminMixin:
+    """No add, change or delete: the one statement of "read-only" for every admin that
+    only shows (case data, denied accesses, lockouts, periodic tasks) and for inlines.
+    Viewing stays with Django's ``view`` permission or the admin's own
+    ``has_view_permission``."""
+
+    actions = None
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
 def _context_of(response: HttpResponse) -> dict[str, Any]:
     return getattr(response, "context_data", None) or {}
 
 
-class CaseDataAdmin(admin.ModelAdmin):
+class CaseDataAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Base of the admin pages of case data: read-only, scoped, audited.
 
     Subclasses set ``audit_name`` (the ``AccessEvent.action`` is
@@ -91,7 +109,6 @@ class CaseDataAdmin(admin.ModelAdmin):
     """
 
     audit_name = ""
-    actions = None
 
     def case_id_of(self, obj) -> int:
         """The id of the case ``obj`` belongs to (for ``AccessEvent.case_ids``)."""
@@ -108,15 +125,6 @@ class CaseDataAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
         return is_operator(request.user)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     # --- Audited views: the read, the audit row and the rendering in one transaction,
     # so a failed audit write means no page (DESIGN rule 3). ---------------------------

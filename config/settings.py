@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "axes",
     "cases",
     "reporting",
+    # The whole-case view every face reads (above cases and reporting, below api/web).
+    "casefile",
     "api",
     "web",
 ]
