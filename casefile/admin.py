@@ -33,7 +33,7 @@ from cases.models import (
     Participant,
     SupportPlan,
 )
-from cases.permissions import CASE_PARTS, PartKind
+from cases.permissions import CASE_HEADER_FIELDS, CASE_RESTRICTED_FIELDS
 from cases.selectors import case_get_for_user, case_list_for_user
 from reporting.models import Referral, TakedownRequest
 
@@ -212,8 +212,10 @@ class CaseAdmin(CaseDataAdmin):
     def get_fields(self, request: HttpRequest, obj: Case | None = None):
         if obj is None:
             return []
+        # The case header (the API's ``CaseOutputSerializer`` reads the same list), and
+        # the school's own fields where the reader is granted them.
         shown = self.view_of(request, obj).parts
-        return [p.name for p in CASE_PARTS if p.kind is PartKind.FIELD and p.name in shown]
+        return [name for name in (*CASE_HEADER_FIELDS, *CASE_RESTRICTED_FIELDS) if name in shown]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Case | None = None):
         return self.get_fields(request, obj)
