@@ -14,9 +14,11 @@ module only reads.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
 from cases.models import (
     Action,
@@ -44,6 +46,8 @@ from cases.selectors import (
     case_support_plans,
 )
 from reporting.models import Referral, TakedownRequest
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,8 @@ def case_view_for_user(*, user: User, case_id: int | str) -> CaseView:
     sections = case_sections_for_user(user=user, case=case)
     parts = case_parts_granted(sections)
 
-    def shown(part: str, read) -> tuple:
+    def shown(part: str, read: Callable[[], Iterable[T]]) -> tuple[T, ...]:
+        # Read only what is shown: a part not granted costs no query.
         return tuple(read()) if part in parts else ()
 
     return CaseView(
@@ -125,7 +130,7 @@ def case_view_for_user(*, user: User, case_id: int | str) -> CaseView:
     )
 
 
-def _case_takedowns(case: Case):
+def _case_takedowns(case: Case) -> QuerySet[TakedownRequest]:
     # The section is already granted by the view (``evidence``): no second visibility
     # check, so no second read of the memberships.
     return (

@@ -25,10 +25,12 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from casefile.selectors import CaseView
+from casefile.selectors import CaseView, case_view_for_user
+from cases.exceptions import NotFound
 from cases.models import AccessEvent, Concern
 from cases.permissions import (
     CASE_PART_NAMES,
@@ -220,3 +222,22 @@ def test_the_case_view_has_a_place_for_every_part_it_may_cut():
     alone fails here before a face could show it uncut."""
     cut = {p.name for p in CASE_PARTS if p.kind is PartKind.RECORDS or p.section is not None}
     assert cut <= set(CaseView.__dataclass_fields__)
+
+
+def test_the_view_never_reads_a_part_it_does_not_grant(world, db):
+    """A police liaison whose referral shares chronology and evidence: the parts of the
+    other sections are empty and their tables are not even queried; a reader who may
+    not see the case gets ``NotFound``, as for a case that does not exist."""
+    case = world.obj("A", "case")
+    with CaptureQueriesContext(connection) as queries:
+        view = case_view_for_user(user=world.users["police"], case_id=case.pk)
+    assert view.sections == {"chronology", "evidence"}
+    assert view.participants == view.support_plans == view.actions == ()
+    assert view.guardian_contacts == view.concerns == ()
+    assert view.summary == view.closure_reason == ""
+    assert view.evidence and view.takedowns and view.events and view.referrals
+    read = " ".join(query["sql"] for query in queries.captured_queries)
+    for table in ("participant", "supportplan", "action", "guardiancontact", "concern"):
+        assert f'"cases_{table}"' not in read, table
+    with pytest.raises(NotFound):
+        case_view_for_user(user=world.users["lead_b"], case_id=case.pk)
