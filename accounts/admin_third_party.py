@@ -32,7 +32,6 @@ from __future__ import annotations
 from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
-from django.http import HttpRequest
 from django_celery_beat.models import (
     ClockedSchedule,
     CrontabSchedule,
@@ -43,6 +42,8 @@ from django_celery_beat.models import (
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
+
+from cases.admin_site import ReadOnlyAdminMixin
 
 REMOVED = (
     TOTPDevice,
@@ -58,19 +59,8 @@ REMOVED = (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Viewing only (Django's ``view`` permission): no add, change, delete or action."""
-
-    actions = None
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 class LockoutAdmin(ReadOnlyAdmin, AccessAttemptAdmin):
