@@ -111,6 +111,8 @@ def referral_send(
     ``Conflict`` if it is not a draft any more, ``ValidationError`` for a future or
     implausible ``sent_at``."""
     lock_open_case(referral.case_id)
+    # Inside reporting: the tasks module imports these services (the sweep), so the
+    # task is imported when first used, not when this module loads.
     from reporting.tasks import referral_notify
 
     now = sent_at or timezone.now()
