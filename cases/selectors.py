@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Case as CaseWhen
-from django.db.models import Count, IntegerField, Q, QuerySet, Value, When
+from django.db import models
+from django.db.models import Count, IntegerField, Q, QuerySet, Value
 from django.utils import timezone
 
 from cases.denials import refused
@@ -94,8 +94,8 @@ def case_list_for_user(*, user: User) -> QuerySet[Case]:
         Case.objects.visible_to(user)
         .select_related("school", "lead")
         .annotate(
-            victim_count=CaseWhen(
-                When(
+            victim_count=models.Case(
+                models.When(
                     sees_participants,
                     then=Count(
                         "participants",
@@ -357,16 +357,6 @@ def open_cases_for_user(*, user: User) -> QuerySet[Case]:
 def case_concerns(*, case: Case) -> QuerySet[Concern]:
     """The concerns linked to ``case`` (its first reports), newest first."""
     return Concern.objects.filter(case=case)
-
-
-def owned_schools(*, user: User) -> QuerySet[Organisation]:
-    """Schools whose cases ``user`` owns (where they may open cases, record people)."""
-    return Organisation.objects.filter(pk__in=schools_owned_by(user))
-
-
-def concern_schools(*, user: User) -> QuerySet[Organisation]:
-    """Schools where ``user`` may log a concern."""
-    return Organisation.objects.filter(pk__in=schools_for_concerns(user))
 
 
 def case_referrals_for_user(*, user: User, case: Case) -> list:

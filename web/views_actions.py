@@ -28,9 +28,9 @@ from cases.denials import refused
 from cases.exceptions import Conflict
 from cases.models import Case, Concern, Organisation, SupportPlan
 from cases.selectors import (
-    concern_schools,
     concerns_for_user,
     people_for_user,
+    schools_for_concerns,
     schools_owned_by,
 )
 from reporting import services as reporting_services
@@ -191,7 +191,7 @@ class ConcernNewView(FormActionView):
     success_message = _("Concern logged. The safeguarding lead will see it on their dashboard.")
 
     def load(self, request: HttpRequest, **kwargs) -> None:
-        self.schools = list(concern_schools(user=request.user))
+        self.schools = list(Organisation.objects.filter(pk__in=schools_for_concerns(request.user)))
         if not self.schools:
             raise PermissionDenied
 
