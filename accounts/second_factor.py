@@ -42,6 +42,7 @@ from knox.models import AuthToken
 from cases.audit import SYSTEM, AuditContext, record_case_event
 from cases.models import Membership, User
 from cases.permissions import SECOND_FACTOR_ROLES
+from cases.verbs import CaseVerb
 
 # --- Who must pass it, and checking a code --------------------------------------------
 
@@ -108,7 +109,6 @@ def verify_code(user, code: str | None):
 PENDING_DEVICE_NAME = "Authenticator app"
 BACKUP_DEVICE_NAME = "backup"
 BACKUP_CODE_COUNT = 10
-ENROLLED_VERB = "user.second_factor_enrolled"
 
 
 class ReplacementRefused(Exception):
@@ -228,7 +228,7 @@ def totp_enrol(
             school=organisation_id,
             case=None,
             actor=user,
-            verb=ENROLLED_VERB,
+            verb=CaseVerb.USER_SECOND_FACTOR_ENROLLED,
             obj=device,
             context=context,
             # Never the key or the codes: counts only.

@@ -38,6 +38,7 @@ from cases.models import (
     User,
 )
 from cases.selectors import can_edit_case, case_get_for_user, schools_owned_by
+from cases.verbs import AccessAction, CaseVerb
 from config.proxies import client_ip
 
 
@@ -89,12 +90,15 @@ def record_case_event(
 ) -> CaseEvent:
     """Append one chronology/write-audit row. Call inside the write's transaction.
 
-    ``verb`` is dotted, e.g. ``"referral.sent"``; ``obj`` is the model instance written;
-    ``data`` holds non-identifying details (statuses, references), never imagery.
+    ``verb`` is a ``cases.verbs.CaseVerb`` (or its value, e.g. ``"referral.sent"``);
+    anything else raises ``ValueError`` before a row is written. ``obj`` is the model
+    instance written; ``data`` holds non-identifying details (statuses, references),
+    never imagery.
     ``school`` is ``None`` only for an account change of a user in no organisation
     (``accounts.services``). Holds the case-event chain's advisory lock until the caller's
     transaction ends.
     """
+    verb = CaseVerb(verb).value  # a typo fails here, not on a page that cannot name it
     school_id = school if school is None or isinstance(school, int) else school.pk
     return CaseEvent.objects.create(
         case=case,
@@ -120,10 +124,14 @@ def record_access(
 ) -> AccessEvent:
     """Append one read-audit row listing the case ids that were shown to ``actor``.
 
+    ``action`` is a ``cases.verbs.AccessAction`` (or its value, e.g. ``"case.detail"``);
+    anything else raises ``ValueError`` before a row is written.
+
     ``actor_role`` lists the actor's roles; ``organisation`` is the one they acted for,
     by default their organisation (the first by id if they belong to several). Holds
     the access-event chain's advisory lock until the caller's transaction ends.
     """
+    action = AccessAction(action).value
     memberships = _memberships(actor)
     if organisation is None:
         organisation_id = memberships[0].organisation_id if memberships else None

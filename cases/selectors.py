@@ -220,21 +220,15 @@ def cases_sharing_section_for_user(*, user: User, section: str) -> QuerySet[Case
     return Case.objects.visible_to(user).filter(condition)
 
 
-def event_section(verb: str) -> str:
-    """The case section of a chronology verb (``cases.permissions.CHRONOLOGY_SECTIONS``,
-    from the parts of a case); ``internal`` for a verb no part names."""
-    return CHRONOLOGY_SECTIONS.get(verb.partition(".")[0], CASE_SECTION_INTERNAL)
-
-
 def case_events_for_user(*, user: User, case: Case) -> QuerySet[CaseEvent]:
     """The chronology of a visible ``case`` as ``user`` may read it, oldest first (UTC).
 
     - the school's safeguarding lead or deputy: every event;
     - a police liaison, when the live referrals to their unit share ``chronology``:
-      the events whose section (``event_section``) those referrals share, and of the
-      ``referral.*`` events only those about referrals sent to their own unit
-      (``case_referrals_for_user``: another destination's referral, or a draft, is not
-      theirs to know about);
+      the events whose section (``cases.permissions.event_section``) those referrals
+      share, and of the ``referral.*`` events only those about referrals sent to their
+      own unit (``case_referrals_for_user``: another destination's referral, or a
+      draft, is not theirs to know about);
     - anyone else, or a liaison without ``chronology``: nothing.
     ``case`` must come from ``case_get_for_user``; uses ``case.referrals`` (prefetched
     by ``casefile.selectors.case_view_for_user``). One query.
