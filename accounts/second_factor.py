@@ -40,6 +40,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
 
 from cases.audit import SYSTEM, AuditContext, record_case_event
+from cases.memberships import user_memberships
 from cases.models import Membership, User
 from cases.permissions import SECOND_FACTOR_ROLES
 from cases.verbs import CaseVerb
@@ -68,11 +69,9 @@ def requires_second_factor(user) -> bool:
         return False
     if user.is_superuser or user.is_staff:
         return True
-    cached = getattr(user, "_requires_second_factor", None)
-    if cached is None:
-        cached = Membership.objects.filter(user_id=user.pk, role__in=OTP_ROLES).exists()
-        user._requires_second_factor = cached  # once per request (the user object's life)
-    return cached
+    # The request's memberships (``cases.memberships``): read once per request, not
+    # once per user object, which may outlive a change of role.
+    return any(m.role in OTP_ROLES for m in user_memberships(user))
 
 
 def is_verified(user) -> bool:

@@ -28,6 +28,7 @@ from django.http import HttpRequest
 
 from cases.denials import Denial, refused
 from cases.exceptions import NotFound
+from cases.memberships import user_memberships
 from cases.models import (
     AccessEvent,
     Case,
@@ -69,7 +70,7 @@ def role_of(user: User | None, organisation_id: int | None) -> str:
     """The user's role in ``organisation_id`` ("" if none, "system" for no user)."""
     if user is None:
         return "system"
-    for membership in user.memberships.all():
+    for membership in user_memberships(user):
         if membership.organisation_id == organisation_id:
             return membership.role
     if user.is_superuser:
@@ -150,7 +151,7 @@ def record_access(
 
 
 def _memberships(user: User) -> list[Membership]:
-    return sorted(user.memberships.all(), key=lambda m: (m.organisation_id, m.pk))
+    return sorted(user_memberships(user), key=lambda m: (m.organisation_id, m.pk))
 
 
 def record_denials(

@@ -18,6 +18,7 @@ from django.utils import timezone
 from cases.denials import refused
 from cases.exceptions import NotFound
 from cases.extensions import section_grants
+from cases.memberships import user_memberships
 from cases.models import (
     Action,
     Case,
@@ -53,7 +54,7 @@ def memberships_of(user: User, roles: set[str] | frozenset[str]) -> list[int]:
     """Ids of organisations where ``user`` holds one of ``roles``."""
     if not user.is_authenticated or not user.is_active:
         return []
-    return [m.organisation_id for m in user.memberships.all() if m.role in roles]
+    return [m.organisation_id for m in user_memberships(user) if m.role in roles]
 
 
 def schools_owned_by(user: User) -> list[int]:
@@ -67,7 +68,7 @@ def schools_of(user: User) -> list[int]:
         return []
     return [
         m.organisation_id
-        for m in user.memberships.all()
+        for m in user_memberships(user)
         if m.organisation.kind == Organisation.Kind.SCHOOL
     ]
 
