@@ -80,16 +80,12 @@ def nav_roles(context: template.Context) -> dict[str, bool]:
     user = getattr(request, "user", None)
     if request is None or user is None or not user.is_authenticated:
         return {"lead": False, "police": False, "school": False}
-    # Cached on the request: the base template asks on every page.
-    cached: dict[str, bool] | None = getattr(request, "_nav_roles", None)
-    if cached is None:
-        cached = {
-            "lead": bool(schools_owned_by(user)),
-            "police": bool(units_of(user)),
-            "school": bool(schools_of(user)),
-        }
-        request._nav_roles = cached
-    return cached
+    # No query of its own: the request read the memberships already (cases.memberships).
+    return {
+        "lead": bool(schools_owned_by(user)),
+        "police": bool(units_of(user)),
+        "school": bool(schools_of(user)),
+    }
 
 
 @register.filter
