@@ -66,7 +66,7 @@ from api.serializers_cases import (
 from casefile.selectors import case_view_for_user
 from cases import selectors
 from cases import services as case_services
-from cases.models import Case, Person
+from cases.models import Case, Organisation, Person
 from reporting.selectors import dashboard_for_user
 
 CASES_TAG = ["case file"]
@@ -117,7 +117,13 @@ class PeopleApi(CaseFileApi):
         A pupil's date of birth must make them 3 to 21 years old. 400 on bad input."""
         serializer = PersonCreateInputSerializer(
             data=request.data,
-            context={"scopes": {"school": selectors.owned_schools(user=request.user)}},
+            context={
+                "scopes": {
+                    "school": Organisation.objects.filter(
+                        pk__in=selectors.schools_owned_by(request.user)
+                    )
+                }
+            },
         )
         serializer.is_valid(raise_exception=True)
         person = case_services.person_create(
@@ -177,7 +183,9 @@ class ConcernsApi(CaseFileApi):
             context={
                 "request": request,  # the school is chosen in the input
                 "scopes": {
-                    "school": selectors.concern_schools(user=request.user),
+                    "school": Organisation.objects.filter(
+                        pk__in=selectors.schools_for_concerns(request.user)
+                    ),
                     "person": selectors.people_for_user(user=request.user),
                 },
             },
@@ -248,7 +256,9 @@ class CasesApi(CaseFileApi):
             context={
                 "request": request,  # the school is chosen in the input
                 "scopes": {
-                    "school": selectors.owned_schools(user=request.user),
+                    "school": Organisation.objects.filter(
+                        pk__in=selectors.schools_owned_by(request.user)
+                    ),
                     "concern": selectors.concerns_owned_by(user=request.user),
                 },
             },

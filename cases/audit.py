@@ -28,6 +28,7 @@ from django.http import HttpRequest
 
 from cases.denials import Denial, refused
 from cases.exceptions import NotFound
+from cases.memberships import user_memberships
 from cases.models import (
     AccessEvent,
     Case,
@@ -38,6 +39,7 @@ from cases.models import (
     User,
 )
 from cases.selectors import can_edit_case, case_get_for_user, schools_owned_by
+from cases.verbs import AccessAction, CaseVerb
 from config.proxies import client_ip
 
 
@@ -68,7 +70,7 @@ def role_of(user: User | None, organisation_id: int | None) -> str:
     """The user's role in ``organisation_id`` ("" if none, "system" for no user)."""
     if user is None:
         return "system"
-    for membership in user.memberships.all():
+    for membership in user_memberships(user):
         if membership.organisation_id == organisation_id:
             return membership.role
     if user.is_superuser:
@@ -89,12 +91,15 @@ def record_case_event(
 ) -> CaseEvent:
     """Append one chronology/write-audit row. Call inside the write's transaction.
 
-    ``verb`` is dotted, e.g. ``"referral.sent"``; ``obj`` is the model instance written;
-    ``data`` holds non-identifying details (statuses, references), never imagery.
+    ``verb`` is a ``cases.verbs.CaseVerb`` (or its value, e.g. ``"referral.sent"``);
+    anything else raises ``ValueError`` before a row is written. ``obj`` is the model
+    instance written; ``data`` holds non-identifying details (statuses, references),
+    never imagery.
     ``school`` is ``None`` only for an account change of a user in no organisation
     (``accounts.services``). Holds the case-event chain's advisory lock until the caller's
     transaction ends.
     """
+    verb = CaseVerb(verb).value  # a typo fails here, not on a page that cannot name it
     school_id = school if school is None or isinstance(school, int) else school.pk
     return CaseEvent.objects.create(
         case=case,
@@ -120,10 +125,14 @@ def record_access(
 ) -> AccessEvent:
     """Append one read-audit row listing the case ids that were shown to ``actor``.
 
+    ``action`` is a ``cases.verbs.AccessAction`` (or its value, e.g. ``"case.detail"``);
+    anything else raises ``ValueError`` before a row is written.
+
     ``actor_role`` lists the actor's roles; ``organisation`` is the one they acted for,
     by default their organisation (the first by id if they belong to several). Holds
     the access-event chain's advisory lock until the caller's transaction ends.
     """
+    action = AccessAction(action).value
     memberships = _memberships(actor)
     if organisation is None:
         organisation_id = memberships[0].organisation_id if memberships else None
@@ -142,7 +151,7 @@ def record_access(
 
 
 def _memberships(user: User) -> list[Membership]:
-    return sorted(user.memberships.all(), key=lambda m: (m.organisation_id, m.pk))
+    return sorted(user_memberships(user), key=lambda m: (m.organisation_id, m.pk))
 
 
 def record_denials(

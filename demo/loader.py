@@ -39,6 +39,7 @@ from cases.models import (
     SupportPlan,
     User,
 )
+from cases.verbs import CaseVerb
 from demo.almendralejo import (
     Scenario,
     at,
@@ -48,8 +49,6 @@ from demo.almendralejo import (
 )
 from reporting import services as reporting_services
 from reporting.models import LegalBasis, Platform, Referral, TakedownRequest
-
-MARKER_VERB = "scenario.loaded"
 
 
 class ScenarioConflict(Exception):
@@ -73,7 +72,7 @@ def is_loaded(scenario: Scenario) -> bool:
     codes = [s.code for s in scenario.schools]
     marked = (
         CaseEvent.objects.filter(
-            verb=MARKER_VERB,
+            verb=CaseVerb.SCENARIO_LOADED,
             school__code__in=codes,
             school__kind=Organisation.Kind.SCHOOL,
             data__scenario=scenario.name,
@@ -254,7 +253,7 @@ class _Replay:
                 school=self.orgs[spec.code],
                 case=None,
                 actor=None,
-                verb=MARKER_VERB,
+                verb=CaseVerb.SCENARIO_LOADED,
                 obj=None,
                 data={"scenario": self.s.name, "marker": self.s.marker},
             )

@@ -28,11 +28,12 @@ from cases.denials import refused
 from cases.exceptions import Conflict
 from cases.models import Case, Concern, Organisation, SupportPlan
 from cases.selectors import (
-    concern_schools,
     concerns_for_user,
     people_for_user,
+    schools_for_concerns,
     schools_owned_by,
 )
+from cases.verbs import AccessAction
 from reporting import services as reporting_services
 from reporting.models import Referral, TakedownRequest
 from reporting.selectors import can_act_for_destination
@@ -136,7 +137,7 @@ class FormActionView(LoginRequiredMixin, View):
     def render(self, form: forms.Form, status: int = 200) -> HttpResponse:
         request = self.request
         if self.case is not None:
-            record_read(request, "case.form", [self.case.pk])
+            record_read(request, AccessAction.CASE_FORM, [self.case.pk])
         inline = is_htmx(request)
         context = {
             "form": form,
@@ -191,7 +192,7 @@ class ConcernNewView(FormActionView):
     success_message = _("Concern logged. The safeguarding lead will see it on their dashboard.")
 
     def load(self, request: HttpRequest, **kwargs) -> None:
-        self.schools = list(concern_schools(user=request.user))
+        self.schools = list(Organisation.objects.filter(pk__in=schools_for_concerns(request.user)))
         if not self.schools:
             raise PermissionDenied
 
@@ -274,7 +275,7 @@ class CaseNewView(FormActionView):
 
     def render(self, form, status: int = 200) -> HttpResponse:
         if self.concern is not None:
-            record_read(self.request, "concern.detail", [])
+            record_read(self.request, AccessAction.CONCERN_DETAIL, [])
         return super().render(form, status)
 
 
@@ -578,7 +579,7 @@ class DestinationReferralView(FormActionView):
         return reverse("web:referral", args=[self.referral.pk])
 
     def render(self, form, status: int = 200) -> HttpResponse:
-        record_read(self.request, "referral.form", [self.referral.case_id])
+        record_read(self.request, AccessAction.REFERRAL_FORM, [self.referral.case_id])
         return super().render(form, status)
 
 
