@@ -67,6 +67,7 @@ from casefile.selectors import case_view_for_user
 from cases import selectors
 from cases import services as case_services
 from cases.models import Case, Organisation, Person
+from cases.verbs import AccessAction
 from reporting.selectors import dashboard_for_user
 
 CASES_TAG = ["case file"]
@@ -104,7 +105,7 @@ class PeopleApi(CaseFileApi):
         Filter: ``kind`` (an unknown value is 400)."""
         people = self.filter_queryset(self.get_queryset())
         _, response = self.paginated(people, PersonOutputSerializer)
-        record_read(request, action="person.list", case_ids=[])
+        record_read(request, action=AccessAction.PERSON_LIST, case_ids=[])
         return response
 
     @extend_schema(
@@ -138,7 +139,7 @@ class PersonDetailApi(CaseFileApi):
     def get(self, request, person_id: int):
         """One person of a school whose cases you own; 404 otherwise."""
         person = selectors.person_get_for_user(user=request.user, person_id=person_id)
-        record_read(request, action="person.detail", case_ids=[])
+        record_read(request, action=AccessAction.PERSON_DETAIL, case_ids=[])
         return Response(PersonOutputSerializer(person).data)
 
 
@@ -165,7 +166,7 @@ class ConcernsApi(CaseFileApi):
         page, response = self.paginated(concerns, ConcernOutputSerializer, **context)
         record_read(
             request,
-            action="concern.list",
+            action=AccessAction.CONCERN_LIST,
             case_ids=_concern_case_ids(page, context["owned_schools"]),
         )
         return response
@@ -207,7 +208,7 @@ class ConcernDetailApi(CaseFileApi):
         context = _concern_context(request.user)
         record_read(
             request,
-            action="concern.detail",
+            action=AccessAction.CONCERN_DETAIL,
             case_ids=_concern_case_ids([concern], context["owned_schools"]),
         )
         return Response(ConcernOutputSerializer(concern, context=context).data)
@@ -242,7 +243,7 @@ class CasesApi(CaseFileApi):
         ``category``, ``risk_level`` (an unknown value is 400)."""
         cases = self.filter_queryset(self.get_queryset())
         page, response = self.paginated(cases, CaseListItemOutputSerializer)
-        record_read(request, action="case.list", case_ids=[case.pk for case in page])
+        record_read(request, action=AccessAction.CASE_LIST, case_ids=[case.pk for case in page])
         return response
 
     @extend_schema(
@@ -282,7 +283,7 @@ class CaseDetailApi(CaseFileApi):
         A police liaison sees only the sections that the live referrals to their unit
         share; other parts are empty and ``visible_sections`` lists what was shown."""
         view = case_view_for_user(user=request.user, case_id=case_id)
-        record_read(request, action="case.detail", case_ids=[view.case.pk])
+        record_read(request, action=AccessAction.CASE_DETAIL, case_ids=[view.case.pk])
         return Response(CaseDetailOutputSerializer(view).data)
 
     @extend_schema(
@@ -405,7 +406,7 @@ class CaseParticipantsApi(CaseSubresourceApi):
             case=case,
             queryset=selectors.case_participants(case=case),
             serializer_class=ParticipantOutputSerializer,
-            action="case.participants",
+            action=AccessAction.CASE_PARTICIPANTS,
         )
 
     @extend_schema(
@@ -443,7 +444,7 @@ class CaseEvidenceApi(CaseSubresourceApi):
             case=case,
             queryset=selectors.case_evidence(case=case),
             serializer_class=EvidenceItemOutputSerializer,
-            action="case.evidence",
+            action=AccessAction.CASE_EVIDENCE,
         )
 
     @extend_schema(
@@ -485,7 +486,7 @@ class CaseEventsApi(CaseSubresourceApi):
             case=case,
             queryset=selectors.case_events_for_user(user=request.user, case=case),
             serializer_class=CaseEventOutputSerializer,
-            action="case.events",
+            action=AccessAction.CASE_EVENTS,
         )
 
 
@@ -501,7 +502,7 @@ class CaseSupportPlansApi(CaseSubresourceApi):
             case=case,
             queryset=selectors.case_support_plans(case=case),
             serializer_class=SupportPlanOutputSerializer,
-            action="case.support_plans",
+            action=AccessAction.CASE_SUPPORT_PLANS,
         )
 
     @extend_schema(
@@ -541,7 +542,7 @@ class CaseGuardianContactsApi(CaseSubresourceApi):
             case=case,
             queryset=selectors.case_guardian_contacts(case=case),
             serializer_class=GuardianContactOutputSerializer,
-            action="case.guardian_contacts",
+            action=AccessAction.CASE_GUARDIAN_CONTACTS,
         )
 
     @extend_schema(
@@ -580,7 +581,7 @@ class CaseActionsApi(CaseSubresourceApi):
             case=case,
             queryset=selectors.case_actions(case=case),
             serializer_class=ActionOutputSerializer,
-            action="case.actions",
+            action=AccessAction.CASE_ACTIONS,
         )
 
     @extend_schema(

@@ -83,7 +83,7 @@ def record_case_event(
     school: Organisation | int | None,
     case: Case | None,
     actor: User | None,
-    verb: str,
+    verb: CaseVerb,
     obj: Any,
     context: AuditContext = SYSTEM,
     data: dict[str, Any] | None = None,
@@ -99,14 +99,15 @@ def record_case_event(
     (``accounts.services``). Holds the case-event chain's advisory lock until the caller's
     transaction ends.
     """
-    verb = CaseVerb(verb).value  # a typo fails here, not on a page that cannot name it
+    # A value that is not declared fails here (a caller that bypassed the type).
+    declared_verb = CaseVerb(verb).value
     school_id = school if school is None or isinstance(school, int) else school.pk
     return CaseEvent.objects.create(
         case=case,
         school_id=school_id,
         actor=actor,
         actor_role=role_of(actor, actor_organisation_id or school_id),
-        verb=verb,
+        verb=declared_verb,
         object_type=type(obj)._meta.model_name if obj is not None else "",
         object_id=getattr(obj, "pk", None),
         data=data or {},
@@ -118,7 +119,7 @@ def record_case_event(
 def record_access(
     *,
     actor: User,
-    action: str,
+    action: AccessAction,
     case_ids: Iterable[int],
     context: AuditContext,
     organisation: Organisation | int | None = None,
@@ -132,7 +133,7 @@ def record_access(
     by default their organisation (the first by id if they belong to several). Holds
     the access-event chain's advisory lock until the caller's transaction ends.
     """
-    action = AccessAction(action).value
+    declared_action = AccessAction(action).value
     memberships = _memberships(actor)
     if organisation is None:
         organisation_id = memberships[0].organisation_id if memberships else None
@@ -143,7 +144,7 @@ def record_access(
         actor_role=",".join(sorted({m.role for m in memberships})),
         organisation_id=organisation_id,
         channel=context.channel,
-        action=action,
+        action=declared_action,
         case_ids=sorted({int(pk) for pk in case_ids}),
         ip=context.ip,
         request_id=context.request_id,

@@ -37,6 +37,7 @@ from cases.selectors import (
     schools_owned_by,
     units_of,
 )
+from cases.verbs import AccessAction
 from config.throttling import sign_in_allowed
 from reporting.models import LIVE_REFERRAL_STATUSES, Referral, TakedownRequest
 from reporting.selectors import (
@@ -142,7 +143,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     concerns_shown = context.get("new_concerns") or context.get("my_concerns") or []
     shown_case_ids.update(c.case_id for c in concerns_shown if c.case_id)
     if shown_case_ids or concerns_shown:
-        record_read(request, "dashboard", shown_case_ids)
+        record_read(request, AccessAction.DASHBOARD, shown_case_ids)
     return render(request, "web/dashboard.html", context)
 
 
@@ -168,7 +169,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "can_open_case": bool(schools_owned_by(request.user)),
     }
     if page.object_list:
-        record_read(request, "case.list", [c.pk for c in page.object_list])
+        record_read(request, AccessAction.CASE_LIST, [c.pk for c in page.object_list])
     template = "web/_case_table.html" if is_htmx(request) else "web/case_list.html"
     return render(request, template, context)
 
@@ -181,7 +182,7 @@ def access_log_for_page(request: HttpRequest, case: Case) -> list[AccessEvent]:
     lead or deputy (the caller checks ``can_edit_case``); reading them is audited as
     ``case.access_log``."""
     rows = list(case_access_log(case=case)[:ACCESS_LOG_ROWS])
-    record_read(request, "case.access_log", [case.pk])
+    record_read(request, AccessAction.CASE_ACCESS_LOG, [case.pk])
     return rows
 
 
@@ -230,7 +231,7 @@ def case_page_context(request: HttpRequest, case_id: int | str) -> dict:
     see."""
     view = case_view_or_404(request.user, case_id)
     case = view.case
-    record_read(request, "case.detail", [case.pk])
+    record_read(request, AccessAction.CASE_DETAIL, [case.pk])
     plans = [plan_row(plan) for plan in view.support_plans]
     with_plan = {plan.victim_id for plan in view.support_plans}
     return {
@@ -278,7 +279,7 @@ def referral_inbox(request: HttpRequest) -> HttpResponse:
     for referral in referrals:
         referral.contents_visible = referral.case_data_visible
     if referrals:
-        record_read(request, "referral.list", {r.case_id for r in referrals})
+        record_read(request, AccessAction.REFERRAL_LIST, {r.case_id for r in referrals})
     return render(
         request,
         "web/referral_list.html",
@@ -292,7 +293,7 @@ def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
     """One referral (the link in the notice e-mail). Its contents only while live for
     the destination; the acknowledge form for the destination's liaison."""
     referral = referral_or_404(request.user, referral_id)
-    record_read(request, "referral.detail", [referral.case_id])
+    record_read(request, AccessAction.REFERRAL_DETAIL, [referral.case_id])
     return render(request, "web/referral_detail.html", referral_detail_context(request, referral))
 
 
@@ -327,7 +328,7 @@ def clusters(request: HttpRequest) -> HttpResponse:
     groups = case_clusters_for_user(user=request.user)
     case_ids = {case.pk for group in groups for case in group.cases}
     if case_ids:
-        record_read(request, "case.clusters", case_ids)
+        record_read(request, AccessAction.CASE_CLUSTERS, case_ids)
     return render(request, "web/clusters.html", {"clusters": groups})
 
 
@@ -346,5 +347,5 @@ def denial_list(request: HttpRequest) -> HttpResponse:
     except NotFound:
         raise Http404 from None
     page = Paginator(denials, DENIALS_PER_PAGE).get_page(request.GET.get("page"))
-    record_read(request, "denial.list", [])
+    record_read(request, AccessAction.DENIAL_LIST, [])
     return render(request, "web/denial_list.html", {"page": page})
