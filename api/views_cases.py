@@ -34,34 +34,38 @@ from api.fields import zoned_context
 from api.filters import PersonFilter
 from api.parsers import StrictJSONParser
 from api.permissions import CanLogConcern, IsCaseEditor, IsSchoolCaseOwner
-from api.serializers_cases import (
+from api.serializers_case_parts import (
     ActionCreateInputSerializer,
     ActionOutputSerializer,
-    CaseCloseInputSerializer,
-    CaseDetailOutputSerializer,
     CaseEventOutputSerializer,
-    CaseListItemOutputSerializer,
-    CaseOpenInputSerializer,
-    CaseOutputSerializer,
-    CaseStatusInputSerializer,
-    CaseUpdateInputSerializer,
     CheckInOutputSerializer,
     CheckInRecordInputSerializer,
-    ConcernLogInputSerializer,
-    ConcernOutputSerializer,
-    DashboardOutputSerializer,
     EvidenceItemOutputSerializer,
     EvidenceRecordInputSerializer,
     GuardianContactOutputSerializer,
     GuardianContactRecordInputSerializer,
     ParticipantAddInputSerializer,
     ParticipantOutputSerializer,
-    PersonCreateInputSerializer,
-    PersonOutputSerializer,
     SupportMeasureAddInputSerializer,
     SupportMeasureOutputSerializer,
     SupportPlanCreateInputSerializer,
     SupportPlanOutputSerializer,
+)
+from api.serializers_cases import (
+    CaseCloseInputSerializer,
+    CaseDetailOutputSerializer,
+    CaseListItemOutputSerializer,
+    CaseOpenInputSerializer,
+    CaseOutputSerializer,
+    CaseStatusInputSerializer,
+    CaseUpdateInputSerializer,
+    DashboardOutputSerializer,
+)
+from api.serializers_people import (
+    ConcernLogInputSerializer,
+    ConcernOutputSerializer,
+    PersonCreateInputSerializer,
+    PersonOutputSerializer,
 )
 from casefile.selectors import case_view_for_user
 from cases import selectors
