@@ -254,11 +254,11 @@ def case_clusters_for_user(*, user: User) -> list[CaseCluster]:
             link_hashes[first].add(sha256)
 
     pdq_groups = [(pdq, int(pdq, 16), sorted(ids)) for pdq, ids in by_pdq.items()]
-    for pdq, _value, case_ids in pdq_groups:  # identical PDQ hash in several cases
-        for other in case_ids[1:]:
-            linked.union(case_ids[0], other)
-        if len(case_ids) > 1:
-            link_hashes[case_ids[0]].add(pdq)
+    for pdq, _value, sorted_ids in pdq_groups:  # identical PDQ hash in several cases
+        for other in sorted_ids[1:]:
+            linked.union(sorted_ids[0], other)
+        if len(sorted_ids) > 1:
+            link_hashes[sorted_ids[0]].add(pdq)
     for i, (pdq_a, value_a, ids_a) in enumerate(pdq_groups):
         for pdq_b, value_b, ids_b in pdq_groups[i + 1 :]:
             if (value_a ^ value_b).bit_count() > PDQ_MATCH_MAX_DISTANCE:
