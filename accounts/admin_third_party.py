@@ -29,9 +29,12 @@ write without an audit row (DESIGN rule 3); account powers change only through
 
 from __future__ import annotations
 
+from typing import Any
+
 from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
+from django.db.models import Model
 from django.http import HttpRequest
 from django_celery_beat.models import (
     ClockedSchedule,
@@ -58,22 +61,24 @@ REMOVED = (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+# ``Any``: the models of axes and django-celery-beat have no type information.
+class ReadOnlyAdmin(admin.ModelAdmin[Any]):
     """Viewing only (Django's ``view`` permission): no add, change, delete or action."""
 
     actions = None
 
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 
-class LockoutAdmin(ReadOnlyAdmin, AccessAttemptAdmin):
+# django-axes has no type information: its admin is ``Any`` to mypy.
+class LockoutAdmin(ReadOnlyAdmin, AccessAttemptAdmin):  # type: ignore[misc]
     """axes' view of failed sign-ins and lockouts, read-only, without the "Form Data"
     section (what was typed into the sign-in form)."""
 
