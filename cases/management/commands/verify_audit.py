@@ -8,6 +8,8 @@ stored hash) and exits 1.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 
 from cases.audit_chain import verify_table
@@ -19,7 +21,7 @@ class Command(BaseCommand):
         "Verify the hash chains of the audit tables (case events, access events, denied accesses)."
     )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         counts = []
         for model in (CaseEvent, AccessEvent, DenialEvent):
             count, broken = verify_table(model)
