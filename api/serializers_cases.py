@@ -57,13 +57,7 @@ from cases.models import (
     SupportPlan,
     User,
 )
-from cases.selectors import (
-    CASE_SECTION_CHRONOLOGY,
-    CASE_SECTION_EVIDENCE,
-    CASE_SECTION_INTERNAL,
-    CASE_SECTION_PARTICIPANTS,
-    CASE_SECTION_SUPPORT,
-)
+from cases.permissions import CASE_HEADER_FIELDS, CASE_RECORD_PARTS, CASE_RESTRICTED_FIELDS
 from reporting.models import Platform, Referral, TakedownRequest
 
 # Identifiers of a piece of evidence: platform ids, handles, invite links. Bounded so a
@@ -478,30 +472,15 @@ class ConcernOutputSerializer(RestrictedFieldsSerializer):
 
 
 class CaseOutputSerializer(serializers.ModelSerializer):
-    """A case's header: what any reader of the case may see."""
+    """A case's header: what any reader of the case may see
+    (``cases.permissions.CASE_HEADER_FIELDS``, shared with the admin's case page)."""
 
     school = SchoolRefSerializer(read_only=True)
     lead = UserRefSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Case
-        fields = [
-            "id",
-            "reference",
-            "school",
-            "title",
-            "category",
-            "status",
-            "risk_level",
-            "lead",
-            "adult_involved",
-            "coercion_or_extortion",
-            "under_13",
-            "ai_generated",
-            "opened_at",
-            "closed_at",
-            "updated_at",
-        ]
+        fields = ["id", *CASE_HEADER_FIELDS]
         read_only_fields = fields
 
 
@@ -690,74 +669,56 @@ class LinkedConcernOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-# Which section of a case each part of the detail belongs to. A reader sees a part
-# only if ``cases.selectors.case_sections_for_user`` grants its section.
-CASE_DETAIL_SECTIONS: dict[str, str] = {
-    "summary": CASE_SECTION_INTERNAL,
-    "closure_reason": CASE_SECTION_INTERNAL,
-    "concerns": CASE_SECTION_INTERNAL,
-    "actions": CASE_SECTION_INTERNAL,
-    "guardian_contacts": CASE_SECTION_INTERNAL,
-    "participants": CASE_SECTION_PARTICIPANTS,
-    "evidence": CASE_SECTION_EVIDENCE,
-    "takedowns": CASE_SECTION_EVIDENCE,
-    "support_plans": CASE_SECTION_SUPPORT,
-    "events": CASE_SECTION_CHRONOLOGY,
-}
-
-
-class CaseDetailOutputSerializer(CaseOutputSerializer, RestrictedFieldsSerializer):
+class CaseDetailOutputSerializer(CaseOutputSerializer):
     """A case with everything its page shows, cut to what the reader may see.
 
-    Context: ``visible_sections`` (from ``case_sections_for_user``). ``referrals``
-    reads ``case.visible_referrals``, which the view sets (all of them for the school,
-    only those to their own unit for a police liaison); ``events`` reads
-    ``case.visible_events`` (``case_events_for_user``: for a police liaison only the
-    events of the shared sections). A part outside the reader's
-    sections is empty; ``visible_sections`` says which parts were shown.
+    The instance is a ``casefile.selectors.CaseView``: the header comes from
+    ``view.case``, every other part from the view's attribute of the same name
+    (``cases.permissions.CASE_PARTS``), already cut to the reader: a part outside their
+    sections is empty (``[]``, ``""``) and ``visible_sections`` says which sections were
+    shown. ``referrals`` are the reader's (all of them for the school, those sent to
+    their unit for a police liaison); ``events`` are the chronology lines of their
+    sections.
     """
 
     visible_sections = serializers.SerializerMethodField()
     summary = serializers.CharField(read_only=True)
     closure_reason = serializers.CharField(read_only=True)
     participants = ParticipantOutputSerializer(many=True, read_only=True)
-    evidence = EvidenceItemOutputSerializer(many=True, read_only=True, source="evidence_items")
-    referrals = CaseReferralOutputSerializer(many=True, read_only=True, source="visible_referrals")
+    evidence = EvidenceItemOutputSerializer(many=True, read_only=True)
+    referrals = CaseReferralOutputSerializer(many=True, read_only=True)
     takedowns = CaseTakedownOutputSerializer(many=True, read_only=True)
     support_plans = SupportPlanOutputSerializer(many=True, read_only=True)
-    events = CaseEventOutputSerializer(many=True, read_only=True, source="visible_events")
+    events = CaseEventOutputSerializer(many=True, read_only=True)
     actions = ActionOutputSerializer(many=True, read_only=True)
     guardian_contacts = GuardianContactOutputSerializer(many=True, read_only=True)
     concerns = LinkedConcernOutputSerializer(many=True, read_only=True)
 
+    # Read from ``view.case``; every other field from the view.
+    FROM_CASE = frozenset(CaseOutputSerializer.Meta.fields)
+
     class Meta(CaseOutputSerializer.Meta):
         fields = [
             *CaseOutputSerializer.Meta.fields,
-            "summary",
-            "closure_reason",
+            *CASE_RESTRICTED_FIELDS,
             "visible_sections",
-            "participants",
-            "evidence",
-            "referrals",
-            "takedowns",
-            "support_plans",
-            "events",
-            "actions",
-            "guardian_contacts",
-            "concerns",
+            *CASE_RECORD_PARTS,
         ]
         read_only_fields = fields
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
-    def get_visible_sections(self, case) -> list[str]:
-        return sorted(self.context["visible_sections"])
+    def get_visible_sections(self, view) -> list[str]:
+        return sorted(view.sections)
 
-    def hidden_fields(self, instance) -> frozenset[str]:
-        # ``visible_sections`` is required: a caller that forgets it fails, never leaks.
-        sections = self.context["visible_sections"]
-        return frozenset(
-            name for name, section in CASE_DETAIL_SECTIONS.items() if section not in sections
-        )
+    def to_representation(self, view):
+        ret = OrderedDict()
+        for field in self._readable_fields:
+            source = view.case if field.field_name in self.FROM_CASE else view
+            attribute = field.get_attribute(source)
+            ret[field.field_name] = (
+                None if attribute is None else field.to_representation(attribute)
+            )
+        return ret
 
 
 class DashboardOutputSerializer(serializers.Serializer):

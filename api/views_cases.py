@@ -5,7 +5,8 @@ validate input, call a service of ``cases.services`` (writes) or a selector of
 ``cases.selectors`` (reads), and serialize the result.
 
 Rules every view here keeps:
-- Cases come only from ``case_get_for_user``/``case_page``/``case_list_for_user``: a
+- Cases come only from ``case_get_for_user``/``case_list_for_user`` (the case page from
+  ``casefile.selectors.case_view_for_user``, which goes through the first): a
   case the user may not see is 404, exactly like one that does not exist (DESIGN
   rule 2). Writes then need ``IsCaseEditor`` (lead or deputy of the case's school);
   someone who may read but not write (a police liaison) gets 403.
@@ -62,6 +63,7 @@ from api.serializers_cases import (
     SupportPlanCreateInputSerializer,
     SupportPlanOutputSerializer,
 )
+from casefile.selectors import case_view_for_user
 from cases import selectors
 from cases import services as case_services
 from cases.models import Case, Person
@@ -269,13 +271,9 @@ class CaseDetailApi(CaseFileApi):
 
         A police liaison sees only the sections that the live referrals to their unit
         share; other parts are empty and ``visible_sections`` lists what was shown."""
-        case = selectors.case_page(user=request.user, case_id=case_id)
-        sections = selectors.case_sections_for_user(user=request.user, case=case)
-        case.visible_referrals = selectors.case_referrals_for_user(user=request.user, case=case)
-        case.visible_events = list(selectors.case_events_for_user(user=request.user, case=case))
-        record_read(request, action="case.detail", case_ids=[case.pk])
-        data = CaseDetailOutputSerializer(case, context={"visible_sections": sections}).data
-        return Response(data)
+        view = case_view_for_user(user=request.user, case_id=case_id)
+        record_read(request, action="case.detail", case_ids=[view.case.pk])
+        return Response(CaseDetailOutputSerializer(view).data)
 
     @extend_schema(
         tags=CASES_TAG, request=CaseUpdateInputSerializer, responses=CaseOutputSerializer

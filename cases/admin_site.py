@@ -2,9 +2,9 @@
 
 ``CaseDataAdmin`` is the base of every admin page that shows case data (cases,
 referrals, takedown notices): its query set comes from the visibility selectors, it
-never writes, and each page it shows leaves an ``AccessEvent`` in the transaction that
-read the data. The site itself (second factor, audited autocomplete) is
-``accounts.admin_site.SalvaguardaAdminSite``.
+never writes (``ReadOnlyAdminMixin``), and each page it shows leaves an ``AccessEvent``
+in the transaction that read the data. The site itself (second factor, audited
+autocomplete) is ``accounts.admin_site.SalvaguardaAdminSite``.
 """
 
 from __future__ import annotations
@@ -32,11 +32,29 @@ def is_operator(user) -> bool:
     return bool(user.is_active and user.is_staff)
 
 
+class ReadOnlyAdminMixin:
+    """No add, change or delete: the one statement of "read-only" for every admin that
+    only shows (case data, denied accesses, lockouts, periodic tasks) and for inlines.
+    Viewing stays with Django's ``view`` permission or the admin's own
+    ``has_view_permission``."""
+
+    actions = None
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
 def _context_of(response: HttpResponse) -> dict[str, Any]:
     return getattr(response, "context_data", None) or {}
 
 
-class CaseDataAdmin(admin.ModelAdmin):
+class CaseDataAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Base of the admin pages of case data: read-only, scoped, audited.
 
     Subclasses set ``audit_name`` (the ``AccessEvent.action`` is
@@ -48,7 +66,6 @@ class CaseDataAdmin(admin.ModelAdmin):
     """
 
     audit_name = ""
-    actions = None
 
     def case_id_of(self, obj) -> int:
         """The id of the case ``obj`` belongs to (for ``AccessEvent.case_ids``)."""
@@ -65,15 +82,6 @@ class CaseDataAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
         return is_operator(request.user)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
     # --- Audited views: the read, the audit row and the rendering in one transaction,
     # so a failed audit write means no page (DESIGN rule 3). ---------------------------

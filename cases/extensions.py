@@ -7,6 +7,10 @@ holds, so reporting plugs them in here from ``ReportingConfig.ready()``:
 - **visibility grants**: who else may open a case besides its school's safeguarding
   lead and deputies (a police liaison while a referral to their unit is live, DESIGN
   rule 2). ``Case.objects.visible_to`` ORs every grant's condition into its filter.
+- **section grants**: which sections of a visible case a reader other than the
+  school's leads may read (a police liaison: the sections the live referrals to their
+  unit share), for one case and as a condition over cases. ``cases.selectors``
+  (``case_sections_for_user``, ``cases_sharing_section_for_user``) reads them.
 - **closure checks**: what still keeps a case from being closed (an open referral or
   takedown notice). ``cases.services.case_close`` refuses the close with every
   problem the checks report.
@@ -19,7 +23,7 @@ school only and closes with only the case file's own checks.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from django.db.models import Q
@@ -38,7 +42,24 @@ VisibilityGrant = Callable[["User", Sequence["Membership"]], "Q | None"]
 # nothing can be added between the check and the close.
 ClosureCheck = Callable[["Case"], list[str]]
 
+
+class SectionGrant(Protocol):
+    """Sections of a case granted to a reader through their units (police units)."""
+
+    def sections_of(self, case: Case, units: frozenset[int]) -> set[str]:
+        """The sections of the visible ``case`` readable by a member of ``units``
+        (organisation ids). May read ``case.referrals`` (prefetched by
+        ``casefile.selectors.case_view_for_user``); no other query."""
+        ...
+
+    def cases_sharing(self, section: str, units: frozenset[int]) -> Q | None:
+        """A condition on ``Case``: the cases whose ``section`` a member of ``units``
+        may read; ``None`` for none. No query of its own (a subquery at most)."""
+        ...
+
+
 _visibility_grants: list[VisibilityGrant] = []
+_section_grants: list[SectionGrant] = []
 _closure_checks: list[ClosureCheck] = []
 
 
@@ -47,6 +68,13 @@ def register_visibility_grant(grant: VisibilityGrant) -> None:
     :data:`VisibilityGrant`). Call from an ``AppConfig.ready()``; idempotent."""
     if grant not in _visibility_grants:
         _visibility_grants.append(grant)
+
+
+def register_section_grant(grant: SectionGrant) -> None:
+    """Add ``grant`` to the sections ``cases.selectors`` grants beyond the school's own
+    leads (see :class:`SectionGrant`). Call from an ``AppConfig.ready()``; idempotent."""
+    if grant not in _section_grants:
+        _section_grants.append(grant)
 
 
 def register_closure_check(check: ClosureCheck) -> None:
@@ -59,6 +87,11 @@ def register_closure_check(check: ClosureCheck) -> None:
 def visibility_grants() -> tuple[VisibilityGrant, ...]:
     """The registered visibility grants, in registration order."""
     return tuple(_visibility_grants)
+
+
+def section_grants() -> tuple[SectionGrant, ...]:
+    """The registered section grants, in registration order."""
+    return tuple(_section_grants)
 
 
 def closure_checks() -> tuple[ClosureCheck, ...]:

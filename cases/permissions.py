@@ -20,6 +20,7 @@ The module imports no model, so ``cases.models`` can take ``Role`` from it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 from django.db import models
@@ -38,8 +39,8 @@ class Role(models.TextChoices):
 
 
 class Resource(StrEnum):
-    """What a role acts on. Case sections (``cases.selectors.CASE_SECTION_*``) are
-    resources of their own because a referral shares them one by one."""
+    """What a role acts on. The parts of a case are resources of their own because a
+    referral shares their sections one by one (``CASE_PARTS``)."""
 
     CASE = "case"  # the case record: reference, title, status, flags, risk
     CONCERN = "concern"  # the first report, in the child's own words
@@ -58,23 +59,169 @@ class Resource(StrEnum):
     STATISTICS = "statistics"  # aggregates, small cells suppressed
 
 
-# Sections of a case. The first four are what a referral can share
-# (``reporting.models.Referral.Section``); ``internal`` never leaves the school (summary,
-# actions, guardian contacts, linked concerns).
-CASE_SECTION_CHRONOLOGY = "chronology"
-CASE_SECTION_PARTICIPANTS = "participants"
-CASE_SECTION_EVIDENCE = "evidence"
-CASE_SECTION_SUPPORT = "support"
+# --- Sections and parts of a case: what a reader may see of it ---------------------------
+# A case is read by section (DESIGN rule 2, need to know): the school's lead or deputy reads
+# every section; a police liaison reads the sections a live referral to their unit shares
+# (``cases.selectors.case_sections_for_user``). ``CASE_PARTS`` below says which section
+# each part of a case belongs to; every face (API, web, admin) and every later document
+# (referral packet, export) shows a case through ``casefile.selectors.case_view_for_user``,
+# which cuts the parts by this table.
+
+
+class SharedSection(models.TextChoices):
+    """The sections of a case a referral can share, one by one
+    (``reporting.models.Referral.Section`` is this class: the values are stored in
+    ``Referral.shared_sections``)."""
+
+    CHRONOLOGY = "chronology", _("Chronology")
+    PARTICIPANTS = "participants", _("People and roles")
+    EVIDENCE = "evidence", _("Evidence (metadata and hashes)")
+    SUPPORT = "support", _("Support plans")
+
+
+CASE_SECTION_CHRONOLOGY: str = SharedSection.CHRONOLOGY.value
+CASE_SECTION_PARTICIPANTS: str = SharedSection.PARTICIPANTS.value
+CASE_SECTION_EVIDENCE: str = SharedSection.EVIDENCE.value
+CASE_SECTION_SUPPORT: str = SharedSection.SUPPORT.value
+# The school's own: never leaves the school (summary, closure reason, linked concerns,
+# actions, guardian contacts).
 CASE_SECTION_INTERNAL = "internal"
-ALL_CASE_SECTIONS = frozenset(
-    {
-        CASE_SECTION_CHRONOLOGY,
+ALL_CASE_SECTIONS: frozenset[str] = frozenset({*SharedSection.values, CASE_SECTION_INTERNAL})
+
+
+class PartKind(StrEnum):
+    FIELD = "field"  # a field of the case record itself (``Case.<name>``)
+    RECORDS = "records"  # a list of records hanging off the case
+
+
+@dataclass(frozen=True)
+class CasePart:
+    """One part of a case as every face shows it.
+
+    ``name`` is the part's name everywhere: the API field, the ``CaseView`` attribute,
+    the web page's ``data-part`` and the admin inline's ``part``. ``section`` is the
+    section that grants it; ``None``: it comes with the case itself, to any reader of
+    the case (each reader's referrals are still cut to their own:
+    ``cases.selectors.case_referrals_for_user``). ``resource`` is the policy's resource
+    (``POLICY``). ``verbs`` are the prefixes of the chronology verbs about its records
+    (``"evidence"`` for ``"evidence.recorded"``); those chronology lines belong to
+    ``verbs_section`` when given, else to ``section``.
+    """
+
+    name: str
+    section: str | None
+    resource: Resource
+    kind: PartKind = PartKind.RECORDS
+    verbs: tuple[str, ...] = ()
+    verbs_section: str | None = None
+
+    @property
+    def chronology_section(self) -> str | None:
+        return self.verbs_section or self.section
+
+
+def _header(*names: str) -> tuple[CasePart, ...]:
+    return tuple(CasePart(name, None, Resource.CASE, PartKind.FIELD) for name in names)
+
+
+_I = CASE_SECTION_INTERNAL
+
+# Every part of a case, in the order the faces show it. The access log of a case is not
+# a part: it is a record about reads (``Resource.ACCESS_LOG``, internal), read and
+# audited on its own (``cases.audit.case_access_log``).
+CASE_PARTS: tuple[CasePart, ...] = (
+    # The case header: what any reader of the case sees (``id`` is its key).
+    *_header(
+        "reference",
+        "school",
+        "title",
+        "category",
+        "status",
+        "risk_level",
+        "lead",
+        "adult_involved",
+        "coercion_or_extortion",
+        "under_13",
+        "ai_generated",
+        "opened_at",
+        "closed_at",
+        "updated_at",
+    ),
+    CasePart("summary", _I, Resource.CASE, PartKind.FIELD),
+    CasePart("closure_reason", _I, Resource.CASE, PartKind.FIELD),
+    CasePart(
+        "participants",
         CASE_SECTION_PARTICIPANTS,
-        CASE_SECTION_EVIDENCE,
+        Resource.PARTICIPANT,
+        verbs=("participant", "person"),
+    ),
+    CasePart("evidence", CASE_SECTION_EVIDENCE, Resource.EVIDENCE, verbs=("evidence",)),
+    # Each reader sees the referrals they may (all for the school; for a police liaison
+    # those sent to their unit); their lines belong to the chronology.
+    CasePart(
+        "referrals",
+        None,
+        Resource.REFERRAL,
+        verbs=("referral",),
+        verbs_section=CASE_SECTION_CHRONOLOGY,
+    ),
+    # A takedown notice lists evidence items: it goes with the evidence.
+    CasePart("takedowns", CASE_SECTION_EVIDENCE, Resource.TAKEDOWN, verbs=("takedown",)),
+    CasePart(
+        "support_plans",
         CASE_SECTION_SUPPORT,
-        CASE_SECTION_INTERNAL,
-    }
+        Resource.SUPPORT,
+        verbs=("support_plan", "support_measure", "check_in"),
+    ),
+    # The chronology, cut to the lines of the sections the reader may see
+    # (``CHRONOLOGY_SECTIONS``); the case's own lines (opened, closed, flags) are in it.
+    CasePart("events", CASE_SECTION_CHRONOLOGY, Resource.CHRONOLOGY, verbs=("case",)),
+    CasePart("actions", _I, Resource.ACTION, verbs=("action",)),
+    # The contacts are the school's; that a parent was contacted is part of the support.
+    CasePart(
+        "guardian_contacts",
+        _I,
+        Resource.GUARDIAN_CONTACT,
+        verbs=("guardian",),
+        verbs_section=CASE_SECTION_SUPPORT,
+    ),
+    # The first reports, in the child's own words; that one was linked is chronology.
+    CasePart(
+        "concerns", _I, Resource.CONCERN, verbs=("concern",), verbs_section=CASE_SECTION_CHRONOLOGY
+    ),
 )
+CASE_PART_NAMES: tuple[str, ...] = tuple(part.name for part in CASE_PARTS)
+# The case header: the fields any reader of the case sees (API ``CaseOutputSerializer``,
+# the admin's case page).
+CASE_HEADER_FIELDS: tuple[str, ...] = tuple(
+    p.name for p in CASE_PARTS if p.kind is PartKind.FIELD and p.section is None
+)
+# Fields of the case record that only some readers see (the school's own).
+CASE_RESTRICTED_FIELDS: tuple[str, ...] = tuple(
+    p.name for p in CASE_PARTS if p.kind is PartKind.FIELD and p.section is not None
+)
+CASE_RECORD_PARTS: tuple[str, ...] = tuple(p.name for p in CASE_PARTS if p.kind is PartKind.RECORDS)
+
+
+def case_parts_granted(sections: frozenset[str] | set[str]) -> frozenset[str]:
+    """Names of the parts of a case that a reader granted ``sections`` sees: those of
+    the granted sections, and the case's own (``section is None``) if any is granted
+    (someone who reads no section of a case reads nothing of it)."""
+    if not sections:
+        return frozenset()
+    return frozenset(p.name for p in CASE_PARTS if p.section is None or p.section in sections)
+
+
+# The section of each chronology verb prefix (``"evidence.recorded"`` -> ``"evidence"``),
+# from ``CASE_PARTS``. A police liaison is shown a line only if its section is shared
+# with them; a prefix missing here (``action.*``, and anything added later) is
+# ``internal``: never shown outside the school until a part names it.
+CHRONOLOGY_SECTIONS: dict[str, str] = {
+    verb: section
+    for part in CASE_PARTS
+    for verb in part.verbs
+    if (section := part.chronology_section) is not None and section != CASE_SECTION_INTERNAL
+}
 
 # The case section each resource belongs to: in the ``REFERRED`` scope a resource is
 # reached only when the live referral shares its section. The case record itself
@@ -82,12 +229,15 @@ ALL_CASE_SECTIONS = frozenset(
 # internal.
 SECTION_OF: dict[Resource, str | None] = {
     Resource.CASE: None,
-    Resource.PARTICIPANT: CASE_SECTION_PARTICIPANTS,
-    Resource.EVIDENCE: CASE_SECTION_EVIDENCE,
-    Resource.TAKEDOWN: CASE_SECTION_EVIDENCE,  # a notice lists evidence items
+    **{
+        part.resource: part.section
+        for part in CASE_PARTS
+        if part.kind is PartKind.RECORDS
+        and part.section != CASE_SECTION_INTERNAL
+        # Referrals have a scope of their own (``ADDRESSED``), not a shared section.
+        and part.resource is not Resource.REFERRAL
+    },
     Resource.CLUSTER: CASE_SECTION_EVIDENCE,  # clusters compare evidence hashes
-    Resource.CHRONOLOGY: CASE_SECTION_CHRONOLOGY,
-    Resource.SUPPORT: CASE_SECTION_SUPPORT,
 }
 
 

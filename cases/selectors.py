@@ -12,11 +12,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db.models import Case as CaseWhen
-from django.db.models import Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from cases.denials import refused
 from cases.exceptions import NotFound
+from cases.extensions import section_grants
 from cases.models import (
     Action,
     Case,
@@ -35,13 +36,17 @@ from cases.permissions import (
     ALL_CASE_SECTIONS,
     CASE_OWNER_ROLES,
     CASE_SECTION_CHRONOLOGY,
-    CASE_SECTION_EVIDENCE,
     CASE_SECTION_INTERNAL,
     CASE_SECTION_PARTICIPANTS,
-    CASE_SECTION_SUPPORT,
+    CHRONOLOGY_SECTIONS,
     CONCERN_LOGGER_ROLES,
     REFERRAL_DESTINATION_ROLES,
 )
+
+# Declared in ``cases.permissions``; also named from here by the readers that ask for a
+# section (``case_get_for_section``, ``cases_sharing_section_for_user``).
+from cases.permissions import CASE_SECTION_EVIDENCE as CASE_SECTION_EVIDENCE
+from cases.permissions import CASE_SECTION_SUPPORT as CASE_SECTION_SUPPORT
 
 
 def memberships_of(user: User, roles: set[str] | frozenset[str]) -> list[int]:
@@ -123,51 +128,6 @@ def can_edit_case(user: User, case: Case) -> bool:
     return case.school_id in schools_owned_by(user)
 
 
-def case_page(*, user: User, case_id: int | str) -> Case:
-    """A case with everything its page shows prefetched (constant query count). The
-    chronology is not prefetched: read it with :func:`case_events_for_user`, which cuts
-    it to what the reader may see."""
-    case = case_get_for_user(user=user, case_id=case_id)
-    from reporting.models import Referral, TakedownRequest
-
-    return (
-        Case.objects.filter(pk=case.pk)
-        .select_related("school", "lead")
-        .prefetch_related(
-            Prefetch(
-                "participants",
-                queryset=Participant.objects.select_related("person").order_by("role", "id"),
-            ),
-            Prefetch(
-                "evidence_items",
-                queryset=EvidenceItem.objects.select_related("platform", "recorded_by"),
-            ),
-            Prefetch(
-                "referrals", queryset=Referral.objects.select_related("destination", "complainant")
-            ),
-            Prefetch(
-                "takedowns",
-                queryset=TakedownRequest.objects.select_related(
-                    "platform", "legal_basis", "escalated_to"
-                ).prefetch_related("evidence_items"),
-            ),
-            Prefetch(
-                "support_plans",
-                queryset=SupportPlan.objects.select_related("victim", "owner").prefetch_related(
-                    "measures", "check_ins__held_by"
-                ),
-            ),
-            "concerns",
-            Prefetch("actions", queryset=Action.objects.select_related("owner")),
-            Prefetch(
-                "guardian_contacts",
-                queryset=GuardianContact.objects.select_related("guardian", "contacted_by"),
-            ),
-        )
-        .get()
-    )
-
-
 def people_for_user(*, user: User) -> QuerySet[Person]:
     """People of the schools whose cases ``user`` owns."""
     return Person.objects.filter(school_id__in=schools_owned_by(user))
@@ -207,27 +167,22 @@ def schools_for_concerns(user: User) -> list[int]:
 def case_sections_for_user(*, user: User, case: Case) -> frozenset[str]:
     """The sections of ``case`` that ``user`` may read (DESIGN rule 2, need to know).
 
-    ``case`` must come from ``case_get_for_user``/``case_page`` (already visible).
+    ``case`` must come from ``case_get_for_user`` (already visible).
     - the school's safeguarding lead or deputy: every section, ``internal`` included;
     - a police liaison: the union of ``shared_sections`` of the referrals of ``case``
       to their units that are live (sent or acknowledged); never ``internal``;
     - anyone else: nothing.
-    Uses ``case.referrals`` (prefetched by ``case_page``; else one query).
+    Uses ``case.referrals`` (prefetched by ``casefile.selectors.case_view_for_user``;
+    else one query).
     """
     if can_edit_case(user, case):
         return ALL_CASE_SECTIONS
-    units = set(units_of(user))
+    units = frozenset(units_of(user))
     if not units:
         return frozenset()
-    from reporting.models import LIVE_REFERRAL_STATUSES
-
     shared: set[str] = set()
-    for referral in case.referrals.all():
-        if referral.destination_id not in units:
-            continue
-        if referral.status not in LIVE_REFERRAL_STATUSES:
-            continue
-        shared.update(referral.shared_sections)
+    for grant in section_grants():  # reporting's live referrals (ADR 0007)
+        shared.update(grant.sections_of(case, units))
     return frozenset(shared & (ALL_CASE_SECTIONS - {CASE_SECTION_INTERNAL}))
 
 
@@ -252,46 +207,23 @@ def cases_sharing_section_for_user(*, user: User, section: str) -> QuerySet[Case
       whose ``shared_sections`` include ``section``; never for ``internal``;
     - anyone else: none.
     """
-    from reporting.models import LIVE_REFERRAL_STATUSES, Referral
-
     owned = schools_owned_by(user)
-    units = units_of(user)
+    units = frozenset(units_of(user))
     condition = Q(pk__in=[])
     if owned:
         condition |= Q(school_id__in=owned)
     if units and section != CASE_SECTION_INTERNAL:
-        condition |= Q(
-            pk__in=Referral.objects.filter(
-                destination_id__in=units,
-                status__in=LIVE_REFERRAL_STATUSES,
-                shared_sections__contains=[section],
-            ).values("case_id")
-        )
+        for grant in section_grants():  # reporting's live referrals (ADR 0007)
+            granted = grant.cases_sharing(section, units)
+            if granted is not None:
+                condition |= granted
     return Case.objects.visible_to(user).filter(condition)
 
 
-# The section of a case each chronology event belongs to, by the prefix of its verb
-# (``"evidence.recorded"`` -> ``"evidence"``). A police liaison is shown an event only
-# if its section is shared with them; a prefix missing here (``action.*`` and anything
-# added later) is ``internal``: never shown outside the school until it is mapped.
-EVENT_SECTIONS: dict[str, str] = {
-    "evidence": CASE_SECTION_EVIDENCE,
-    "takedown": CASE_SECTION_EVIDENCE,
-    "participant": CASE_SECTION_PARTICIPANTS,
-    "person": CASE_SECTION_PARTICIPANTS,
-    "support_plan": CASE_SECTION_SUPPORT,
-    "support_measure": CASE_SECTION_SUPPORT,
-    "check_in": CASE_SECTION_SUPPORT,
-    "guardian": CASE_SECTION_SUPPORT,
-    "case": CASE_SECTION_CHRONOLOGY,
-    "concern": CASE_SECTION_CHRONOLOGY,
-    "referral": CASE_SECTION_CHRONOLOGY,
-}
-
-
 def event_section(verb: str) -> str:
-    """The case section of a chronology verb (see ``EVENT_SECTIONS``)."""
-    return EVENT_SECTIONS.get(verb.partition(".")[0], CASE_SECTION_INTERNAL)
+    """The case section of a chronology verb (``cases.permissions.CHRONOLOGY_SECTIONS``,
+    from the parts of a case); ``internal`` for a verb no part names."""
+    return CHRONOLOGY_SECTIONS.get(verb.partition(".")[0], CASE_SECTION_INTERNAL)
 
 
 def case_events_for_user(*, user: User, case: Case) -> QuerySet[CaseEvent]:
@@ -304,8 +236,8 @@ def case_events_for_user(*, user: User, case: Case) -> QuerySet[CaseEvent]:
       (``case_referrals_for_user``: another destination's referral, or a draft, is not
       theirs to know about);
     - anyone else, or a liaison without ``chronology``: nothing.
-    ``case`` must come from ``case_get_for_user``/``case_page``; uses ``case.referrals``
-    (prefetched by ``case_page``). One query.
+    ``case`` must come from ``case_get_for_user``; uses ``case.referrals`` (prefetched
+    by ``casefile.selectors.case_view_for_user``). One query.
     """
     events = case_events(case=case)
     sections = case_sections_for_user(user=user, case=case)
@@ -315,7 +247,7 @@ def case_events_for_user(*, user: User, case: Case) -> QuerySet[CaseEvent]:
         return events.none()
     own_referrals = [r.pk for r in case_referrals_for_user(user=user, case=case)]
     condition = Q(pk__in=[])
-    for prefix, section in EVENT_SECTIONS.items():
+    for prefix, section in CHRONOLOGY_SECTIONS.items():
         if section not in sections:
             continue
         about = Q(verb__startswith=f"{prefix}.")
@@ -422,6 +354,11 @@ def open_cases_for_user(*, user: User) -> QuerySet[Case]:
     return Case.objects.visible_to(user).filter(status=Case.Status.OPEN)
 
 
+def case_concerns(*, case: Case) -> QuerySet[Concern]:
+    """The concerns linked to ``case`` (its first reports), newest first."""
+    return Concern.objects.filter(case=case)
+
+
 def owned_schools(*, user: User) -> QuerySet[Organisation]:
     """Schools whose cases ``user`` owns (where they may open cases, record people)."""
     return Organisation.objects.filter(pk__in=schools_owned_by(user))
@@ -438,7 +375,7 @@ def case_referrals_for_user(*, user: User, case: Case) -> list:
     were sent (whatever their status since: they are the unit's own records), never a
     draft, which is the school's work until sent (as in the unit's inbox,
     ``reporting.selectors.referral_list_for_user``). Uses ``case.referrals``
-    (prefetched by ``case_page``)."""
+    (prefetched by ``casefile.selectors.case_view_for_user``)."""
     if can_edit_case(user, case):
         return list(case.referrals.all())
     units = set(units_of(user))

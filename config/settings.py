@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "accounts",
     # The demo scenarios (load_scenario, demo_code), above both domain apps.
     "demo",
+    # The whole-case view every face reads (above cases and reporting, below api/web).
+    "casefile",
     "api",
     "web",
 ]

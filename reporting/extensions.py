@@ -1,6 +1,7 @@
 """What reporting adds to the case file, plugged into ``cases.extensions`` by
 ``ReportingConfig.ready()`` (ADR 0007): the visibility a live referral grants its
-destination, and the referrals and notices that keep a case open."""
+destination, the sections it shares with them, and the referrals and notices that
+keep a case open."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.db.models import Q, Subquery
 from django.utils.translation import gettext as _
 
 from cases.models import Case, Membership, User
-from cases.permissions import CASE_REFERRED_READER_ROLES
+from cases.permissions import CASE_REFERRED_READER_ROLES, CASE_SECTION_INTERNAL
 from reporting.models import (
     LIVE_REFERRAL_STATUSES,
     OPEN_REFERRAL_STATUSES,
@@ -35,6 +36,36 @@ def live_referral_grant(user: User, memberships: Sequence[Membership]) -> Q | No
             ).values("case_id")
         )
     )
+
+
+class LiveReferralSections:
+    """Section grant: a police liaison reads the sections that the live (sent or
+    acknowledged) referrals of a case to their units share (``Referral.shared_sections``;
+    DESIGN rule 2, need to know), never ``internal``."""
+
+    def sections_of(self, case: Case, units: frozenset[int]) -> set[str]:
+        shared: set[str] = set()
+        for referral in case.referrals.all():  # prefetched by the case view
+            if referral.destination_id in units and referral.status in LIVE_REFERRAL_STATUSES:
+                shared.update(referral.shared_sections)
+        shared.discard(CASE_SECTION_INTERNAL)
+        return shared
+
+    def cases_sharing(self, section: str, units: frozenset[int]) -> Q | None:
+        if not units or section == CASE_SECTION_INTERNAL:
+            return None
+        return Q(
+            pk__in=Subquery(
+                Referral.objects.filter(
+                    destination_id__in=units,
+                    status__in=LIVE_REFERRAL_STATUSES,
+                    shared_sections__contains=[section],
+                ).values("case_id")
+            )
+        )
+
+
+live_referral_sections = LiveReferralSections()
 
 
 def open_reporting_problems(case: Case) -> list[str]:

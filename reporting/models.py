@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, EvidenceItem, Organisation, Person, User
+from cases.permissions import SharedSection
 from cases.validators import validate_visible
 
 
@@ -96,11 +97,8 @@ class Referral(models.Model):
         REJECTED = "rejected", _("Rejected")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
-    class Section(models.TextChoices):
-        CHRONOLOGY = "chronology", _("Chronology")
-        PARTICIPANTS = "participants", _("People and roles")
-        EVIDENCE = "evidence", _("Evidence (metadata and hashes)")
-        SUPPORT = "support", _("Support plans")
+    # What a referral can share: the shareable sections of the policy module.
+    Section = SharedSection
 
     class Basis(models.TextChoices):
         CONSENT = "consent", _("Consent of the child and guardians")

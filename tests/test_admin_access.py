@@ -241,9 +241,13 @@ def chronology_verbs(response) -> list[str]:
 def test_a_police_liaison_sees_only_the_sections_the_referral_shares(operators, cases):
     case = cases["A"]  # referral_a shares chronology and evidence
     lead_page = admin_client(operators["lead_a"]).get(change_url(case))
+    # The parts of the whole-case view, as on the API and the web page
+    # (tests/test_case_faces_agree.py): referrals and notices included.
     assert inline_models(lead_page) == {
         Participant,
         EvidenceItem,
+        Referral,
+        TakedownRequest,
         SupportPlan,
         CaseEvent,
         Concern,
@@ -257,7 +261,7 @@ def test_a_police_liaison_sees_only_the_sections_the_referral_shares(operators, 
     police = operators["police"]
     police_page = admin_client(police).get(change_url(case))
     assert police_page.status_code == 200
-    assert inline_models(police_page) == {EvidenceItem, CaseEvent}
+    assert inline_models(police_page) == {EvidenceItem, TakedownRequest, Referral, CaseEvent}
     assert "Lucía" not in police_page.content.decode()
     assert not {"summary", "closure_reason"} & set(police_page.context["adminform"].readonly_fields)
     # The chronology is cut to the shared sections, as on the web and the API.

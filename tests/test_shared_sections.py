@@ -22,7 +22,8 @@ from django.utils import timezone
 
 from cases import services as case_services
 from cases.models import Case, CaseEvent
-from cases.selectors import EVENT_SECTIONS, case_events_for_user, event_section
+from cases.permissions import CHRONOLOGY_SECTIONS
+from cases.selectors import case_events_for_user, event_section
 from reporting import services as reporting_services
 from reporting.models import LegalBasis, Platform, Referral
 from tests.conftest import client_for
@@ -110,7 +111,12 @@ def test_every_verb_the_services_write_has_a_section_and_unknown_ones_are_intern
     assert event_section("referral.sent") == "chronology"
     assert event_section("action.created") == "internal"
     assert event_section("something.new") == "internal"
-    assert set(EVENT_SECTIONS.values()) == {"chronology", "participants", "evidence", "support"}
+    assert set(CHRONOLOGY_SECTIONS.values()) == {
+        "chronology",
+        "participants",
+        "evidence",
+        "support",
+    }
 
 
 def test_the_school_sees_every_event(filled_case, case_a, lead_a):

@@ -8,24 +8,14 @@ from collections.abc import Iterable
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
+from casefile.selectors import CaseView, case_view_for_user
 from cases.audit import AuditContext, record_access
 from cases.exceptions import NotFound
 from cases.models import Case, User
-from cases.selectors import (
-    can_edit_case,
-    case_get_for_user,
-    case_sections_for_user,
-)
+from cases.selectors import can_edit_case, case_get_for_user
 from config.http import mark_case_data
 from reporting.models import Referral
 from reporting.selectors import referral_get_for_user
-
-# Sections of the case page beyond the four a referral can share (chronology,
-# participants, evidence, support; ``cases.selectors.case_sections_for_user``):
-# - "referrals": a reader sees the referrals they may see (their own unit's, for police);
-# - "takedowns": shown with "evidence", since a notice lists evidence items;
-# - "internal" (the school's alone): summary, concerns, actions, guardian contacts.
-INTERNAL_SECTIONS = frozenset({"internal", "summary", "concerns", "actions", "guardians"})
 
 
 def web_context(request: HttpRequest) -> AuditContext:
@@ -66,6 +56,15 @@ def case_or_404(user: User, case_id: int | str) -> Case:
         raise Http404 from None
 
 
+def case_view_or_404(user: User, case_id: int | str) -> CaseView:
+    """What ``user`` may see of the case (``casefile.selectors.case_view_for_user``);
+    ``Http404`` if they may not see it."""
+    try:
+        return case_view_for_user(user=user, case_id=case_id)
+    except NotFound:
+        raise Http404 from None
+
+
 def editable_case_or_error(user: User, case_id: int | str) -> Case:
     """A case ``user`` may write to: 404 if they cannot see it, 403 if they can see it
     but only read it (a police liaison)."""
@@ -73,19 +72,6 @@ def editable_case_or_error(user: User, case_id: int | str) -> Case:
     if not can_edit_case(user, case):
         raise PermissionDenied
     return case
-
-
-def visible_sections(user: User, case: Case) -> frozenset[str]:
-    """Sections of ``case``'s page that ``user`` may see (see the comment above)."""
-    sections = set(case_sections_for_user(user=user, case=case))
-    if not sections:
-        return frozenset()
-    sections.add("referrals")
-    if "evidence" in sections:
-        sections.add("takedowns")
-    if "internal" in sections:
-        sections.update(INTERNAL_SECTIONS)
-    return frozenset(sections)
 
 
 def referral_or_404(user: User, referral_id: int | str) -> Referral:

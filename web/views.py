@@ -7,6 +7,9 @@ an ``AccessEvent`` (``web.access.record_read``). The forms are in ``web.views_ac
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import timedelta
+
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -24,13 +27,9 @@ from accounts.lockout import sign_in_completed
 from accounts.second_factor import needs_verification
 from cases.audit import case_access_log, denials_for_user
 from cases.exceptions import NotFound
-from cases.models import AccessEvent, Case, Concern, SupportPlan
+from cases.models import AccessEvent, Case, CheckIn, Concern, Participant, SupportPlan
 from cases.selectors import (
-    can_edit_case,
-    case_events_for_user,
     case_list_for_user,
-    case_page,
-    case_referrals_for_user,
     check_ins_due_for_user,
     concerns_for_user,
     open_cases_for_user,
@@ -48,11 +47,10 @@ from reporting.selectors import (
 )
 from reporting.statistics import statistics_schools
 from web.access import (
-    case_or_404,
+    case_view_or_404,
     is_htmx,
     record_read,
     referral_or_404,
-    visible_sections,
 )
 from web.forms import AcknowledgeForm, CaseFilterForm
 
@@ -187,47 +185,73 @@ def access_log_for_page(request: HttpRequest, case: Case) -> list[AccessEvent]:
     return rows
 
 
+@dataclass(frozen=True)
+class ReferralRow:
+    """A referral on the case page, with the labels of the sections it shares."""
+
+    referral: Referral
+    section_labels: list[str]
+
+
+@dataclass(frozen=True)
+class NoticeRow:
+    """A takedown notice on the case page, with its clock read once for the page
+    (``TakedownRequest.time_left``: negative when overdue, ``None`` without a clock)."""
+
+    notice: TakedownRequest
+    left: timedelta | None
+
+
+@dataclass(frozen=True)
+class PlanRow:
+    """A support plan on the case page: its next pending check-in (earliest due) and
+    the check-ins held, newest first."""
+
+    plan: SupportPlan
+    next_check_in: CheckIn | None
+    held_check_ins: list[CheckIn]
+
+
+def plan_row(plan: SupportPlan) -> PlanRow:
+    check_ins = list(plan.check_ins.all())
+    pending = [c for c in check_ins if c.held_at is None]
+    held = [c for c in check_ins if c.held_at is not None]
+    return PlanRow(
+        plan=plan,
+        next_check_in=min(pending, key=lambda c: c.due_at) if pending else None,
+        held_check_ins=sorted(held, key=lambda c: c.held_at, reverse=True),
+    )
+
+
 def case_page_context(request: HttpRequest, case_id: int | str) -> dict:
-    """Everything the case page shows, restricted to the user's sections, with the
-    read-audit row written. Raises ``Http404`` for a case the user may not see."""
-    case_or_404(request.user, case_id)  # 404 first, before loading everything
-    case = case_page(user=request.user, case_id=case_id)
-    user = request.user
-    sections = visible_sections(user, case)
-    now = timezone.now()
-    editable = can_edit_case(user, case)
-    referrals = case_referrals_for_user(user=user, case=case)
-    for referral in referrals:
-        referral.section_labels = section_labels(referral)
-    takedowns = list(case.takedowns.all())
-    for notice in takedowns:
-        notice.left = notice.time_left()
-    plans = list(case.support_plans.all())
-    for plan in plans:
-        pending = [c for c in plan.check_ins.all() if c.held_at is None]
-        plan.next_check_in = min(pending, key=lambda c: c.due_at) if pending else None
-        plan.held_check_ins = sorted(
-            (c for c in plan.check_ins.all() if c.held_at is not None),
-            key=lambda c: c.held_at,
-            reverse=True,
-        )
-    victims = [p for p in case.participants.all() if p.role == "victim"]
+    """Everything the case page shows: the reader's view of the case
+    (``casefile.selectors.case_view_for_user``) and the rows the template lays out from
+    it, with the read-audit row written. Raises ``Http404`` for a case the user may not
+    see."""
+    view = case_view_or_404(request.user, case_id)
+    case = view.case
     record_read(request, "case.detail", [case.pk])
+    plans = [plan_row(plan) for plan in view.support_plans]
+    with_plan = {plan.victim_id for plan in view.support_plans}
     return {
-        "access_log": access_log_for_page(request, case) if editable else [],
+        # The access log is not a part of the case: a read of its own, its own row.
+        "access_log": access_log_for_page(request, case) if view.can_edit else [],
+        "view": view,
         "case": case,
-        "sections": sections,
-        "can_edit": editable,
+        "parts": view.parts,
+        "part_names": sorted(view.parts),
+        "can_edit": view.can_edit,
         # A closed case takes no additions (cases.services.lock_open_case): reopen first.
-        "can_add": editable and case.status == case.Status.OPEN,
-        "referrals": referrals,
-        "takedowns": takedowns,
+        "can_add": view.can_edit and case.status == case.Status.OPEN,
+        "referrals": [ReferralRow(r, section_labels(r)) for r in view.referrals],
+        "takedowns": [NoticeRow(n, n.time_left()) for n in view.takedowns],
         "plans": plans,
         "victims_without_plan": [
-            p for p in victims if p.person_id not in {pl.victim_id for pl in plans}
+            p
+            for p in view.participants
+            if p.role == Participant.Role.VICTIM and p.person_id not in with_plan
         ],
-        "events": list(case_events_for_user(user=user, case=case)),
-        "now": now,
+        "now": timezone.now(),
         "SupportPlan": SupportPlan,
         "TS": TS,
     }

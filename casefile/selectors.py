@@ -1,0 +1,140 @@
+"""One way to see a case: everything a reader may see of it, already cut to them.
+
+``case_view_for_user`` is what every face reads to show a case: the API's case detail
+(``api.views_cases.CaseDetailApi``), the web case page (``web.views.case_page_context``)
+and the admin's case page (``casefile.admin.CaseAdmin``); the referral packet and the
+exports of later issues will read it too. Which part of a case belongs to which section
+is declared once, in ``cases.permissions.CASE_PARTS``; which sections a reader is granted
+is ``cases.selectors.case_sections_for_user`` (DESIGN rule 2, need to know).
+
+Reading a case is audited by the face that shows it (DESIGN rule 3): each writes one
+``AccessEvent`` per page read, on its own channel (``api``, ``web``, ``admin``). This
+module only reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+
+from cases.models import (
+    Action,
+    Case,
+    CaseEvent,
+    Concern,
+    EvidenceItem,
+    GuardianContact,
+    Participant,
+    SupportPlan,
+    User,
+)
+from cases.permissions import case_parts_granted
+from cases.selectors import (
+    can_edit_case,
+    case_actions,
+    case_concerns,
+    case_events_for_user,
+    case_evidence,
+    case_get_for_user,
+    case_guardian_contacts,
+    case_participants,
+    case_referrals_for_user,
+    case_sections_for_user,
+    case_support_plans,
+)
+from reporting.models import Referral, TakedownRequest
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """A case as one reader may see it. Built only by :func:`case_view_for_user`.
+
+    ``sections``: the sections granted (``case_sections_for_user``); ``parts``: the
+    names of the parts of ``cases.permissions.CASE_PARTS`` shown to this reader. Every
+    part the reader may not see is empty (``()`` or ``""``) and was never read from the
+    database. ``case`` carries the header (``CASE_HEADER_FIELDS``); do not read a
+    restricted field (``summary``, ``closure_reason``) or a relation from it: read the
+    view's attribute of the same name.
+    """
+
+    case: Case
+    sections: frozenset[str]
+    parts: frozenset[str]
+    # The reader may write to the case (its school's lead or deputy).
+    can_edit: bool
+    summary: str
+    closure_reason: str
+    participants: tuple[Participant, ...]
+    evidence: tuple[EvidenceItem, ...]
+    referrals: tuple[Referral, ...]
+    takedowns: tuple[TakedownRequest, ...]
+    support_plans: tuple[SupportPlan, ...]
+    events: tuple[CaseEvent, ...]
+    actions: tuple[Action, ...]
+    guardian_contacts: tuple[GuardianContact, ...]
+    concerns: tuple[Concern, ...]
+
+    def shows(self, part: str) -> bool:
+        """Whether the reader sees ``part`` (a name of ``CASE_PARTS``)."""
+        return part in self.parts
+
+
+def case_view_for_user(*, user: User, case_id: int | str) -> CaseView:
+    """Everything ``user`` may see of case ``case_id``, cut to their sections.
+
+    Through the guarded door (``case_get_for_user``): ``cases.exceptions.NotFound``
+    when the case does not exist or ``user`` may not see it (the same answer). Then
+    each part of ``CASE_PARTS`` whose section ``user`` is granted is read with its
+    selector, in a constant number of queries whatever the case holds (one or two per
+    part shown, none for a part not shown); referrals are cut to the reader's
+    (``case_referrals_for_user``) and the chronology to their sections
+    (``case_events_for_user``). Times are UTC. Writes nothing: the caller records
+    the read.
+    """
+    case = case_get_for_user(user=user, case_id=case_id)
+    # Every reader's sections and referrals come from the case's referrals: one query.
+    prefetch_related_objects(
+        [case],
+        Prefetch(
+            "referrals", queryset=Referral.objects.select_related("destination", "complainant")
+        ),
+    )
+    sections = case_sections_for_user(user=user, case=case)
+    parts = case_parts_granted(sections)
+
+    def shown(part: str, read: Callable[[], Iterable[T]]) -> tuple[T, ...]:
+        # Read only what is shown: a part not granted costs no query.
+        return tuple(read()) if part in parts else ()
+
+    return CaseView(
+        case=case,
+        sections=sections,
+        parts=parts,
+        can_edit=can_edit_case(user, case),
+        summary=case.summary if "summary" in parts else "",
+        closure_reason=case.closure_reason if "closure_reason" in parts else "",
+        participants=shown("participants", lambda: case_participants(case=case)),
+        evidence=shown("evidence", lambda: case_evidence(case=case)),
+        referrals=shown("referrals", lambda: case_referrals_for_user(user=user, case=case)),
+        takedowns=shown("takedowns", lambda: _case_takedowns(case)),
+        support_plans=shown("support_plans", lambda: case_support_plans(case=case)),
+        events=shown("events", lambda: case_events_for_user(user=user, case=case)),
+        actions=shown("actions", lambda: case_actions(case=case)),
+        guardian_contacts=shown("guardian_contacts", lambda: case_guardian_contacts(case=case)),
+        concerns=shown("concerns", lambda: case_concerns(case=case)),
+    )
+
+
+def _case_takedowns(case: Case) -> QuerySet[TakedownRequest]:
+    # The section is already granted by the view (``evidence``): no second visibility
+    # check, so no second read of the memberships.
+    return (
+        TakedownRequest.objects.filter(case=case)
+        .select_related("platform", "legal_basis", "escalated_to")
+        .prefetch_related("evidence_items")
+    )
