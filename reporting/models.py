@@ -140,7 +140,9 @@ class Referral(models.Model):
 
     # Not a field: the annotation of ``reporting.selectors.referral_list_for_user`` (and
     # so of ``referral_get_for_user``): may the reader see the case's data now. Present
-    # only on a referral read through them.
+    # only on a referral read through them. Drop this line once those selectors return
+    # ``QuerySet[WithAnnotations[Referral, ...]]``: the django-stubs plugin then reports it
+    # as a redefinition of the annotation.
     case_data_visible: bool
 
     class Meta:
