@@ -190,7 +190,8 @@ def totp_enrol(
     """
     # Lock the user row: two sessions enrolling at once (the owner and someone else
     # holding the password) serialise here, and the second sees the first's device.
-    User.objects.select_for_update(no_key=True).filter(pk=user.pk).exists()  # see _lock_case
+    # NO KEY, like every row lock before the audit chain's (cases.services.cases._lock_case).
+    User.objects.select_for_update(no_key=True).filter(pk=user.pk).exists()
     device = (
         TOTPDevice.objects.select_for_update()
         .filter(pk=device_id, user=user, confirmed=False)

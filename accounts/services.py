@@ -321,7 +321,7 @@ def second_factor_reset(
     """
     # Lock the user row: an enrolment running at the same moment (``totp_enrol`` takes
     # the same lock) finishes before the reset, or starts after it.
-    # NO KEY: audit rows naming this user as actor check the key (see cases.services._lock_case).
+    # NO KEY: audit rows naming this user as actor check the key (cases.services.cases._lock_case).
     locked = User.objects.select_for_update(no_key=True).get(pk=user.pk)
     _require_superuser_for(actor, locked.is_superuser)
     devices = list(devices_for_user(locked, confirmed=None))

@@ -10,10 +10,11 @@ from cases.extensions import visibility_grants
 from cases.permissions import CASE_SCHOOL_READER_ROLES
 
 if TYPE_CHECKING:
-    from cases.models import User
+    # ruff does not read the string "Case" in the base class below as a use.
+    from cases.models import Case, User  # noqa: F401
 
 
-class CaseQuerySet(models.QuerySet):
+class CaseQuerySet(models.QuerySet["Case"]):
     def visible_to(self, user: User) -> CaseQuerySet:
         """Cases ``user`` may open (DESIGN rule 2, need to know).
 

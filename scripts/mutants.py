@@ -141,7 +141,7 @@ RULES = (
     ),
     Rule(
         "deadlines",
-        "reporting/services.py",
+        "reporting/services/takedowns.py",
         ("tests/test_overdue_takedowns.py", "tests/test_reporting_services.py"),
         functions=("takedown_submit", "takedowns_mark_overdue"),
     ),

@@ -64,6 +64,20 @@ def test_the_clock_is_configurable_per_legal_basis(case_a, lead_a):
     assert notice.deadline_at == at + timedelta(hours=24)
 
 
+def test_the_submitted_event_records_the_deadline_that_was_written(case_a, lead_a):
+    # A submitted notice always has a clock (the basis's hours are required; the
+    # takedown_submitted_has_clock constraint): the chronology states the same instant.
+    notice = make_notice(case_a, lead_a)
+    at = timezone.now() - timedelta(hours=1)
+
+    services.takedown_submit(notice=notice, actor=lead_a, submitted_at=at)
+
+    notice.refresh_from_db()
+    event = CaseEvent.objects.get(verb="takedown.submitted", object_id=notice.pk)
+    assert event.data["deadline_at"] == notice.deadline_at.isoformat()
+    assert notice.deadline_at == at + timedelta(hours=48)
+
+
 def test_mark_overdue_marks_only_notices_past_their_deadline(case_a, lead_a):
     late = submitted(case_a, lead_a, hours_ago=49)
     late_acknowledged = submitted(case_a, lead_a, hours_ago=50)

@@ -1,0 +1,70 @@
+"""Concerns: the first report of what happened, before (or without) a case."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.audit import SYSTEM, AuditContext, record_case_event
+from cases.models import Concern, Organisation, Person, User
+from cases.services._common import clean, not_in_future
+
+
+@transaction.atomic
+def concern_log(
+    *,
+    school: Organisation,
+    logged_by: User | None,
+    source: str,
+    summary: str,
+    childs_own_words: str = "",
+    occurred_at: datetime | None = None,
+    subject: Person | None = None,
+    logged_at: datetime | None = None,
+    context: AuditContext = SYSTEM,
+) -> tuple[Concern, str | None]:
+    """Log a concern: the first report, in the child's own words where given.
+
+    ``logged_by`` is ``None`` only for an anonymous pupil report; then a tracking code is
+    generated and returned once (only its SHA-256 is stored). ``logged_at`` (UTC,
+    default now, not in the future) records a concern written down earlier, e.g. on paper.
+    Returns ``(concern, tracking_code_or_None)``. Raises ``ValidationError``.
+    """
+    if subject is not None and subject.school_id != school.pk:
+        raise ValidationError({"subject": _("This person is not of this school.")})
+    not_in_future(occurred_at, "occurred_at")
+    not_in_future(logged_at, "logged_at")
+    tracking_code = None
+    concern = Concern(
+        school=school,
+        logged_by=logged_by,
+        source=source,
+        summary=summary,
+        childs_own_words=childs_own_words,
+        occurred_at=occurred_at,
+        subject=subject,
+        logged_at=logged_at or timezone.now(),
+    )
+    if logged_by is None:
+        if source != Concern.Source.PUPIL_ANONYMOUS:
+            raise ValidationError({"source": _("Only anonymous pupil reports have no author.")})
+        tracking_code = secrets.token_urlsafe(9)
+        concern.tracking_code_sha256 = hashlib.sha256(tracking_code.encode()).hexdigest()
+    clean(concern)
+    concern.save()
+    record_case_event(
+        school=school,
+        case=None,
+        actor=logged_by,
+        verb="concern.logged",
+        obj=concern,
+        context=context,
+        data={"source": source},
+    )
+    return concern, tracking_code
