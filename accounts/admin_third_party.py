@@ -61,11 +61,8 @@ REMOVED = (
 )
 
 
-# ``Any``: the models of axes and django-celery-beat have no type information. The
-# ignore: ``cases.admin_site.ReadOnlyAdminMixin`` (still on the mypy to-do list) types
-# ``actions`` as ``None``, not as ModelAdmin's optional sequence; once it is typed, mypy
-# reports this ignore as unused.
-class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Any]):  # type: ignore[misc]
+# ``Any``: the models of axes and django-celery-beat have no type information.
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Any]):
     """Viewing only (Django's ``view`` permission): no add, change, delete or action."""
 
 

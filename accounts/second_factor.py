@@ -42,8 +42,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
 
 from cases.audit import SYSTEM, AuditContext, record_case_event
+from cases.memberships import user_memberships
 from cases.models import Membership, User
 from cases.permissions import SECOND_FACTOR_ROLES
+from cases.verbs import CaseVerb
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -72,11 +74,9 @@ def requires_second_factor(user: User | AnonymousUser | None) -> bool:
         return False
     if user.is_superuser or user.is_staff:
         return True
-    if user.requires_second_factor_cached is None:  # once per request (the user object's life)
-        user.requires_second_factor_cached = Membership.objects.filter(
-            user_id=user.pk, role__in=OTP_ROLES
-        ).exists()
-    return user.requires_second_factor_cached
+    # The request's memberships (``cases.memberships``): read once per request, not
+    # once per user object, which may outlive a change of role.
+    return any(m.role in OTP_ROLES for m in user_memberships(user))
 
 
 def is_verified(user: User | AnonymousUser | None) -> bool:
@@ -113,7 +113,6 @@ def verify_code(user: User, code: str | None) -> Device | None:
 PENDING_DEVICE_NAME = "Authenticator app"
 BACKUP_DEVICE_NAME = "backup"
 BACKUP_CODE_COUNT = 10
-ENROLLED_VERB = "user.second_factor_enrolled"
 
 
 class ReplacementRefused(Exception):
@@ -234,7 +233,7 @@ def totp_enrol(
             school=organisation_id,
             case=None,
             actor=user,
-            verb=ENROLLED_VERB,
+            verb=CaseVerb.USER_SECOND_FACTOR_ENROLLED,
             obj=device,
             context=context,
             # Never the key or the codes: counts only.

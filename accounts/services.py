@@ -38,18 +38,13 @@ from knox.models import AuthToken
 
 from cases.audit import SYSTEM, AuditContext, record_case_event
 from cases.models import CaseEvent, Membership, User
+from cases.verbs import CaseVerb
 
 # The account flags whose changes are audited (who may sign in, reach the admin, do
 # anything there).
 ACCOUNT_FLAGS = ("is_active", "is_staff", "is_superuser")
 # The flags only a superuser changes: reaching the admin, holding every permission.
 SUPERUSER_ONLY_FLAGS = ("is_staff", "is_superuser")
-
-PERMISSIONS_CHANGED_VERB = "user.permissions_changed"
-PASSWORD_SET_VERB = "user.password_set"  # noqa: S105 (an audit verb, not a password)
-SECOND_FACTOR_RESET_VERB = "user.second_factor_reset"
-GROUP_PERMISSIONS_CHANGED_VERB = "group.permissions_changed"
-GROUP_DELETED_VERB = "group.deleted"
 
 
 def permission_names(permissions: models.QuerySet[Permission]) -> frozenset[str]:
@@ -171,9 +166,9 @@ def account_changes_record(
     way in.
     """
     # (verb, organisation id, object, data) of each row, worked out before any is written.
-    rows: list[tuple[str, int | None, object, dict[str, Any]]] = []
+    rows: list[tuple[CaseVerb, int | None, object, dict[str, Any]]] = []
 
-    def membership_row(verb: str, pk: int, organisation_id: int, **data: str) -> None:
+    def membership_row(verb: CaseVerb, pk: int, organisation_id: int, **data: str) -> None:
         membership = Membership(pk=pk, user_id=user.pk, organisation_id=organisation_id)
         rows.append((verb, organisation_id, membership, {**data, "user_id": user.pk}))
 
@@ -182,18 +177,20 @@ def account_changes_record(
         if old == new:
             continue
         if old is not None and (new is None or new[0] != old[0]):
-            membership_row("membership.revoked", pk, old[0], role=old[1])
+            membership_row(CaseVerb.MEMBERSHIP_REVOKED, pk, old[0], role=old[1])
         if new is not None and (old is None or new[0] != old[0]):
-            membership_row("membership.granted", pk, new[0], role=new[1])
+            membership_row(CaseVerb.MEMBERSHIP_GRANTED, pk, new[0], role=new[1])
         elif old is not None and new is not None:
-            membership_row("membership.role_changed", pk, new[0], **{"from": old[1], "to": new[1]})
+            membership_row(
+                CaseVerb.MEMBERSHIP_ROLE_CHANGED, pk, new[0], **{"from": old[1], "to": new[1]}
+            )
 
     changed = {
         name: after.flags[name] for name in ACCOUNT_FLAGS if before.flags[name] != after.flags[name]
     }
     if changed:
         for organisation_id in filed_under(before, after):
-            rows.append(("user.flags_changed", organisation_id, user, {"flags": changed}))
+            rows.append((CaseVerb.USER_FLAGS_CHANGED, organisation_id, user, {"flags": changed}))
 
     groups_added, groups_removed = _added_removed(before.groups, after.groups)
     permissions_added, permissions_removed = _added_removed(before.permissions, after.permissions)
@@ -209,7 +206,7 @@ def account_changes_record(
             "permissions_removed": permissions_removed,
         }
         for organisation_id in filed_under(before, after):
-            rows.append((PERMISSIONS_CHANGED_VERB, organisation_id, user, data))
+            rows.append((CaseVerb.USER_PERMISSIONS_CHANGED, organisation_id, user, data))
 
     if rows and actor.pk == user.pk:
         raise PermissionDenied
@@ -264,7 +261,7 @@ def account_password_set(
             school=organisation_id,
             case=None,
             actor=actor,
-            verb=PASSWORD_SET_VERB,
+            verb=CaseVerb.USER_PASSWORD_SET,
             obj=user,
             context=context,
             data=data,
@@ -340,7 +337,7 @@ def second_factor_reset(
             school=organisation_id,
             case=None,
             actor=actor,
-            verb=SECOND_FACTOR_RESET_VERB,
+            verb=CaseVerb.USER_SECOND_FACTOR_RESET,
             obj=locked,
             context=context,
             data=data,
@@ -374,13 +371,13 @@ def group_changes_record(
     """
     members = sorted(group.user_set.values_list("pk", flat=True)) if group.pk else []
     if after is None:
-        verb = GROUP_DELETED_VERB
+        verb = CaseVerb.GROUP_DELETED
         data = {"group": group.name, "members": members, "permissions": sorted(before)}
     else:
         added, removed = _added_removed(before, after)
         if not (added or removed):
             return None
-        verb = GROUP_PERMISSIONS_CHANGED_VERB
+        verb = CaseVerb.GROUP_PERMISSIONS_CHANGED
         data = {
             "group": group.name,
             "members": members,

@@ -34,6 +34,7 @@ from rest_framework.views import APIView
 
 from cases.audit import AuditContext, record_access
 from cases.models import AccessEvent, Organisation
+from cases.verbs import AccessAction
 from config.http import AuthenticatedRequest
 from config.http import mark_case_data as mark_django_request
 
@@ -105,7 +106,7 @@ def mark_case_data(request: Request) -> None:
 def record_read(
     request: AuthenticatedRequest,
     *,
-    action: str,
+    action: AccessAction,
     case_ids: Iterable[int],
     organisation: Organisation | int | None = None,
 ) -> AccessEvent:

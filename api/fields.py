@@ -1,13 +1,19 @@
-"""Input fields shared by the API serializers."""
+"""Input fields shared by the API serializers: strict numbers and ids, ids resolved
+within the reader's reach (``ScopedPrimaryKeyRelatedField``), times read on the record
+school's clock (``ZonedInputSerializer``, ``SchoolDateTimeField``), text bounded by its
+model column, and optional output text shown as ``null``."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -225,3 +231,104 @@ class OptionalURLOutputField(_BlankAsNull, serializers.URLField):
 
 class OptionalEmailOutputField(_BlankAsNull, serializers.EmailField):
     """An optional e-mail address, ``null`` when absent (read-only)."""
+
+
+# --- Model-bounded text, scoped ids, the school chosen in the input ------------------
+
+
+def model_max_length(model: type[models.Model], field: str) -> int:
+    """The model column's ``max_length``, so input limits never drift from the schema.
+    ``ImproperlyConfigured`` if ``field`` is not a column with a ``max_length``."""
+    max_length = getattr(model._meta.get_field(field), "max_length", None)
+    if not isinstance(max_length, int):
+        raise ImproperlyConfigured(f"{model.__name__}.{field} has no max_length.")
+    return max_length
+
+
+def model_text(model: type[models.Model], field: str, **kwargs: Any) -> serializers.CharField:
+    """An optional text input bounded by the model column (blank allowed, default ``""``)."""
+    kwargs.setdefault("default", "")
+    return serializers.CharField(
+        max_length=model_max_length(model, field), allow_blank=True, trim_whitespace=True, **kwargs
+    )
+
+
+class ScopedPrimaryKeyRelatedField(StrictPrimaryKeyRelatedField):
+    """An id resolved only within ``context["scopes"][scope]`` (a visibility-scoped
+    queryset the view provides). Only whole numbers are ids
+    (``StrictPrimaryKeyRelatedField``: ``1.5`` is "incorrect type", never id 1).
+
+    Declare it with ``queryset=Model.objects.none()``: that gives the field its type in
+    the OpenAPI schema and makes it fail closed — without the scope in the context no
+    id resolves. Ids outside the scope get DRF's "object does not exist" message, the
+    same as ids that do not exist at all (DESIGN rule 2).
+    """
+
+    def __init__(self, *, scope: str, **kwargs: Any) -> None:
+        self.scope = scope
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        scoped: QuerySet[Any] | None = self.context.get("scopes", {}).get(self.scope)
+        if scoped is not None:
+            return scoped
+        declared = super().get_queryset()  # ``Model.objects.none()``: resolves no id
+        if declared is None:
+            raise ImproperlyConfigured(f"{self.field_name}: declare queryset=Model.objects.none().")
+        return declared
+
+
+class SchoolChoiceMixin(serializers.Serializer[Any]):
+    """``school`` is optional input: a user who owns (or may log for) one school need
+    not give it; one with several must choose among their own (scope ``school``).
+
+    With ``ZonedInputSerializer`` the chosen school is also the record's school whose
+    clock the times are read on (:meth:`record_school`)."""
+
+    # The serializer declares ``school = school_field()``. (Not said in the docstring:
+    # drf-spectacular publishes it as the description of each serializer that has none.)
+
+    def _school_field(self) -> ScopedPrimaryKeyRelatedField:
+        field = self.fields["school"]
+        if not isinstance(field, ScopedPrimaryKeyRelatedField):
+            raise ImproperlyConfigured(f"{type(self).__name__}.school: use school_field().")
+        return field
+
+    def _only_school(self) -> Organisation | None:
+        schools = list(self._school_field().get_queryset()[:2])
+        return schools[0] if len(schools) == 1 else None
+
+    def record_school(self, data: Any) -> Organisation | None:
+        """The school ``data`` chooses (or the user's only one) before the fields are
+        validated: times are read on its clock. ``None`` when it names no school of
+        the user's; the ``school`` field then reports the error (400)."""
+        raw = data.get("school") if isinstance(data, Mapping) else None
+        if raw is None:
+            return self._only_school()
+        try:
+            school: Organisation = self._school_field().to_internal_value(raw)
+        except serializers.ValidationError:
+            return None
+        return school
+
+    def validate(self, attrs: Any) -> Any:
+        attrs = super().validate(attrs)
+        if attrs.get("school") is None:
+            school = self._only_school()
+            if school is None:
+                raise serializers.ValidationError(
+                    {"school": _("You belong to several schools: choose one.")}
+                )
+            attrs["school"] = school
+        return attrs
+
+
+def school_field() -> ScopedPrimaryKeyRelatedField:
+    """The optional ``school`` input of a :class:`SchoolChoiceMixin` serializer."""
+    return ScopedPrimaryKeyRelatedField(
+        scope="school",
+        queryset=Organisation.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text=_("Id of one of your schools; needed only if you belong to several."),
+    )

@@ -12,7 +12,7 @@ from rest_framework import serializers
 
 from api.fields import SchoolDateTimeField, StrictSlugRelatedField, ZonedInputSerializer
 from api.parsers import strict_loads
-from api.serializers_cases import EvidenceItemOutputSerializer
+from api.serializers_case_parts import EvidenceItemOutputSerializer
 from cases.models import EvidenceItem
 from reporting.models import Platform
 

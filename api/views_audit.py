@@ -22,6 +22,7 @@ from api.parsers import StrictJSONParser
 from api.serializers_refs import UserRefSerializer
 from cases.audit import case_access_log, case_for_access_log, denials_for_user
 from cases.models import AccessEvent, DenialEvent
+from cases.verbs import AccessAction
 from config.http import AuthenticatedRequest
 
 AUDIT_TAG = ["audit"]
@@ -70,7 +71,10 @@ class CaseAccessLogApi(GenericApi):
         page = self.paginate_queryset(case_access_log(case=case))
         data = AccessEventOutputSerializer(page, many=True).data
         record_read(
-            request, action="case.access_log", case_ids=[case.pk], organisation=case.school_id
+            request,
+            action=AccessAction.CASE_ACCESS_LOG,
+            case_ids=[case.pk],
+            organisation=case.school_id,
         )
         return self.get_paginated_response(data)
 
@@ -136,5 +140,5 @@ class DenialListApi(GenericApi):
         anyone else. Writes an ``AccessEvent`` ``denial.list``."""
         page = self.paginate_queryset(denials_for_user(user=request.user))
         data = DenialEventOutputSerializer(page, many=True).data
-        record_read(request, action="denial.list", case_ids=[])
+        record_read(request, action=AccessAction.DENIAL_LIST, case_ids=[])
         return self.get_paginated_response(data)

@@ -23,50 +23,69 @@ without one is read on the clock of the school the record belongs to
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 import django_filters
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import QuerySet
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from api.base import GenericApi, audit_context, mark_case_data, record_read
 from api.fields import zoned_context
 from api.filters import PersonFilter
 from api.parsers import StrictJSONParser
 from api.permissions import CanLogConcern, IsCaseEditor, IsSchoolCaseOwner
-from api.serializers_cases import (
+from api.serializers_case_parts import (
     ActionCreateInputSerializer,
     ActionOutputSerializer,
-    CaseCloseInputSerializer,
-    CaseDetailOutputSerializer,
     CaseEventOutputSerializer,
-    CaseListItemOutputSerializer,
-    CaseOpenInputSerializer,
-    CaseOutputSerializer,
-    CaseStatusInputSerializer,
-    CaseUpdateInputSerializer,
     CheckInOutputSerializer,
     CheckInRecordInputSerializer,
-    ConcernLogInputSerializer,
-    ConcernOutputSerializer,
-    DashboardOutputSerializer,
     EvidenceItemOutputSerializer,
     EvidenceRecordInputSerializer,
     GuardianContactOutputSerializer,
     GuardianContactRecordInputSerializer,
     ParticipantAddInputSerializer,
     ParticipantOutputSerializer,
-    PersonCreateInputSerializer,
-    PersonOutputSerializer,
     SupportMeasureAddInputSerializer,
     SupportMeasureOutputSerializer,
     SupportPlanCreateInputSerializer,
     SupportPlanOutputSerializer,
 )
+from api.serializers_cases import (
+    CaseCloseInputSerializer,
+    CaseDetailOutputSerializer,
+    CaseListItemOutputSerializer,
+    CaseOpenInputSerializer,
+    CaseOutputSerializer,
+    CaseStatusInputSerializer,
+    CaseUpdateInputSerializer,
+    DashboardOutputSerializer,
+)
+from api.serializers_people import (
+    ConcernLogInputSerializer,
+    ConcernOutputSerializer,
+    PersonCreateInputSerializer,
+    PersonOutputSerializer,
+)
 from casefile.selectors import case_view_for_user
 from cases import selectors
 from cases import services as case_services
-from cases.models import Case, Person
+from cases.models import Case, Concern, Organisation, Person, User
+from cases.permissions import (
+    CASE_SECTION_CHRONOLOGY,
+    CASE_SECTION_EVIDENCE,
+    CASE_SECTION_INTERNAL,
+    CASE_SECTION_PARTICIPANTS,
+    CASE_SECTION_SUPPORT,
+)
+from cases.verbs import AccessAction
+from config.http import AuthenticatedRequest, signed_in_user
 from reporting.selectors import dashboard_for_user
 
 CASES_TAG = ["case file"]
@@ -79,8 +98,13 @@ class CaseFileApi(GenericApi):
     parser_classes = [StrictJSONParser]
     filter_backends: list = []
 
-    def paginated(self, queryset, serializer_class, **context) -> tuple[list, Response]:
+    def paginated(
+        self, queryset: QuerySet[Any], serializer_class: type[BaseSerializer[Any]], **context: Any
+    ) -> tuple[list[Any], Response]:
+        """One page of ``queryset`` serialized, and the response carrying it."""
         page = self.paginate_queryset(queryset)
+        if page is None:  # only without a pagination_class; every list here is paged
+            raise ImproperlyConfigured(f"{type(self).__name__} lists without pagination.")
         data = serializer_class(page, many=True, context=context).data
         return page, self.get_paginated_response(data)
 
@@ -93,18 +117,18 @@ class PeopleApi(CaseFileApi):
     filter_backends = [DjangoFilterBackend]
     filterset_class = PersonFilter
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Any]:
         if getattr(self, "swagger_fake_view", False):  # schema generation only
             return Person.objects.none()
-        return selectors.people_for_user(user=self.request.user).select_related("school")
+        return selectors.people_for_user(user=signed_in_user(self.request)).select_related("school")
 
     @extend_schema(tags=CASES_TAG, responses=PersonOutputSerializer(many=True))
-    def get(self, request):
+    def get(self, request: AuthenticatedRequest) -> Response:
         """People of the schools whose cases you own (safeguarding lead or deputy).
         Filter: ``kind`` (an unknown value is 400)."""
         people = self.filter_queryset(self.get_queryset())
         _, response = self.paginated(people, PersonOutputSerializer)
-        record_read(request, action="person.list", case_ids=[])
+        record_read(request, action=AccessAction.PERSON_LIST, case_ids=[])
         return response
 
     @extend_schema(
@@ -112,12 +136,18 @@ class PeopleApi(CaseFileApi):
         request=PersonCreateInputSerializer,
         responses={201: PersonOutputSerializer},
     )
-    def post(self, request):
+    def post(self, request: AuthenticatedRequest) -> Response:
         """Record a pupil, guardian, member of staff or external person of your school.
         A pupil's date of birth must make them 3 to 21 years old. 400 on bad input."""
         serializer = PersonCreateInputSerializer(
             data=request.data,
-            context={"scopes": {"school": selectors.owned_schools(user=request.user)}},
+            context={
+                "scopes": {
+                    "school": Organisation.objects.filter(
+                        pk__in=selectors.schools_owned_by(request.user)
+                    )
+                }
+            },
         )
         serializer.is_valid(raise_exception=True)
         person = case_services.person_create(
@@ -129,21 +159,21 @@ class PeopleApi(CaseFileApi):
 
 class PersonDetailApi(CaseFileApi):
     @extend_schema(tags=CASES_TAG, responses=PersonOutputSerializer)
-    def get(self, request, person_id: int):
+    def get(self, request: AuthenticatedRequest, person_id: int) -> Response:
         """One person of a school whose cases you own; 404 otherwise."""
         person = selectors.person_get_for_user(user=request.user, person_id=person_id)
-        record_read(request, action="person.detail", case_ids=[])
+        record_read(request, action=AccessAction.PERSON_DETAIL, case_ids=[])
         return Response(PersonOutputSerializer(person).data)
 
 
 # --- Concerns -----------------------------------------------------------------------
 
 
-def _concern_context(user) -> dict:
+def _concern_context(user: User) -> dict[str, Any]:
     return {"owned_schools": frozenset(selectors.schools_owned_by(user))}
 
 
-def _concern_case_ids(concerns, owned_schools: frozenset[int]) -> list[int]:
+def _concern_case_ids(concerns: Iterable[Concern], owned_schools: frozenset[int]) -> list[int]:
     return [c.case_id for c in concerns if c.case_id and c.school_id in owned_schools]
 
 
@@ -151,7 +181,7 @@ class ConcernsApi(CaseFileApi):
     write_permission_classes = (CanLogConcern,)
 
     @extend_schema(tags=CASES_TAG, responses=ConcernOutputSerializer(many=True))
-    def get(self, request):
+    def get(self, request: AuthenticatedRequest) -> Response:
         """Concerns: a lead or deputy sees all of their schools'; staff see only the
         ones they logged, and of those only the status (not the case it led to)."""
         context = _concern_context(request.user)
@@ -159,7 +189,7 @@ class ConcernsApi(CaseFileApi):
         page, response = self.paginated(concerns, ConcernOutputSerializer, **context)
         record_read(
             request,
-            action="concern.list",
+            action=AccessAction.CONCERN_LIST,
             case_ids=_concern_case_ids(page, context["owned_schools"]),
         )
         return response
@@ -169,7 +199,7 @@ class ConcernsApi(CaseFileApi):
         request=ConcernLogInputSerializer,
         responses={201: ConcernOutputSerializer},
     )
-    def post(self, request):
+    def post(self, request: AuthenticatedRequest) -> Response:
         """Log a concern (staff, heads, leads): what was reported, in the child's own
         words where given. ``occurred_at`` may not be in the future. 400 on bad input."""
         serializer = ConcernLogInputSerializer(
@@ -177,7 +207,9 @@ class ConcernsApi(CaseFileApi):
             context={
                 "request": request,  # the school is chosen in the input
                 "scopes": {
-                    "school": selectors.concern_schools(user=request.user),
+                    "school": Organisation.objects.filter(
+                        pk__in=selectors.schools_for_concerns(request.user)
+                    ),
                     "person": selectors.people_for_user(user=request.user),
                 },
             },
@@ -193,13 +225,13 @@ class ConcernsApi(CaseFileApi):
 
 class ConcernDetailApi(CaseFileApi):
     @extend_schema(tags=CASES_TAG, responses=ConcernOutputSerializer)
-    def get(self, request, concern_id: int):
+    def get(self, request: AuthenticatedRequest, concern_id: int) -> Response:
         """One concern you may see (see the list); 404 otherwise."""
         concern = selectors.concern_get_for_user(user=request.user, concern_id=concern_id)
         context = _concern_context(request.user)
         record_read(
             request,
-            action="concern.detail",
+            action=AccessAction.CONCERN_DETAIL,
             case_ids=_concern_case_ids([concern], context["owned_schools"]),
         )
         return Response(ConcernOutputSerializer(concern, context=context).data)
@@ -223,24 +255,24 @@ class CasesApi(CaseFileApi):
     filter_backends = [DjangoFilterBackend]
     filterset_class = CaseFilter
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Any]:
         if getattr(self, "swagger_fake_view", False):  # schema generation only
             return Case.objects.none()
-        return selectors.case_list_for_user(user=self.request.user)
+        return selectors.case_list_for_user(user=signed_in_user(self.request))
 
     @extend_schema(tags=CASES_TAG, responses=CaseListItemOutputSerializer(many=True))
-    def get(self, request):
+    def get(self, request: AuthenticatedRequest) -> Response:
         """Cases you may see, newest first (cursor pages). Filters: ``status``,
         ``category``, ``risk_level`` (an unknown value is 400)."""
         cases = self.filter_queryset(self.get_queryset())
         page, response = self.paginated(cases, CaseListItemOutputSerializer)
-        record_read(request, action="case.list", case_ids=[case.pk for case in page])
+        record_read(request, action=AccessAction.CASE_LIST, case_ids=[case.pk for case in page])
         return response
 
     @extend_schema(
         tags=CASES_TAG, request=CaseOpenInputSerializer, responses={201: CaseOutputSerializer}
     )
-    def post(self, request):
+    def post(self, request: AuthenticatedRequest) -> Response:
         """Open a case in your school (lead or deputy) with the next reference
         ``CODE-YYYY-NNNN``; optionally following a new concern of the same school."""
         serializer = CaseOpenInputSerializer(
@@ -248,7 +280,9 @@ class CasesApi(CaseFileApi):
             context={
                 "request": request,  # the school is chosen in the input
                 "scopes": {
-                    "school": selectors.owned_schools(user=request.user),
+                    "school": Organisation.objects.filter(
+                        pk__in=selectors.schools_owned_by(request.user)
+                    ),
                     "concern": selectors.concerns_owned_by(user=request.user),
                 },
             },
@@ -265,20 +299,20 @@ class CaseDetailApi(CaseFileApi):
     extra_permission_classes = (IsCaseEditor,)
 
     @extend_schema(tags=CASES_TAG, responses=CaseDetailOutputSerializer)
-    def get(self, request, case_id: int):
+    def get(self, request: AuthenticatedRequest, case_id: int) -> Response:
         """A case with its participants, evidence, referrals, takedown notices, support
         plans (with check-ins) and chronology, in a constant number of queries.
 
         A police liaison sees only the sections that the live referrals to their unit
         share; other parts are empty and ``visible_sections`` lists what was shown."""
         view = case_view_for_user(user=request.user, case_id=case_id)
-        record_read(request, action="case.detail", case_ids=[view.case.pk])
+        record_read(request, action=AccessAction.CASE_DETAIL, case_ids=[view.case.pk])
         return Response(CaseDetailOutputSerializer(view).data)
 
     @extend_schema(
         tags=CASES_TAG, request=CaseUpdateInputSerializer, responses=CaseOutputSerializer
     )
-    def patch(self, request, case_id: int):
+    def patch(self, request: AuthenticatedRequest, case_id: int) -> Response:
         """Change the title, summary, risk level or flags (lead or deputy)."""
         case = selectors.case_get_for_user(user=request.user, case_id=case_id)
         self.check_object_permissions(request, case)
@@ -304,7 +338,7 @@ class CaseCloseApi(CaseFileApi):
         request=CaseCloseInputSerializer,
         responses={200: CaseOutputSerializer},
     )
-    def post(self, request, case_id: int):
+    def post(self, request: AuthenticatedRequest, case_id: int) -> Response:
         """Close a case with a reason. 400 while referrals or takedown notices are open
         or support plans active; 409 if its status changed since ``expected_status``."""
         case = selectors.case_get_for_user(user=request.user, case_id=case_id)
@@ -331,7 +365,7 @@ class CaseReopenApi(CaseFileApi):
         request=CaseStatusInputSerializer,
         responses={200: CaseOutputSerializer},
     )
-    def post(self, request, case_id: int):
+    def post(self, request: AuthenticatedRequest, case_id: int) -> Response:
         """Reopen a closed case so that it can be changed again (lead or deputy). 409 if
         it is not closed, or changed since ``expected_status`` / ``expected_updated_at``."""
         case = selectors.case_get_for_user(user=request.user, case_id=case_id)
@@ -357,26 +391,34 @@ class CaseSubresourceApi(CaseFileApi):
     """A list under ``cases/{case_id}/`` that belongs to one section of the case."""
 
     extra_permission_classes = (IsCaseEditor,)
-    section: str = selectors.CASE_SECTION_INTERNAL
+    section: str = CASE_SECTION_INTERNAL
 
-    def readable_case(self, request, case_id: int) -> Case:
+    def readable_case(self, request: AuthenticatedRequest, case_id: int) -> Case:
         """The case, if visible and its ``section`` is shared with the user; else 404."""
         return selectors.case_get_for_section(
             user=request.user, case_id=case_id, section=self.section
         )
 
-    def writable_case(self, request, case_id: int) -> Case:
+    def writable_case(self, request: AuthenticatedRequest, case_id: int) -> Case:
         """The case, if visible (else 404) and the user may write to it (else 403)."""
         case = selectors.case_get_for_user(user=request.user, case_id=case_id)
         self.check_object_permissions(request, case)
         return case
 
-    def read_list(self, request, *, case: Case, queryset, serializer_class, action: str):
+    def read_list(
+        self,
+        request: AuthenticatedRequest,
+        *,
+        case: Case,
+        queryset: QuerySet[Any],
+        serializer_class: type[BaseSerializer[Any]],
+        action: AccessAction,
+    ) -> Response:
         _, response = self.paginated(queryset, serializer_class)
         record_read(request, action=action, case_ids=[case.pk])
         return response
 
-    def person_scope(self, request, case: Case) -> dict:
+    def person_scope(self, request: AuthenticatedRequest, case: Case) -> dict[str, Any]:
         """People a case's input may name: those of the case's school, as the user
         sees them (a foreign id is "does not exist")."""
         people = selectors.people_for_user(user=request.user).filter(school_id=case.school_id)
@@ -384,10 +426,10 @@ class CaseSubresourceApi(CaseFileApi):
 
 
 class CaseParticipantsApi(CaseSubresourceApi):
-    section = selectors.CASE_SECTION_PARTICIPANTS
+    section = CASE_SECTION_PARTICIPANTS
 
     @extend_schema(tags=CASES_TAG, responses=ParticipantOutputSerializer(many=True))
-    def get(self, request, case_id: int):
+    def get(self, request: AuthenticatedRequest, case_id: int) -> Response:
         """People and their roles in the case (rule 4: a role per case)."""
         case = self.readable_case(request, case_id)
         return self.read_list(
@@ -395,7 +437,7 @@ class CaseParticipantsApi(CaseSubresourceApi):
             case=case,
             queryset=selectors.case_participants(case=case),
             serializer_class=ParticipantOutputSerializer,
-            action="case.participants",
+            action=AccessAction.CASE_PARTICIPANTS,
         )
 
     @extend_schema(
@@ -403,7 +445,7 @@ class CaseParticipantsApi(CaseSubresourceApi):
         request=ParticipantAddInputSerializer,
         responses={201: ParticipantOutputSerializer},
     )
-    def post(self, request, case_id: int):
+    def post(self, request: AuthenticatedRequest, case_id: int) -> Response:
         """Give a person of the case's school a role in the case."""
         case = self.writable_case(request, case_id)
         serializer = ParticipantAddInputSerializer(
@@ -422,10 +464,10 @@ class CaseParticipantsApi(CaseSubresourceApi):
 
 
 class CaseEvidenceApi(CaseSubresourceApi):
-    section = selectors.CASE_SECTION_EVIDENCE
+    section = CASE_SECTION_EVIDENCE
 
     @extend_schema(tags=CASES_TAG, responses=EvidenceItemOutputSerializer(many=True))
-    def get(self, request, case_id: int):
+    def get(self, request: AuthenticatedRequest, case_id: int) -> Response:
         """Evidence of the case: where it is and its hashes, never content (rule 1)."""
         case = self.readable_case(request, case_id)
         return self.read_list(
@@ -433,7 +475,7 @@ class CaseEvidenceApi(CaseSubresourceApi):
             case=case,
             queryset=selectors.case_evidence(case=case),
             serializer_class=EvidenceItemOutputSerializer,
-            action="case.evidence",
+            action=AccessAction.CASE_EVIDENCE,
         )
 
     @extend_schema(
@@ -441,7 +483,7 @@ class CaseEvidenceApi(CaseSubresourceApi):
         request=EvidenceRecordInputSerializer,
         responses={201: EvidenceItemOutputSerializer},
     )
-    def post(self, request, case_id: int):
+    def post(self, request: AuthenticatedRequest, case_id: int) -> Response:
         """Record where a piece of evidence is and, if known, its hashes (SHA-256, MD5,
         PDQ with quality). ``first_seen_at`` may not be in the future. To hash a file
         use ``evidence/upload/``."""
@@ -462,10 +504,10 @@ class CaseEvidenceApi(CaseSubresourceApi):
 
 
 class CaseEventsApi(CaseSubresourceApi):
-    section = selectors.CASE_SECTION_CHRONOLOGY
+    section = CASE_SECTION_CHRONOLOGY
 
     @extend_schema(tags=CASES_TAG, responses=CaseEventOutputSerializer(many=True))
-    def get(self, request, case_id: int):
+    def get(self, request: AuthenticatedRequest, case_id: int) -> Response:
         """The chronology: one row per write to the case (newest first). A police
         liaison sees only the events of the sections their live referrals share, and
         of the referral events only those about referrals to their own unit."""
@@ -475,15 +517,15 @@ class CaseEventsApi(CaseSubresourceApi):
             case=case,
             queryset=selectors.case_events_for_user(user=request.user, case=case),
             serializer_class=CaseEventOutputSerializer,
-            action="case.events",
+            action=AccessAction.CASE_EVENTS,
         )
 
 
 class CaseSupportPlansApi(CaseSubresourceApi):
-    section = selectors.CASE_SECTION_SUPPORT
+    section = CASE_SECTION_SUPPORT
 
     @extend_schema(tags=CASES_TAG, responses=SupportPlanOutputSerializer(many=True))
-    def get(self, request, case_id: int):
+    def get(self, request: AuthenticatedRequest, case_id: int) -> Response:
         """Support plans of the case's victims, with measures and check-ins."""
         case = self.readable_case(request, case_id)
         return self.read_list(
@@ -491,7 +533,7 @@ class CaseSupportPlansApi(CaseSubresourceApi):
             case=case,
             queryset=selectors.case_support_plans(case=case),
             serializer_class=SupportPlanOutputSerializer,
-            action="case.support_plans",
+            action=AccessAction.CASE_SUPPORT_PLANS,
         )
 
     @extend_schema(
@@ -499,7 +541,7 @@ class CaseSupportPlansApi(CaseSubresourceApi):
         request=SupportPlanCreateInputSerializer,
         responses={201: SupportPlanOutputSerializer},
     )
-    def post(self, request, case_id: int):
+    def post(self, request: AuthenticatedRequest, case_id: int) -> Response:
         """Open a support plan for a victim of the case (you own it) and schedule the
         first check-in (default: ``check_in_every_days`` from now)."""
         case = self.writable_case(request, case_id)
@@ -520,10 +562,10 @@ class CaseSupportPlansApi(CaseSubresourceApi):
 
 
 class CaseGuardianContactsApi(CaseSubresourceApi):
-    section = selectors.CASE_SECTION_INTERNAL
+    section = CASE_SECTION_INTERNAL
 
     @extend_schema(tags=CASES_TAG, responses=GuardianContactOutputSerializer(many=True))
-    def get(self, request, case_id: int):
+    def get(self, request: AuthenticatedRequest, case_id: int) -> Response:
         """Contacts with parents or guardians about the case (school only)."""
         case = self.readable_case(request, case_id)
         return self.read_list(
@@ -531,7 +573,7 @@ class CaseGuardianContactsApi(CaseSubresourceApi):
             case=case,
             queryset=selectors.case_guardian_contacts(case=case),
             serializer_class=GuardianContactOutputSerializer,
-            action="case.guardian_contacts",
+            action=AccessAction.CASE_GUARDIAN_CONTACTS,
         )
 
     @extend_schema(
@@ -539,7 +581,7 @@ class CaseGuardianContactsApi(CaseSubresourceApi):
         request=GuardianContactRecordInputSerializer,
         responses={201: GuardianContactOutputSerializer},
     )
-    def post(self, request, case_id: int):
+    def post(self, request: AuthenticatedRequest, case_id: int) -> Response:
         """Record a contact with a guardian of the case's school (not in the future)."""
         case = self.writable_case(request, case_id)
         serializer = GuardianContactRecordInputSerializer(
@@ -559,10 +601,10 @@ class CaseGuardianContactsApi(CaseSubresourceApi):
 
 
 class CaseActionsApi(CaseSubresourceApi):
-    section = selectors.CASE_SECTION_INTERNAL
+    section = CASE_SECTION_INTERNAL
 
     @extend_schema(tags=CASES_TAG, responses=ActionOutputSerializer(many=True))
-    def get(self, request, case_id: int):
+    def get(self, request: AuthenticatedRequest, case_id: int) -> Response:
         """Tasks on the case with their owner and due time (school only)."""
         case = self.readable_case(request, case_id)
         return self.read_list(
@@ -570,7 +612,7 @@ class CaseActionsApi(CaseSubresourceApi):
             case=case,
             queryset=selectors.case_actions(case=case),
             serializer_class=ActionOutputSerializer,
-            action="case.actions",
+            action=AccessAction.CASE_ACTIONS,
         )
 
     @extend_schema(
@@ -578,7 +620,7 @@ class CaseActionsApi(CaseSubresourceApi):
         request=ActionCreateInputSerializer,
         responses={201: ActionOutputSerializer},
     )
-    def post(self, request, case_id: int):
+    def post(self, request: AuthenticatedRequest, case_id: int) -> Response:
         """Create a task; ``owner`` is a user of the case's school (default: you)."""
         case = self.writable_case(request, case_id)
         serializer = ActionCreateInputSerializer(
@@ -601,7 +643,7 @@ class CaseActionsApi(CaseSubresourceApi):
 
 class ActionCompleteApi(CaseFileApi):
     @extend_schema(tags=CASES_TAG, request=None, responses=ActionOutputSerializer)
-    def post(self, request, action_id: int):
+    def post(self, request: AuthenticatedRequest, action_id: int) -> Response:
         """Mark a task done (once; a second time is 400). 404 unless you own the
         case's school."""
         action = selectors.action_get_for_editor(user=request.user, action_id=action_id)
@@ -618,7 +660,7 @@ class CheckInRecordApi(CaseFileApi):
         request=CheckInRecordInputSerializer,
         responses={201: CheckInOutputSerializer},
     )
-    def post(self, request, plan_id: int):
+    def post(self, request: AuthenticatedRequest, plan_id: int) -> Response:
         """Record a check-in held with the victim (default now, not in the future;
         wellbeing 1–5) and schedule the next. 404 unless you own the case's school."""
         plan = selectors.support_plan_get_for_editor(user=request.user, plan_id=plan_id)
@@ -642,7 +684,7 @@ class SupportMeasureAddApi(CaseFileApi):
         request=SupportMeasureAddInputSerializer,
         responses={201: SupportMeasureOutputSerializer},
     )
-    def post(self, request, plan_id: int):
+    def post(self, request: AuthenticatedRequest, plan_id: int) -> Response:
         """Add a support measure (counselling, parents' group…) to a support plan.
         404 unless you own the case's school."""
         plan = selectors.support_plan_get_for_editor(user=request.user, plan_id=plan_id)
@@ -661,7 +703,7 @@ class SupportMeasureAddApi(CaseFileApi):
 
 class DashboardApi(CaseFileApi):
     @extend_schema(tags=CASES_TAG, responses=DashboardOutputSerializer)
-    def get(self, request):
+    def get(self, request: AuthenticatedRequest) -> Response:
         """Counts only: open cases you may see, overdue takedown notices and check-ins
         due within 7 days (late ones included) of the schools you own."""
         counts = dashboard_for_user(user=request.user)

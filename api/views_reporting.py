@@ -25,6 +25,7 @@ from api.filters import ReferralFilter, TakedownFilter, filter_list
 from api.pagination import StableCursorPagination
 from cases.models import Organisation, User
 from cases.selectors import can_edit_case, schools_of
+from cases.verbs import AccessAction
 from config.http import AuthenticatedRequest
 from reporting import services
 from reporting.models import LegalBasis, Platform, Referral, TakedownRequest
@@ -130,7 +131,7 @@ class ReferralListCreateApi(Api):
         page = paginator.paginate_queryset(referrals, request, view=self)
         record_read(
             request,
-            action="referral.list",
+            action=AccessAction.REFERRAL_LIST,
             case_ids=[r.case_id for r in page if r.case_data_visible],
         )
         return paginator.get_paginated_response(s.ReferralOutputSerializer(page, many=True).data)
@@ -166,7 +167,7 @@ class ReferralDetailApi(Api):
         referral = referral_get_for_user(user=request.user, referral_id=referral_id)
         record_read(
             request,
-            action="referral.detail",
+            action=AccessAction.REFERRAL_DETAIL,
             case_ids=[referral.case_id] if referral.case_data_visible else [],
         )
         return Response(s.ReferralOutputSerializer(referral).data)
@@ -316,7 +317,7 @@ class TakedownListCreateApi(Api):
         paginator = self.pagination_class()
         notices = filter_list(request, takedown_list_for_user(user=request.user), self)
         page = paginator.paginate_queryset(notices, request, view=self)
-        record_read(request, action="takedown.list", case_ids=[t.case_id for t in page])
+        record_read(request, action=AccessAction.TAKEDOWN_LIST, case_ids=[t.case_id for t in page])
         return paginator.get_paginated_response(s.TakedownOutputSerializer(page, many=True).data)
 
     @extend_schema(
@@ -348,7 +349,7 @@ class TakedownDetailApi(Api):
     @extend_schema(tags=["takedowns"], responses={200: s.TakedownOutputSerializer, **NOT_404})
     def get(self, request: AuthenticatedRequest, takedown_id: int) -> Response:
         notice = takedown_get_for_user(user=request.user, takedown_id=takedown_id)
-        record_read(request, action="takedown.detail", case_ids=[notice.case_id])
+        record_read(request, action=AccessAction.TAKEDOWN_DETAIL, case_ids=[notice.case_id])
         return Response(s.TakedownOutputSerializer(notice).data)
 
 
@@ -440,7 +441,7 @@ class ClusterListApi(Api):
         clusters = case_clusters_for_user(user=request.user)
         record_read(
             request,
-            action="case.clusters",
+            action=AccessAction.CASE_CLUSTERS,
             case_ids=[case.pk for cluster in clusters for case in cluster.cases],
         )
         return Response(s.ClusterOutputSerializer(clusters, many=True).data)

@@ -13,10 +13,13 @@ leaves one ``AccessEvent`` (DESIGN rule 3).
 
 from __future__ import annotations
 
+from typing import Any
 from weakref import WeakKeyDictionary
 
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.contrib.admin.options import InlineModelAdmin
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -35,10 +38,13 @@ from cases.models import (
 )
 from cases.permissions import CASE_HEADER_FIELDS, CASE_RESTRICTED_FIELDS
 from cases.selectors import case_get_for_user, case_list_for_user
+from config.http import signed_in_user
 from reporting.models import Referral, TakedownRequest
 
 
-class CasePartInline(ReadOnlyAdminMixin, admin.TabularInline):
+# Django's inlines are generic in the stubs only (not subscriptable at run time):
+# unparametrised here, which --strict would call a missing type argument.
+class CasePartInline(ReadOnlyAdminMixin, admin.TabularInline):  # type: ignore[type-arg]
     """One list part of a case (``part``, a name of ``CASE_PARTS``), read-only.
     ``CaseAdmin.get_inline_instances`` creates it only when the reader's view shows
     the part, and gives it the ``view``; its rows are the view's rows of that part."""
@@ -51,19 +57,23 @@ class CasePartInline(ReadOnlyAdminMixin, admin.TabularInline):
     # What each row shows through a relation, read with the rows.
     related: tuple[str, ...] = ()
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        rows: QuerySet[Any]
         if self.view is None:
-            return self.model.objects.none()
+            rows = self.model._default_manager.none()
+            return rows
         # A formset needs a query set: the view's rows, by id, nothing more.
         ids = [row.pk for row in getattr(self.view, self.part)]
-        return self.model.objects.filter(pk__in=ids).select_related(*self.related)
+        rows = self.model._default_manager.filter(pk__in=ids).select_related(*self.related)
+        return rows
 
-    def get_readonly_fields(self, request: HttpRequest, obj=None):
-        return self.fields
+    def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> list[str]:
+        # Every column of the part, read-only (``fields`` is a flat list of names here).
+        return [name for name in self.fields or () if isinstance(name, str)]
 
     # Granted by the case admin per part (see the class docstring), never by a model
     # permission: a permission would show the part of every visible case.
-    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return self.view is not None
 
 
@@ -179,7 +189,7 @@ class CaseAdmin(CaseDataAdmin):
         ConcernInline,
     ]
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The reader's view of the case, built once per request (the change page asks
         # for the fields and the inlines separately). Keyed by the request, never by
@@ -190,13 +200,15 @@ class CaseAdmin(CaseDataAdmin):
         return obj.pk
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Case]:
-        return case_list_for_user(user=request.user)
+        return case_list_for_user(user=signed_in_user(request))
 
-    def get_object(self, request: HttpRequest, object_id: str, from_field=None) -> Case | None:
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> Case | None:
         # ``None`` gives Django's "doesn't exist" redirect, the same for a case of
         # another school as for an id that does not exist.
         try:
-            return case_get_for_user(user=request.user, case_id=object_id)
+            return case_get_for_user(user=signed_in_user(request), case_id=object_id)
         except NotFound:
             return None
 
@@ -205,27 +217,33 @@ class CaseAdmin(CaseDataAdmin):
         request."""
         view = self._views.get(request)
         if view is None or view.case.pk != case.pk:
-            view = case_view_for_user(user=request.user, case_id=case.pk)
+            view = case_view_for_user(user=signed_in_user(request), case_id=case.pk)
             self._views[request] = view
         return view
 
-    def get_fields(self, request: HttpRequest, obj: Case | None = None):
+    def get_fields(self, request: HttpRequest, obj: Case | None = None) -> tuple[str, ...]:
         if obj is None:
-            return []
+            return ()
         # The case header (the API's ``CaseOutputSerializer`` reads the same list), and
         # the school's own fields where the reader is granted them.
         shown = self.view_of(request, obj).parts
-        return [name for name in (*CASE_HEADER_FIELDS, *CASE_RESTRICTED_FIELDS) if name in shown]
+        return tuple(
+            name for name in (*CASE_HEADER_FIELDS, *CASE_RESTRICTED_FIELDS) if name in shown
+        )
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Case | None = None):
+    def get_readonly_fields(self, request: HttpRequest, obj: Case | None = None) -> tuple[str, ...]:
         return self.get_fields(request, obj)
 
-    def get_inline_instances(self, request: HttpRequest, obj: Case | None = None):
+    def get_inline_instances(
+        self, request: HttpRequest, obj: Case | None = None
+    ) -> list[InlineModelAdmin[Any, Any]]:
         if obj is None:
             return []
         view = self.view_of(request, obj)
-        instances = []
+        instances: list[InlineModelAdmin[Any, Any]] = []
         for inline_class in self.get_inlines(request, obj):
+            if not issubclass(inline_class, CasePartInline):
+                raise ImproperlyConfigured(f"{inline_class.__name__}: not a CasePartInline.")
             if not view.shows(inline_class.part):
                 continue
             inline = inline_class(self.model, self.admin_site)

@@ -13,6 +13,7 @@ burst is someone trying ids that are not theirs.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django import forms
 from django.conf import settings
@@ -28,8 +29,21 @@ from cases.audit import with_recent_denials
 from cases.models import DenialEvent, Organisation
 from cases.zones import MSG_NOT_A_ZONE, zone_named
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise, WithAnnotations
 
-class OrganisationForm(forms.ModelForm):
+    class RecentDenials(TypedDict):
+        """What ``cases.audit.with_recent_denials`` adds to each row."""
+
+        recent_denials: int
+
+    # A denial as this admin reads it (``DenialEventAdmin.get_queryset``).
+    AnnotatedDenial = WithAnnotations[DenialEvent, RecentDenials]
+
+
+# Django's ModelForm and ModelAdmin are generic in the stubs only (not subscriptable at
+# run time): unparametrised here, which --strict would call a missing type argument.
+class OrganisationForm(forms.ModelForm):  # type: ignore[type-arg]
     """Only names of the tz database: every time a school's people type without an
     offset is read in ``time_zone`` (``cases.zones``), and a typo would break them."""
 
@@ -38,14 +52,14 @@ class OrganisationForm(forms.ModelForm):
         fields = ["name", "kind", "code", "jurisdiction", "time_zone", "email", "report_url"]
 
     def clean_time_zone(self) -> str:
-        name = self.cleaned_data["time_zone"].strip()
+        name: str = self.cleaned_data["time_zone"].strip()
         if zone_named(name) is None:
             raise forms.ValidationError(MSG_NOT_A_ZONE % {"value": name[:64]})
         return name
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     form = OrganisationForm
     list_display = ["name", "kind", "code", "jurisdiction", "time_zone"]
     list_filter = ["kind", "jurisdiction"]
@@ -65,7 +79,9 @@ class DenialBurstFilter(admin.SimpleListFilter):
     title = _("burst")
     parameter_name = "burst"
 
-    def lookups(self, request: HttpRequest, model_admin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> list[tuple[str, StrOrPromise]]:
         return [
             (
                 "yes",
@@ -78,7 +94,9 @@ class DenialBurstFilter(admin.SimpleListFilter):
             ("no", gettext("Fewer")),
         ]
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet[DenialEvent]):
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[AnnotatedDenial]
+    ) -> QuerySet[AnnotatedDenial]:
         if self.value() == "yes":
             return queryset.filter(recent_denials__gte=settings.DENIAL_BURST_THRESHOLD)
         if self.value() == "no":
@@ -87,7 +105,7 @@ class DenialBurstFilter(admin.SimpleListFilter):
 
 
 @admin.register(DenialEvent)
-class DenialEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class DenialEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):  # type: ignore[type-arg]
     """Refused accesses to existing records, newest first, each with how many denials
     its user had in the last ``DENIAL_BURST_WINDOW_MINUTES`` (sortable) and a burst
     flag at ``DENIAL_BURST_THRESHOLD``. Read-only: the rows are the audit
@@ -124,9 +142,10 @@ class DenialEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return with_recent_denials(queryset, window=burst_window(), now=timezone.now())
 
     @admin.display(description=_("denials by this user in the window"), ordering="recent_denials")
-    def recent(self, obj: DenialEvent) -> int:
-        return obj.recent_denials  # type: ignore[attr-defined]
+    def recent(self, obj: AnnotatedDenial) -> int:
+        return obj.recent_denials
 
     @admin.display(description=_("burst"), boolean=True)
-    def burst(self, obj: DenialEvent) -> bool:
-        return obj.recent_denials >= settings.DENIAL_BURST_THRESHOLD  # type: ignore[attr-defined]
+    def burst(self, obj: AnnotatedDenial) -> bool:
+        threshold: int = settings.DENIAL_BURST_THRESHOLD
+        return obj.recent_denials >= threshold

@@ -28,6 +28,7 @@ from django.http import HttpRequest
 
 from cases.denials import Denial, refused
 from cases.exceptions import NotFound
+from cases.memberships import user_memberships
 from cases.models import (
     AccessEvent,
     Case,
@@ -38,6 +39,7 @@ from cases.models import (
     User,
 )
 from cases.selectors import can_edit_case, case_get_for_user, schools_owned_by
+from cases.verbs import AccessAction, CaseVerb
 from config.proxies import client_ip
 
 
@@ -68,7 +70,7 @@ def role_of(user: User | None, organisation_id: int | None) -> str:
     """The user's role in ``organisation_id`` ("" if none, "system" for no user)."""
     if user is None:
         return "system"
-    for membership in user.memberships.all():
+    for membership in user_memberships(user):
         if membership.organisation_id == organisation_id:
             return membership.role
     if user.is_superuser:
@@ -81,7 +83,7 @@ def record_case_event(
     school: Organisation | int | None,
     case: Case | None,
     actor: User | None,
-    verb: str,
+    verb: CaseVerb,
     obj: Any,
     context: AuditContext = SYSTEM,
     data: dict[str, Any] | None = None,
@@ -89,19 +91,23 @@ def record_case_event(
 ) -> CaseEvent:
     """Append one chronology/write-audit row. Call inside the write's transaction.
 
-    ``verb`` is dotted, e.g. ``"referral.sent"``; ``obj`` is the model instance written;
-    ``data`` holds non-identifying details (statuses, references), never imagery.
+    ``verb`` is a ``cases.verbs.CaseVerb`` (or its value, e.g. ``"referral.sent"``);
+    anything else raises ``ValueError`` before a row is written. ``obj`` is the model
+    instance written; ``data`` holds non-identifying details (statuses, references),
+    never imagery.
     ``school`` is ``None`` only for an account change of a user in no organisation
     (``accounts.services``). Holds the case-event chain's advisory lock until the caller's
     transaction ends.
     """
+    # A value that is not declared fails here (a caller that bypassed the type).
+    declared_verb = CaseVerb(verb).value
     school_id = school if school is None or isinstance(school, int) else school.pk
     return CaseEvent.objects.create(
         case=case,
         school_id=school_id,
         actor=actor,
         actor_role=role_of(actor, actor_organisation_id or school_id),
-        verb=verb,
+        verb=declared_verb,
         object_type=type(obj)._meta.model_name if obj is not None else "",
         object_id=getattr(obj, "pk", None),
         data=data or {},
@@ -113,17 +119,21 @@ def record_case_event(
 def record_access(
     *,
     actor: User,
-    action: str,
+    action: AccessAction,
     case_ids: Iterable[int],
     context: AuditContext,
     organisation: Organisation | int | None = None,
 ) -> AccessEvent:
     """Append one read-audit row listing the case ids that were shown to ``actor``.
 
+    ``action`` is a ``cases.verbs.AccessAction`` (or its value, e.g. ``"case.detail"``);
+    anything else raises ``ValueError`` before a row is written.
+
     ``actor_role`` lists the actor's roles; ``organisation`` is the one they acted for,
     by default their organisation (the first by id if they belong to several). Holds
     the access-event chain's advisory lock until the caller's transaction ends.
     """
+    declared_action = AccessAction(action).value
     memberships = _memberships(actor)
     if organisation is None:
         organisation_id = memberships[0].organisation_id if memberships else None
@@ -134,7 +144,7 @@ def record_access(
         actor_role=",".join(sorted({m.role for m in memberships})),
         organisation_id=organisation_id,
         channel=context.channel,
-        action=action,
+        action=declared_action,
         case_ids=sorted({int(pk) for pk in case_ids}),
         ip=context.ip,
         request_id=context.request_id,
@@ -142,7 +152,7 @@ def record_access(
 
 
 def _memberships(user: User) -> list[Membership]:
-    return sorted(user.memberships.all(), key=lambda m: (m.organisation_id, m.pk))
+    return sorted(user_memberships(user), key=lambda m: (m.organisation_id, m.pk))
 
 
 def record_denials(

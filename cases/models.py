@@ -37,10 +37,6 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
 
-    # Not a field: ``accounts.second_factor.requires_second_factor``'s answer, kept on the
-    # object for its life (one request), since every page and API call asks.
-    requires_second_factor_cached: bool | None = None
-
 
 class Organisation(models.Model):
     """A school, police unit, prosecutor's office, regulator, hotline or service."""

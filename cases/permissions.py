@@ -223,6 +223,14 @@ CHRONOLOGY_SECTIONS: dict[str, str] = {
     if (section := part.chronology_section) is not None and section != CASE_SECTION_INTERNAL
 }
 
+
+def event_section(verb: str) -> str:
+    """The case section of a chronology verb (``CHRONOLOGY_SECTIONS``, by the verb's
+    prefix: ``"evidence.recorded"`` -> ``"evidence"``); ``internal`` for a verb no part
+    names. The verbs themselves are declared in ``cases.verbs.CaseVerb``."""
+    return CHRONOLOGY_SECTIONS.get(verb.partition(".")[0], CASE_SECTION_INTERNAL)
+
+
 # The case section each resource belongs to: in the ``REFERRED`` scope a resource is
 # reached only when the live referral shares its section. The case record itself
 # (reference, title, status) comes with any live referral; a resource missing here is

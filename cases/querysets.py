@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from django.db import models
 
 from cases.extensions import visibility_grants
+from cases.memberships import user_memberships
 from cases.permissions import CASE_SCHOOL_READER_ROLES
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ class CaseQuerySet(models.QuerySet["Case"]):
         """
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        memberships = list(user.memberships.all())
+        memberships = user_memberships(user)
         owner_schools = [
             m.organisation_id for m in memberships if m.role in CASE_SCHOOL_READER_ROLES
         ]

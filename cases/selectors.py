@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import Case as CaseWhen
-from django.db.models import Count, IntegerField, Q, QuerySet, Value, When
+from django.db import models
+from django.db.models import Count, IntegerField, Q, QuerySet, Value
 from django.utils import timezone
 
 from cases.denials import refused
 from cases.exceptions import NotFound
 from cases.extensions import section_grants
+from cases.memberships import user_memberships
 from cases.models import (
     Action,
     Case,
@@ -53,7 +54,7 @@ def memberships_of(user: User, roles: set[str] | frozenset[str]) -> list[int]:
     """Ids of organisations where ``user`` holds one of ``roles``."""
     if not user.is_authenticated or not user.is_active:
         return []
-    return [m.organisation_id for m in user.memberships.all() if m.role in roles]
+    return [m.organisation_id for m in user_memberships(user) if m.role in roles]
 
 
 def schools_owned_by(user: User) -> list[int]:
@@ -67,7 +68,7 @@ def schools_of(user: User) -> list[int]:
         return []
     return [
         m.organisation_id
-        for m in user.memberships.all()
+        for m in user_memberships(user)
         if m.organisation.kind == Organisation.Kind.SCHOOL
     ]
 
@@ -94,8 +95,8 @@ def case_list_for_user(*, user: User) -> QuerySet[Case]:
         Case.objects.visible_to(user)
         .select_related("school", "lead")
         .annotate(
-            victim_count=CaseWhen(
-                When(
+            victim_count=models.Case(
+                models.When(
                     sees_participants,
                     then=Count(
                         "participants",
@@ -220,21 +221,15 @@ def cases_sharing_section_for_user(*, user: User, section: str) -> QuerySet[Case
     return Case.objects.visible_to(user).filter(condition)
 
 
-def event_section(verb: str) -> str:
-    """The case section of a chronology verb (``cases.permissions.CHRONOLOGY_SECTIONS``,
-    from the parts of a case); ``internal`` for a verb no part names."""
-    return CHRONOLOGY_SECTIONS.get(verb.partition(".")[0], CASE_SECTION_INTERNAL)
-
-
 def case_events_for_user(*, user: User, case: Case) -> QuerySet[CaseEvent]:
     """The chronology of a visible ``case`` as ``user`` may read it, oldest first (UTC).
 
     - the school's safeguarding lead or deputy: every event;
     - a police liaison, when the live referrals to their unit share ``chronology``:
-      the events whose section (``event_section``) those referrals share, and of the
-      ``referral.*`` events only those about referrals sent to their own unit
-      (``case_referrals_for_user``: another destination's referral, or a draft, is not
-      theirs to know about);
+      the events whose section (``cases.permissions.event_section``) those referrals
+      share, and of the ``referral.*`` events only those about referrals sent to their
+      own unit (``case_referrals_for_user``: another destination's referral, or a
+      draft, is not theirs to know about);
     - anyone else, or a liaison without ``chronology``: nothing.
     ``case`` must come from ``case_get_for_user``; uses ``case.referrals`` (prefetched
     by ``casefile.selectors.case_view_for_user``). One query.
@@ -357,16 +352,6 @@ def open_cases_for_user(*, user: User) -> QuerySet[Case]:
 def case_concerns(*, case: Case) -> QuerySet[Concern]:
     """The concerns linked to ``case`` (its first reports), newest first."""
     return Concern.objects.filter(case=case)
-
-
-def owned_schools(*, user: User) -> QuerySet[Organisation]:
-    """Schools whose cases ``user`` owns (where they may open cases, record people)."""
-    return Organisation.objects.filter(pk__in=schools_owned_by(user))
-
-
-def concern_schools(*, user: User) -> QuerySet[Organisation]:
-    """Schools where ``user`` may log a concern."""
-    return Organisation.objects.filter(pk__in=schools_for_concerns(user))
 
 
 def case_referrals_for_user(*, user: User, case: Case) -> list:

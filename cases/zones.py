@@ -21,6 +21,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext_lazy as _
 
+from cases.memberships import user_memberships
 from cases.models import Organisation, User
 
 # The longest IANA name is 32 characters ("America/Argentina/ComodRivadavia").
@@ -66,14 +67,11 @@ def input_zone(
     4. else ``settings.TIME_ZONE``.
 
     Source of the rule: issue 7, "a school's own zone must govern the times its people
-    type". Raises nothing; one query (the user's memberships; none for an anonymous or
-    inactive user: rule 2 or 4 applies).
+    type". Raises nothing; one query (the user's memberships, none if this request read
+    them already: ``cases.memberships``; none for an anonymous or inactive user: rule 2
+    or 4 applies).
     """
-    memberships = (
-        list(user.memberships.select_related("organisation"))
-        if user.is_authenticated and user.is_active
-        else []
-    )
+    memberships = user_memberships(user) if user.is_authenticated and user.is_active else ()
     if school is not None and any(m.organisation_id == school.pk for m in memberships):
         return zone_of(school)
     if requested is not None:

@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
+from cases.memberships import request_scope
 from config.http import GetResponse, SalvaguardaHttpRequest, has_case_data
 
 API_PREFIX = "/api/v1/"
@@ -150,3 +151,16 @@ def too_large_response(request: HttpRequest) -> HttpResponse:
     if request.path_info.startswith(API_PREFIX):
         return JsonResponse({"detail": message}, status=413)
     return render(request, "413.html", {"message": message}, status=413)
+
+
+class MembershipCacheMiddleware:
+    """Read each user's memberships once per request (``cases.memberships``): every role
+    check of the request shares them, and the next request reads them again, so a role
+    granted or revoked between two requests is seen at once."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        with request_scope():
+            return self.get_response(request)

@@ -40,6 +40,7 @@ from cases.models import (
     User,
 )
 from cases.permissions import Role
+from cases.verbs import CaseVerb
 from demo.almendralejo import (
     CaseSpec,
     ReferralSpec,
@@ -56,8 +57,6 @@ from reporting.models import LegalBasis, Platform, Referral, TakedownRequest
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
-
-MARKER_VERB = "scenario.loaded"
 
 
 class ScenarioConflict(Exception):
@@ -81,7 +80,7 @@ def is_loaded(scenario: Scenario) -> bool:
     codes = [s.code for s in scenario.schools]
     marked = (
         CaseEvent.objects.filter(
-            verb=MARKER_VERB,
+            verb=CaseVerb.SCENARIO_LOADED,
             school__code__in=codes,
             school__kind=Organisation.Kind.SCHOOL,
             data__scenario=scenario.name,
@@ -262,7 +261,7 @@ class _Replay:
                 school=self.orgs[spec.code],
                 case=None,
                 actor=None,
-                verb=MARKER_VERB,
+                verb=CaseVerb.SCENARIO_LOADED,
                 obj=None,
                 data={"scenario": self.s.name, "marker": self.s.marker},
             )

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from django.db import models
+from django.db.models import BooleanField, Q, QuerySet, Value
 from django.utils import timezone
 
 from cases.denials import refused
 from cases.exceptions import NotFound
-from cases.models import Case as CaseModel
-from cases.models import EvidenceItem, User
+from cases.models import Case, EvidenceItem, User
 from cases.selectors import (
     CASE_SECTION_EVIDENCE,
     cases_sharing_section_for_user,
@@ -73,8 +73,8 @@ def referral_list_for_user(*, user: User) -> QuerySet[Referral]:
     return (
         Referral.objects.filter(visible)
         .annotate(
-            case_data_visible=Case(
-                When(case_data, then=Value(True)),
+            case_data_visible=models.Case(
+                models.When(case_data, then=Value(True)),
                 default=Value(False),
                 output_field=BooleanField(),
             )
@@ -149,7 +149,7 @@ def overdue_takedowns_for_user(
     resolved; drafts have no clock.
     """
     now = now or timezone.now()
-    owned = CaseModel.objects.visible_to(user).filter(school_id__in=schools_owned_by(user))
+    owned = Case.objects.visible_to(user).filter(school_id__in=schools_owned_by(user))
     return (
         TakedownRequest.objects.filter(case__in=owned)
         .filter(
@@ -192,7 +192,7 @@ class CaseCluster:
     SHA-256 hashes alone connect every case of the cluster, else ``"pdq"``; ``hashes``
     are the SHA-256 and PDQ values that formed the links (sorted)."""
 
-    cases: list[CaseModel]
+    cases: list[Case]
     match: Literal["sha256", "pdq"]
     hashes: list[str] = field(default_factory=list)
 
@@ -274,7 +274,7 @@ def case_clusters_for_user(*, user: User) -> list[CaseCluster]:
     groups = {root: ids for root, ids in members.items() if len(ids) >= 2}
     if not groups:
         return []
-    cases = CaseModel.objects.select_related("school").in_bulk(
+    cases = Case.objects.select_related("school").in_bulk(
         [pk for ids in groups.values() for pk in ids]
     )
     clusters: list[CaseCluster] = []

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, TypedDict
 
+from django.db import models
 from django.db.models import (
     Aggregate,
     Count,
@@ -34,9 +35,7 @@ from django.db.models import (
     Min,
     Q,
     Value,
-    When,
 )
-from django.db.models import Case as CaseWhen
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
@@ -231,12 +230,12 @@ def school_statistics(*, user: User, school_id: int | str | None = None) -> Scho
         template="EXTRACT(YEAR FROM %(expressions)s)",
         output_field=IntegerField(),
     )
-    band = CaseWhen(
-        When(person__date_of_birth__isnull=True, then=Value("unknown")),
-        When(age__lt=11, then=Value("under_11")),
-        When(age__lte=12, then=Value("11-12")),
-        When(age__lte=14, then=Value("13-14")),
-        When(age__lte=16, then=Value("15-16")),
+    band = models.Case(
+        models.When(person__date_of_birth__isnull=True, then=Value("unknown")),
+        models.When(age__lt=11, then=Value("under_11")),
+        models.When(age__lte=12, then=Value("11-12")),
+        models.When(age__lte=14, then=Value("13-14")),
+        models.When(age__lte=16, then=Value("15-16")),
         default=Value("17+"),
     )
     band_counts = {

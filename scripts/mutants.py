@@ -112,6 +112,12 @@ RULES = (
         functions=("scope_of", "roles_with"),
     ),
     Rule(
+        "sections",
+        "cases/permissions.py",
+        ("tests/test_shared_sections.py", "tests/test_police_visibility.py"),
+        functions=("event_section",),
+    ),
+    Rule(
         "visibility",
         "api/permissions.py",
         VISIBILITY_TESTS,
@@ -123,7 +129,6 @@ RULES = (
         functions=(
             "case_sections_for_user",
             "cases_sharing_section_for_user",
-            "event_section",
             "case_events_for_user",
         ),
     ),

@@ -323,7 +323,8 @@ class TestTheLoadedScenario:
         counted = api.get("/api/v1/dashboard/").json()["overdue_takedowns"]
         web = Client()
         web.force_login(lead)
-        listed = {n.pk for n in web.get(reverse("web:dashboard")).context["overdue_takedowns"]}
+        rows = web.get(reverse("web:dashboard")).context["overdue_takedowns"]
+        listed = {row.notice.pk for row in rows}
 
         assert counted == len(expected) and listed == expected
 

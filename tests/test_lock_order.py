@@ -19,6 +19,7 @@ from cases import services as case_services
 from cases.audit import record_case_event
 from cases.audit_chain import lock_chain
 from cases.models import Case, CaseEvent
+from cases.verbs import CaseVerb
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -61,7 +62,11 @@ def test_a_case_writer_and_an_audit_append_on_that_case_do_not_deadlock(
                 lock_chain("cases_caseevent")
                 chain_locked.set()
                 record_case_event(
-                    school=school.pk, case=Case(pk=case.pk), actor=None, verb="case.swept", obj=case
+                    school=school.pk,
+                    case=Case(pk=case.pk),
+                    actor=None,
+                    verb=CaseVerb.TAKEDOWN_OVERDUE,
+                    obj=case,
                 )
         except BaseException as error:  # reported below
             errors.append(error)
@@ -77,7 +82,7 @@ def test_a_case_writer_and_an_audit_append_on_that_case_do_not_deadlock(
     assert not [e for e in errors if isinstance(e, OperationalError)], errors
     assert not errors, errors
     assert set(
-        CaseEvent.objects.filter(case=case, verb__in=["case.updated", "case.swept"]).values_list(
-            "verb", flat=True
-        )
-    ) == {"case.updated", "case.swept"}
+        CaseEvent.objects.filter(
+            case=case, verb__in=["case.updated", "takedown.overdue"]
+        ).values_list("verb", flat=True)
+    ) == {"case.updated", "takedown.overdue"}

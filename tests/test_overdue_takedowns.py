@@ -100,8 +100,8 @@ def test_the_web_dashboard_lists_the_same_notices(notices, lead_a):
 
     assert response.status_code == 200
     shown = response.context["overdue_takedowns"]
-    assert {n.pk for n in shown} == {n.pk for n in notices["overdue"]}
-    assert all(n.overdue_by > timedelta(0) for n in shown)
+    assert {row.notice.pk for row in shown} == {n.pk for n in notices["overdue"]}
+    assert all(row.overdue_by > timedelta(0) for row in shown)
     assert "Escalated" in response.content.decode()
 
 

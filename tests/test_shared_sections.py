@@ -22,8 +22,8 @@ from django.utils import timezone
 
 from cases import services as case_services
 from cases.models import Case, CaseEvent
-from cases.permissions import CHRONOLOGY_SECTIONS
-from cases.selectors import case_events_for_user, event_section
+from cases.permissions import CHRONOLOGY_SECTIONS, event_section
+from cases.selectors import case_events_for_user
 from reporting import services as reporting_services
 from reporting.models import LegalBasis, Platform, Referral
 from tests.conftest import client_for

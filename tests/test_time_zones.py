@@ -25,8 +25,10 @@ from django.db import models
 from django.test import Client
 from django.urls import reverse
 
+from api import serializers_case_parts as sparts
 from api import serializers_cases as sc
 from api import serializers_intake as si
+from api import serializers_people as speople
 from api import serializers_reporting as sr
 from cases import services as case_services
 from cases.models import (
@@ -271,7 +273,7 @@ def _concern(field: str) -> TimeInput:
         Concern,
         lambda w: lambda t: api_post(w.lead, f"{API}concerns/", {"summary": "Fotos", field: t}),
         by_id(Concern, field),
-        sc.ConcernLogInputSerializer,
+        speople.ConcernLogInputSerializer,
     )
 
 
@@ -343,7 +345,7 @@ API_INPUTS = [
             )
         ),
         by_id(EvidenceItem, "first_seen_at"),
-        sc.EvidenceRecordInputSerializer,
+        sparts.EvidenceRecordInputSerializer,
     ),
     TimeInput(
         "api evidence upload first_seen_at",
@@ -359,7 +361,7 @@ API_INPUTS = [
         SupportPlan,
         _plan,
         _first_check_in,
-        sc.SupportPlanCreateInputSerializer,
+        sparts.SupportPlanCreateInputSerializer,
     ),
     TimeInput(
         "api check-in held_at",
@@ -373,7 +375,7 @@ API_INPUTS = [
             )
         )(w.plan()),
         by_id(CheckIn, "held_at"),
-        sc.CheckInRecordInputSerializer,
+        sparts.CheckInRecordInputSerializer,
     ),
     TimeInput(
         "api guardian contact contacted_at",
@@ -389,7 +391,7 @@ API_INPUTS = [
             )
         )(w.guardian()),
         by_id(GuardianContact, "contacted_at"),
-        sc.GuardianContactRecordInputSerializer,
+        sparts.GuardianContactRecordInputSerializer,
     ),
     TimeInput(
         "api action due_at",
@@ -401,7 +403,7 @@ API_INPUTS = [
             )
         ),
         by_id(Action, "due_at"),
-        sc.ActionCreateInputSerializer,
+        sparts.ActionCreateInputSerializer,
     ),
     TimeInput(
         "api takedown submit submitted_at",

@@ -13,7 +13,8 @@ from cases.audit import AuditContext, record_access
 from cases.exceptions import NotFound
 from cases.models import Case, User
 from cases.selectors import can_edit_case, case_get_for_user
-from config.http import mark_case_data
+from cases.verbs import AccessAction
+from config.http import mark_case_data, signed_in_user
 from reporting.models import Referral
 from reporting.selectors import referral_get_for_user
 
@@ -26,15 +27,15 @@ def is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def record_read(request: HttpRequest, action: str, case_ids: Iterable[int]) -> None:
+def record_read(request: HttpRequest, action: AccessAction, case_ids: Iterable[int]) -> None:
     """Write the read-audit row for a page that shows case data (DESIGN rule 3,
     ``cases.audit.record_access``) and mark the response as not cacheable
     (``config.http.mark_case_data``: ``Cache-Control: no-store``). The web's one
-    record-a-read helper; the API's is ``api.base.record_read``."""
+    record-a-read helper; the API's is ``api.base.record_read``. ``PermissionDenied``
+    (403) for a request without a signed-in user (``config.http.signed_in_user``)."""
+    actor = signed_in_user(request)
     mark_case_data(request)
-    record_access(
-        actor=request.user, action=action, case_ids=list(case_ids), context=web_context(request)
-    )
+    record_access(actor=actor, action=action, case_ids=list(case_ids), context=web_context(request))
 
 
 def whole_number(value: str | None) -> int | None:
@@ -75,7 +76,19 @@ def editable_case_or_error(user: User, case_id: int | str) -> Case:
 
 
 def referral_or_404(user: User, referral_id: int | str) -> Referral:
+    """The referral if ``user`` may see it (``reporting.selectors.referral_get_for_user``,
+    which annotates ``case_data_visible``); ``Http404`` otherwise."""
     try:
         return referral_get_for_user(user=user, referral_id=referral_id)
     except NotFound:
         raise Http404 from None
+
+
+def case_data_visible(referral: Referral) -> bool:
+    """Whether the reader may see ``referral``'s case data: the ``case_data_visible``
+    annotation of ``reporting.selectors.referral_list_for_user`` (the school always, the
+    destination only while the referral is live; DESIGN rule 2). ``False`` for a
+    referral read any other way, so a page that skips the selector shows nothing."""
+    # A query annotation, unknown to the model's type (the selector returns
+    # ``QuerySet[Referral]``): read by name.
+    return getattr(referral, "case_data_visible", False) is True

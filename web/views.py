@@ -8,13 +8,15 @@ an ``AccessEvent`` (``web.access.record_read``). The forms are in ``web.views_ac
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -37,6 +39,8 @@ from cases.selectors import (
     schools_owned_by,
     units_of,
 )
+from cases.verbs import AccessAction
+from config.http import AuthenticatedHttpRequest, axes_locked_out, signed_in_user
 from config.throttling import sign_in_allowed
 from reporting.models import LIVE_REFERRAL_STATUSES, Referral, TakedownRequest
 from reporting.selectors import (
@@ -47,12 +51,17 @@ from reporting.selectors import (
 )
 from reporting.statistics import statistics_schools
 from web.access import (
+    case_data_visible,
     case_view_or_404,
     is_htmx,
     record_read,
     referral_or_404,
 )
 from web.forms import AcknowledgeForm, CaseFilterForm
+
+if TYPE_CHECKING:
+    # A str or a lazy translation (django-stubs' alias; a dev dependency, so types only).
+    from django_stubs_ext import StrOrPromise
 
 CASES_PER_PAGE = 50
 TS = TakedownRequest.Status
@@ -76,7 +85,7 @@ class LoginView(auth_views.LoginView):
         return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form):
-        if getattr(self.request, "axes_locked_out", False):
+        if axes_locked_out(self.request):
             return lockout_response(self.request)
         return super().form_invalid(form)
 
@@ -84,7 +93,7 @@ class LoginView(auth_views.LoginView):
         url = super().get_success_url()
         if needs_verification(self.request.user):
             return reverse("web:otp_verify") + "?" + urlencode({REDIRECT_FIELD_NAME: url})
-        sign_in_completed(self.request.user)  # no second factor owed: signed in
+        sign_in_completed(signed_in_user(self.request))  # no second factor owed: signed in
         return url
 
 
@@ -94,7 +103,7 @@ class LogoutView(auth_views.LogoutView):
 
 @login_required
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """What needs doing: for a lead, open cases, overdue takedown notices and check-ins
     due this week; for a police liaison, open cases referred to their unit and live
     referrals; for staff, their concerns."""
@@ -102,7 +111,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     owned = schools_owned_by(user)
     units = units_of(user)
     now = timezone.now()
-    context: dict = {"is_lead": bool(owned), "is_police": bool(units), "now": now}
+    context: dict[str, Any] = {"is_lead": bool(owned), "is_police": bool(units), "now": now}
     # Heads, leads and deputies see their schools' statistics (aggregates only).
     context["sees_statistics"] = bool(statistics_schools(user))
     shown_case_ids: set[int] = set()
@@ -112,9 +121,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context["open_cases"] = open_cases_for_user(user=user).count()
 
     if owned:
-        overdue = list(overdue_takedowns_for_user(user=user, now=now))
-        for notice in overdue:
-            notice.overdue_by = now - notice.deadline_at
+        overdue = [
+            OverdueNoticeRow.of(notice, now=now)
+            for notice in overdue_takedowns_for_user(user=user, now=now)
+        ]
         context["overdue_takedowns"] = overdue
         check_ins = list(check_ins_due_for_user(user=user).select_related("plan__case__school"))
         context["check_ins"] = check_ins
@@ -123,7 +133,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             .filter(school_id__in=owned, status=Concern.Status.NEW)
             .order_by("-logged_at")[:20]
         )
-        shown_case_ids.update(n.case_id for n in overdue)
+        shown_case_ids.update(row.notice.case_id for row in overdue)
         shown_case_ids.update(c.plan.case_id for c in check_ins)
 
     if units:
@@ -142,13 +152,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     concerns_shown = context.get("new_concerns") or context.get("my_concerns") or []
     shown_case_ids.update(c.case_id for c in concerns_shown if c.case_id)
     if shown_case_ids or concerns_shown:
-        record_read(request, "dashboard", shown_case_ids)
+        record_read(request, AccessAction.DASHBOARD, shown_case_ids)
     return render(request, "web/dashboard.html", context)
 
 
 @login_required
 @require_GET
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Cases the user may see (``case_list_for_user``), filtered by status and category.
     With htmx the filter swaps only the table."""
     cases = case_list_for_user(user=request.user)
@@ -168,7 +178,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         "can_open_case": bool(schools_owned_by(request.user)),
     }
     if page.object_list:
-        record_read(request, "case.list", [c.pk for c in page.object_list])
+        record_read(request, AccessAction.CASE_LIST, [c.pk for c in page.object_list])
     template = "web/_case_table.html" if is_htmx(request) else "web/case_list.html"
     return render(request, template, context)
 
@@ -176,13 +186,28 @@ def case_list(request: HttpRequest) -> HttpResponse:
 ACCESS_LOG_ROWS = 20
 
 
-def access_log_for_page(request: HttpRequest, case: Case) -> list[AccessEvent]:
+def access_log_for_page(request: AuthenticatedHttpRequest, case: Case) -> list[AccessEvent]:
     """The newest reads of ``case`` (at most ``ACCESS_LOG_ROWS``) for the page of its
     lead or deputy (the caller checks ``can_edit_case``); reading them is audited as
     ``case.access_log``."""
     rows = list(case_access_log(case=case)[:ACCESS_LOG_ROWS])
-    record_read(request, "case.access_log", [case.pk])
+    record_read(request, AccessAction.CASE_ACCESS_LOG, [case.pk])
     return rows
+
+
+@dataclass(frozen=True)
+class OverdueNoticeRow:
+    """A takedown notice on the dashboard, past its deadline by ``overdue_by`` (read
+    once for the page; ``None`` only for a notice without a clock, which the database
+    refuses outside drafts: ``takedown_submitted_has_clock``)."""
+
+    notice: TakedownRequest
+    overdue_by: timedelta | None
+
+    @classmethod
+    def of(cls, notice: TakedownRequest, *, now: datetime) -> OverdueNoticeRow:
+        deadline = notice.deadline_at
+        return cls(notice, None if deadline is None else now - deadline)
 
 
 @dataclass(frozen=True)
@@ -190,7 +215,7 @@ class ReferralRow:
     """A referral on the case page, with the labels of the sections it shares."""
 
     referral: Referral
-    section_labels: list[str]
+    section_labels: list[StrOrPromise]
 
 
 @dataclass(frozen=True)
@@ -215,22 +240,26 @@ class PlanRow:
 def plan_row(plan: SupportPlan) -> PlanRow:
     check_ins = list(plan.check_ins.all())
     pending = [c for c in check_ins if c.held_at is None]
-    held = [c for c in check_ins if c.held_at is not None]
+    held = sorted(
+        ((c.held_at, c) for c in check_ins if c.held_at is not None),
+        key=itemgetter(0),
+        reverse=True,
+    )
     return PlanRow(
         plan=plan,
         next_check_in=min(pending, key=lambda c: c.due_at) if pending else None,
-        held_check_ins=sorted(held, key=lambda c: c.held_at, reverse=True),
+        held_check_ins=[check_in for _held_at, check_in in held],
     )
 
 
-def case_page_context(request: HttpRequest, case_id: int | str) -> dict:
+def case_page_context(request: AuthenticatedHttpRequest, case_id: int | str) -> dict[str, Any]:
     """Everything the case page shows: the reader's view of the case
     (``casefile.selectors.case_view_for_user``) and the rows the template lays out from
     it, with the read-audit row written. Raises ``Http404`` for a case the user may not
     see."""
     view = case_view_or_404(request.user, case_id)
     case = view.case
-    record_read(request, "case.detail", [case.pk])
+    record_read(request, AccessAction.CASE_DETAIL, [case.pk])
     plans = [plan_row(plan) for plan in view.support_plans]
     with_plan = {plan.victim_id for plan in view.support_plans}
     return {
@@ -259,7 +288,7 @@ def case_page_context(request: HttpRequest, case_id: int | str) -> dict:
 
 @login_required
 @require_GET
-def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_detail(request: AuthenticatedHttpRequest, case_id: int) -> HttpResponse:
     """The case page: chronology, people and roles, evidence (metadata and hashes, never
     an image), referrals, takedowns with their clocks, support plans."""
     context = case_page_context(request, case_id)
@@ -269,16 +298,14 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def referral_inbox(request: HttpRequest) -> HttpResponse:
+def referral_inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A police liaison's inbox: referrals to their unit from every school. A lead sees
     their schools' referrals here too."""
-    # ``case_data_visible`` (reporting.selectors): the school always, the destination
-    # only while the referral is live.
+    # The list shows only the header of each referral (case reference, school,
+    # destination, status), never its contents: no per-row visibility to carry.
     referrals = list(referral_list_for_user(user=request.user)[:200])
-    for referral in referrals:
-        referral.contents_visible = referral.case_data_visible
     if referrals:
-        record_read(request, "referral.list", {r.case_id for r in referrals})
+        record_read(request, AccessAction.REFERRAL_LIST, {r.case_id for r in referrals})
     return render(
         request,
         "web/referral_list.html",
@@ -288,28 +315,31 @@ def referral_inbox(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def referral_detail(request: HttpRequest, referral_id: int) -> HttpResponse:
+def referral_detail(request: AuthenticatedHttpRequest, referral_id: int) -> HttpResponse:
     """One referral (the link in the notice e-mail). Its contents only while live for
     the destination; the acknowledge form for the destination's liaison."""
     referral = referral_or_404(request.user, referral_id)
-    record_read(request, "referral.detail", [referral.case_id])
+    record_read(request, AccessAction.REFERRAL_DETAIL, [referral.case_id])
     return render(request, "web/referral_detail.html", referral_detail_context(request, referral))
 
 
-def section_labels(referral: Referral) -> list[str]:
+def section_labels(referral: Referral) -> list[StrOrPromise]:
+    """The labels (translated when rendered) of the sections ``referral`` shares."""
     return [label for value, label in Referral.Section.choices if value in referral.shared_sections]
 
 
-def referral_detail_context(request: HttpRequest, referral: Referral, **extra) -> dict:
+def referral_detail_context(
+    request: AuthenticatedHttpRequest, referral: Referral, **extra: Any
+) -> dict[str, Any]:
     liaison = can_act_for_destination(request.user, referral)
     context = {
         "referral": referral,
-        "contents_visible": referral.case_data_visible,
+        "contents_visible": case_data_visible(referral),
         "is_liaison": liaison,
         "can_acknowledge": liaison and referral.status == Referral.Status.SENT,
         "can_close": liaison and referral.status == Referral.Status.ACKNOWLEDGED,
         "can_reject": liaison and referral.status in LIVE_REFERRAL_STATUSES,
-        "case_visible": referral.case_data_visible,
+        "case_visible": case_data_visible(referral),
         "section_labels": section_labels(referral),
     }
     if "ack_form" not in context:
@@ -320,14 +350,14 @@ def referral_detail_context(request: HttpRequest, referral: Referral, **extra) -
 
 @login_required
 @require_GET
-def clusters(request: HttpRequest) -> HttpResponse:
+def clusters(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Cases linked by the same images (identical SHA-256, or PDQ within distance 31),
     across schools, among the cases the user may see
     (``reporting.selectors.case_clusters_for_user``)."""
     groups = case_clusters_for_user(user=request.user)
     case_ids = {case.pk for group in groups for case in group.cases}
     if case_ids:
-        record_read(request, "case.clusters", case_ids)
+        record_read(request, AccessAction.CASE_CLUSTERS, case_ids)
     return render(request, "web/clusters.html", {"clusters": groups})
 
 
@@ -336,7 +366,7 @@ DENIALS_PER_PAGE = 50
 
 @login_required
 @require_GET
-def denial_list(request: HttpRequest) -> HttpResponse:
+def denial_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Who asked for a record of the user's schools and was refused (answered 404 as
     if it did not exist): ``cases.audit.denials_for_user``, newest first. Leads and
     deputies only, of their own schools; 404 for anyone else. Reading it is audited
@@ -346,5 +376,5 @@ def denial_list(request: HttpRequest) -> HttpResponse:
     except NotFound:
         raise Http404 from None
     page = Paginator(denials, DENIALS_PER_PAGE).get_page(request.GET.get("page"))
-    record_read(request, "denial.list", [])
+    record_read(request, AccessAction.DENIAL_LIST, [])
     return render(request, "web/denial_list.html", {"page": page})

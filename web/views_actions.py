@@ -32,12 +32,13 @@ from cases.denials import refused
 from cases.exceptions import Conflict
 from cases.models import Case, Concern, Organisation, SupportPlan, User
 from cases.selectors import (
-    concern_schools,
     concerns_for_user,
     people_for_user,
+    schools_for_concerns,
     schools_owned_by,
 )
-from config.http import signed_in_user
+from cases.verbs import AccessAction
+from config.http import AuthenticatedHttpRequest, signed_in_user
 from reporting import services as reporting_services
 from reporting.models import Referral, TakedownRequest
 from reporting.selectors import can_act_for_destination
@@ -115,7 +116,7 @@ class FormActionView(LoginRequiredMixin, View):
         self.load(request, **kwargs)
         return self.render(self.make_form())
 
-    def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, **kwargs: Any) -> HttpResponse:
         self.load(request, **kwargs)
         self.context = web_context(request)
         form = self.make_form(request.POST)
@@ -134,7 +135,7 @@ class FormActionView(LoginRequiredMixin, View):
                 return self.success(request)
         return self.render(form, status=status)
 
-    def success(self, request: HttpRequest) -> HttpResponse:
+    def success(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.success(request, self.success_message)
         if is_htmx(request) and self.case is not None:
             body = render_to_string(
@@ -152,7 +153,7 @@ class FormActionView(LoginRequiredMixin, View):
     def render(self, form: forms.Form, status: int = 200) -> HttpResponse:
         request = self.request
         if self.case is not None:
-            record_read(request, "case.form", [self.case.pk])
+            record_read(request, AccessAction.CASE_FORM, [self.case.pk])
         inline = is_htmx(request)
         context = {
             "form": form,
@@ -213,7 +214,9 @@ class ConcernNewView(FormActionView):
     success_message = _("Concern logged. The safeguarding lead will see it on their dashboard.")
 
     def load(self, request: HttpRequest, **kwargs: Any) -> None:
-        self.schools = list(concern_schools(user=signed_in_user(request)))
+        self.schools = list(
+            Organisation.objects.filter(pk__in=schools_for_concerns(signed_in_user(request)))
+        )
         if not self.schools:
             raise PermissionDenied
 
@@ -297,7 +300,7 @@ class CaseNewView(FormActionView):
 
     def render(self, form, status: int = 200) -> HttpResponse:
         if self.concern is not None:
-            record_read(self.request, "concern.detail", [])
+            record_read(self.request, AccessAction.CONCERN_DETAIL, [])
         return super().render(form, status)
 
 
@@ -601,7 +604,7 @@ class DestinationReferralView(FormActionView):
         return reverse("web:referral", args=[self.referral.pk])
 
     def render(self, form, status: int = 200) -> HttpResponse:
-        record_read(self.request, "referral.form", [self.referral.case_id])
+        record_read(self.request, AccessAction.REFERRAL_FORM, [self.referral.case_id])
         return super().render(form, status)
 
 

@@ -13,6 +13,7 @@ from cases.audit import SYSTEM, AuditContext, record_case_event
 from cases.models import Action, Case, User
 from cases.services._common import ACTION_DUE_MAX_AHEAD, clean, not_too_far_ahead
 from cases.services.cases import lock_open_case
+from cases.verbs import CaseVerb
 
 
 @transaction.atomic
@@ -41,7 +42,7 @@ def action_create(
         school=case.school_id,
         case=case,
         actor=actor,
-        verb="action.created",
+        verb=CaseVerb.ACTION_CREATED,
         obj=action,
         context=context,
     )
@@ -62,7 +63,7 @@ def action_complete(*, action: Action, actor: User, context: AuditContext = SYST
         school=action.case.school_id,
         case=action.case,
         actor=actor,
-        verb="action.completed",
+        verb=CaseVerb.ACTION_COMPLETED,
         obj=action,
         context=context,
     )

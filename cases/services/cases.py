@@ -20,6 +20,7 @@ from cases.extensions import closure_checks
 from cases.models import Case, Concern, Organisation, SupportPlan, User
 from cases.services._common import clean, not_in_future
 from cases.transitions import transition
+from cases.verbs import CaseVerb
 
 CASE_TRANSITIONS: dict[str, frozenset[str]] = {
     Case.Status.OPEN: frozenset({Case.Status.CLOSED}),
@@ -100,7 +101,7 @@ def case_open(
         school=school,
         case=case,
         actor=actor,
-        verb="case.opened",
+        verb=CaseVerb.CASE_OPENED,
         obj=case,
         context=context,
         data={"reference": case.reference, "category": category},
@@ -110,7 +111,7 @@ def case_open(
             school=school,
             case=case,
             actor=actor,
-            verb="concern.linked",
+            verb=CaseVerb.CONCERN_LINKED,
             obj=concern,
             context=context,
         )
@@ -210,7 +211,7 @@ def case_update_flags(
             school=locked.school_id,
             case=locked,
             actor=actor,
-            verb="case.updated",
+            verb=CaseVerb.CASE_UPDATED,
             obj=locked,
             context=context,
             data={"changes": {k: v for k, v in changes.items() if k not in {"title", "summary"}}},
@@ -263,7 +264,7 @@ def case_close(
         school=case.school_id,
         case=case,
         actor=actor,
-        verb="case.closed",
+        verb=CaseVerb.CASE_CLOSED,
         obj=case,
         context=context,
     )
@@ -299,7 +300,7 @@ def case_reopen(
         school=case.school_id,
         case=case,
         actor=actor,
-        verb="case.reopened",
+        verb=CaseVerb.CASE_REOPENED,
         obj=case,
         context=context,
     )

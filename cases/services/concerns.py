@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from cases.audit import SYSTEM, AuditContext, record_case_event
 from cases.models import Concern, Organisation, Person, User
 from cases.services._common import clean, not_in_future
+from cases.verbs import CaseVerb
 
 
 @transaction.atomic
@@ -62,7 +63,7 @@ def concern_log(
         school=school,
         case=None,
         actor=logged_by,
-        verb="concern.logged",
+        verb=CaseVerb.CONCERN_LOGGED,
         obj=concern,
         context=context,
         data={"source": source},

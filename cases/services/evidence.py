@@ -13,6 +13,7 @@ from cases.audit import SYSTEM, AuditContext, record_case_event
 from cases.models import Case, EvidenceItem, User
 from cases.services._common import clean, not_in_future
 from cases.services.cases import lock_open_case
+from cases.verbs import CaseVerb
 
 
 @transaction.atomic
@@ -72,7 +73,7 @@ def evidence_record(
         school=case.school_id,
         case=case,
         actor=actor,
-        verb="evidence.recorded",
+        verb=CaseVerb.EVIDENCE_RECORDED,
         obj=item,
         context=context,
         data={

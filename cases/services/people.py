@@ -15,6 +15,7 @@ from cases.audit import SYSTEM, AuditContext, record_case_event
 from cases.models import Case, GuardianContact, Organisation, Participant, Person, User
 from cases.services._common import clean, not_in_future, save_unique
 from cases.services.cases import lock_open_case
+from cases.verbs import CaseVerb
 
 # Youngest and oldest plausible pupil, in whole years on the day recorded. Spanish
 # schooling runs from infantil (3) to bachillerato/FP (about 20); anything outside is a
@@ -90,7 +91,7 @@ def person_create(
         school=school,
         case=None,
         actor=actor,
-        verb="person.created",
+        verb=CaseVerb.PERSON_CREATED,
         obj=person,
         context=context,
         data={"kind": kind},
@@ -139,7 +140,7 @@ def participant_add(
         school=case.school_id,
         case=case,
         actor=actor,
-        verb="participant.added",
+        verb=CaseVerb.PARTICIPANT_ADDED,
         obj=participant,
         context=context,
         data={"role": role},
@@ -179,7 +180,7 @@ def guardian_contact_record(
         school=case.school_id,
         case=case,
         actor=actor,
-        verb="guardian.contacted",
+        verb=CaseVerb.GUARDIAN_CONTACTED,
         obj=contact,
         context=context,
         data={"method": method},

@@ -20,6 +20,7 @@ from cases.services._common import (
     save_unique,
 )
 from cases.services.cases import lock_open_case
+from cases.verbs import CaseVerb
 
 
 @transaction.atomic
@@ -60,7 +61,7 @@ def support_plan_create(
         school=case.school_id,
         case=case,
         actor=actor,
-        verb="support_plan.created",
+        verb=CaseVerb.SUPPORT_PLAN_CREATED,
         obj=plan,
         context=context,
     )
@@ -98,7 +99,7 @@ def support_measure_add(
         school=plan.case.school_id,
         case=plan.case,
         actor=actor,
-        verb="support_measure.added",
+        verb=CaseVerb.SUPPORT_MEASURE_ADDED,
         obj=measure,
         context=context,
         data={"kind": kind},
@@ -147,7 +148,7 @@ def check_in_record(
         school=plan.case.school_id,
         case=plan.case,
         actor=actor,
-        verb="check_in.recorded",
+        verb=CaseVerb.CHECK_IN_RECORDED,
         obj=check_in,
         context=context,
         data={"wellbeing": wellbeing},

@@ -18,6 +18,7 @@ from cases.models import Case, Organisation, Participant, Person, User
 from cases.selectors import units_of
 from cases.services import lock_open_case, validate_plausible
 from cases.transitions import transition
+from cases.verbs import CaseVerb
 from reporting.models import Referral
 
 RS = Referral.Status
@@ -87,7 +88,7 @@ def referral_create(
         school=case.school_id,
         case=case,
         actor=actor,
-        verb="referral.created",
+        verb=CaseVerb.REFERRAL_CREATED,
         obj=referral,
         context=context,
         data={"destination": destination.name},
@@ -124,7 +125,7 @@ def referral_send(
         school=referral.case.school_id,
         case=referral.case,
         actor=actor,
-        verb="referral.sent",
+        verb=CaseVerb.REFERRAL_SENT,
         obj=referral,
         context=context,
         data={"destination": referral.destination.name},
@@ -170,7 +171,7 @@ def referral_acknowledge(
         school=referral.case.school_id,
         case=referral.case,
         actor=actor,
-        verb="referral.acknowledged",
+        verb=CaseVerb.REFERRAL_ACKNOWLEDGED,
         obj=referral,
         context=context,
         data={"external_reference": external_reference},
@@ -197,7 +198,7 @@ def referral_close(
         school=referral.case.school_id,
         case=referral.case,
         actor=actor,
-        verb="referral.closed",
+        verb=CaseVerb.REFERRAL_CLOSED,
         obj=referral,
         context=context,
         actor_organisation_id=_actor_org(actor, referral),
@@ -223,7 +224,7 @@ def referral_withdraw(
         school=referral.case.school_id,
         case=referral.case,
         actor=actor,
-        verb="referral.withdrawn",
+        verb=CaseVerb.REFERRAL_WITHDRAWN,
         obj=referral,
         context=context,
     )
@@ -248,7 +249,7 @@ def referral_reject(
         school=referral.case.school_id,
         case=referral.case,
         actor=actor,
-        verb="referral.rejected",
+        verb=CaseVerb.REFERRAL_REJECTED,
         obj=referral,
         context=context,
         actor_organisation_id=referral.destination_id,

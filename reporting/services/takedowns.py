@@ -18,6 +18,7 @@ from cases.audit import SYSTEM, AuditContext, record_case_event
 from cases.models import Case, EvidenceItem, Organisation, User
 from cases.services import lock_open_case, validate_plausible
 from cases.transitions import transition
+from cases.verbs import CaseVerb
 from reporting.models import LegalBasis, Platform, TakedownRequest
 
 TS = TakedownRequest.Status
@@ -83,7 +84,7 @@ def takedown_create(
         school=case.school_id,
         case=case,
         actor=actor,
-        verb="takedown.created",
+        verb=CaseVerb.TAKEDOWN_CREATED,
         obj=notice,
         context=context,
         data={"platform": platform.slug, "legal_basis": legal_basis.code},
@@ -129,7 +130,7 @@ def takedown_submit(
         school=notice.case.school_id,
         case=notice.case,
         actor=actor,
-        verb="takedown.submitted",
+        verb=CaseVerb.TAKEDOWN_SUBMITTED,
         obj=notice,
         context=context,
         data={"deadline_at": deadline_at.isoformat(), "platform": notice.platform.slug},
@@ -162,7 +163,7 @@ def takedown_record_outcome(
         school=notice.case.school_id,
         case=notice.case,
         actor=actor,
-        verb=f"takedown.{status}",
+        verb=CaseVerb(f"takedown.{status}"),
         obj=notice,
         context=context,
     )
@@ -198,7 +199,7 @@ def takedown_escalate(
         school=notice.case.school_id,
         case=notice.case,
         actor=actor,
-        verb="takedown.escalated",
+        verb=CaseVerb.TAKEDOWN_ESCALATED,
         obj=notice,
         context=context,
         data={"to": target.name},
@@ -226,7 +227,7 @@ def takedowns_mark_overdue(*, now: datetime | None = None) -> list[int]:
                 school=school_id,
                 case=Case(pk=case_id),
                 actor=None,
-                verb="takedown.overdue",
+                verb=CaseVerb.TAKEDOWN_OVERDUE,
                 obj=notice,
                 data={"previous_status": status},
             )

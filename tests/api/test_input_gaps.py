@@ -203,14 +203,18 @@ def test_web_number_fields_take_only_ascii_digits(case_a, lead_a):
 
 
 def _input_serializers():
+    import api.serializers_case_parts
     import api.serializers_cases
     import api.serializers_intake
+    import api.serializers_people
     import api.serializers_reporting
     import api.views_statistics
 
     for module in (
+        api.serializers_case_parts,
         api.serializers_cases,
         api.serializers_intake,
+        api.serializers_people,
         api.serializers_reporting,
         api.views_statistics,
     ):

@@ -27,7 +27,6 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from accounts.second_factor import (
-    ENROLLED_VERB,
     ReplacementRefused,
     pending_device_start,
     totp_enrol,
@@ -35,6 +34,7 @@ from accounts.second_factor import (
 )
 from cases.audit import SYSTEM
 from cases.models import CaseEvent, Membership, Role
+from cases.verbs import CaseVerb
 from tests.conftest import PASSWORD, make_user
 from tests.second_factor import (
     CASES_URL,
@@ -76,7 +76,7 @@ def enrol(client: Client, user):
 
 
 def enrolled_events():
-    return CaseEvent.objects.filter(verb=ENROLLED_VERB)
+    return CaseEvent.objects.filter(verb=CaseVerb.USER_SECOND_FACTOR_ENROLLED)
 
 
 # --- first enrolment ----------------------------------------------------------------

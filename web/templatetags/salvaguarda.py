@@ -12,6 +12,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from cases import verbs
+
 if TYPE_CHECKING:
     from cases.models import Person
 
@@ -78,16 +80,12 @@ def nav_roles(context: template.Context) -> dict[str, bool]:
     user = getattr(request, "user", None)
     if request is None or user is None or not user.is_authenticated:
         return {"lead": False, "police": False, "school": False}
-    # Cached on the request: the base template asks on every page.
-    cached: dict[str, bool] | None = getattr(request, "_nav_roles", None)
-    if cached is None:
-        cached = {
-            "lead": bool(schools_owned_by(user)),
-            "police": bool(units_of(user)),
-            "school": bool(schools_of(user)),
-        }
-        request._nav_roles = cached
-    return cached
+    # No query of its own: the request read the memberships already (cases.memberships).
+    return {
+        "lead": bool(schools_owned_by(user)),
+        "police": bool(units_of(user)),
+        "school": bool(schools_of(user)),
+    }
 
 
 @register.filter
@@ -96,42 +94,22 @@ def age(person: Person) -> int | None:
     return person.age_on(timezone.localdate())
 
 
-VERBS = {
-    "case.opened": gettext_lazy("Case opened"),
-    "case.updated": gettext_lazy("Case updated"),
-    "case.closed": gettext_lazy("Case closed"),
-    "case.reopened": gettext_lazy("Case reopened"),
-    "concern.linked": gettext_lazy("Concern linked to the case"),
-    "participant.added": gettext_lazy("Person added"),
-    "evidence.recorded": gettext_lazy("Evidence recorded"),
-    "referral.created": gettext_lazy("Referral drafted"),
-    "referral.sent": gettext_lazy("Referral sent"),
-    "referral.acknowledged": gettext_lazy("Referral acknowledged"),
-    "referral.closed": gettext_lazy("Referral closed"),
-    "referral.withdrawn": gettext_lazy("Referral withdrawn"),
-    "referral.rejected": gettext_lazy("Referral declined"),
-    "takedown.created": gettext_lazy("Takedown notice drafted"),
-    "takedown.submitted": gettext_lazy("Takedown notice submitted"),
-    "takedown.acknowledged": gettext_lazy("Platform acknowledged the notice"),
-    "takedown.removed": gettext_lazy("Content removed"),
-    "takedown.refused": gettext_lazy("Platform refused removal"),
-    "takedown.overdue": gettext_lazy("Takedown notice overdue"),
-    "takedown.escalated": gettext_lazy("Takedown notice escalated"),
-    "support_plan.created": gettext_lazy("Support plan created"),
-    "support_measure.added": gettext_lazy("Support measure added"),
-    "check_in.recorded": gettext_lazy("Check-in recorded"),
-    "guardian.contacted": gettext_lazy("Parent or guardian contacted"),
-    "action.created": gettext_lazy("Action created"),
-    "action.completed": gettext_lazy("Action completed"),
-}
-
 # Chronology details worth showing; hashes stay on the evidence section.
 EVENT_DETAILS = ("reference", "destination", "external_reference", "platform", "role", "to")
 
 
 @register.filter
 def verb_label(verb: str) -> str:
-    return str(VERBS.get(verb, verb))
+    """A chronology verb (``CaseEvent.verb``) as its label in the reader's language
+    (``cases.verbs.CaseVerb``)."""
+    return verbs.verb_label(verb)
+
+
+@register.filter
+def access_label(action: str) -> str:
+    """A read-audit action (``AccessEvent.action``) as its label in the reader's
+    language (``cases.verbs.AccessAction``)."""
+    return verbs.access_label(action)
 
 
 @register.filter
