@@ -14,8 +14,10 @@ Views add these to the default stack through ``api.base.Api``
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from knox.models import AuthToken
 from rest_framework.permissions import BasePermission
 
+from accounts.second_factor import needs_verification
 from cases.selectors import can_edit_case, schools_for_concerns, schools_owned_by
 
 
@@ -58,10 +60,6 @@ class IsVerifiedWhenRequired(BasePermission):
     message = _("Pass the second factor (authenticator code) first.")
 
     def has_permission(self, request, view) -> bool:
-        from knox.models import AuthToken
-
-        from accounts.second_factor import needs_verification
-
         if isinstance(request.auth, AuthToken):
             return True
         return not needs_verification(request.user)

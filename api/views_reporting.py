@@ -33,6 +33,7 @@ from reporting.selectors import (
     can_act_for_destination,
     can_act_for_school,
     case_clusters_for_user,
+    case_data_visible,
     referral_get_for_user,
     referral_list_for_user,
     takedown_get_for_user,
@@ -132,7 +133,7 @@ class ReferralListCreateApi(Api):
         record_read(
             request,
             action=AccessAction.REFERRAL_LIST,
-            case_ids=[r.case_id for r in page if r.case_data_visible],
+            case_ids=[r.case_id for r in page if case_data_visible(r)],
         )
         return paginator.get_paginated_response(s.ReferralOutputSerializer(page, many=True).data)
 
@@ -168,7 +169,7 @@ class ReferralDetailApi(Api):
         record_read(
             request,
             action=AccessAction.REFERRAL_DETAIL,
-            case_ids=[referral.case_id] if referral.case_data_visible else [],
+            case_ids=[referral.case_id] if case_data_visible(referral) else [],
         )
         return Response(s.ReferralOutputSerializer(referral).data)
 

@@ -10,6 +10,7 @@ when the record exists (issue 7).
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.db import models
 from django.db.models import Count, IntegerField, Q, QuerySet, Value
@@ -143,7 +144,9 @@ def concerns_for_user(*, user: User) -> QuerySet[Concern]:
     ).select_related("school", "case", "logged_by")
 
 
-def check_ins_due_for_user(*, user: User, within: timedelta = timedelta(days=7)):
+def check_ins_due_for_user(
+    *, user: User, within: timedelta = timedelta(days=7)
+) -> QuerySet[CheckIn]:
     """Pending check-ins due within ``within`` (default this week), of visible cases,
     ordered by due time (UTC)."""
     horizon = timezone.now() + within
@@ -354,13 +357,15 @@ def case_concerns(*, case: Case) -> QuerySet[Concern]:
     return Concern.objects.filter(case=case)
 
 
-def case_referrals_for_user(*, user: User, case: Case) -> list:
+def case_referrals_for_user(*, user: User, case: Case) -> list[Any]:
     """Referrals of a visible ``case`` that ``user`` may see: all of them for the
     school's lead or deputy; for a police liaison only those to their own units that
     were sent (whatever their status since: they are the unit's own records), never a
     draft, which is the school's work until sent (as in the unit's inbox,
     ``reporting.selectors.referral_list_for_user``). Uses ``case.referrals``
-    (prefetched by ``casefile.selectors.case_view_for_user``)."""
+    (prefetched by ``casefile.selectors.case_view_for_user``). The rows are
+    ``reporting.models.Referral``, typed ``Any`` here: cases may not import reporting
+    (ADR 0007)."""
     if can_edit_case(user, case):
         return list(case.referrals.all())
     units = set(units_of(user))

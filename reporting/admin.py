@@ -21,6 +21,7 @@ from reporting.models import (
     TakedownRequest,
 )
 from reporting.selectors import (
+    case_data_visible,
     referral_get_for_user,
     referral_list_for_user,
     takedown_get_for_user,
@@ -83,7 +84,7 @@ class ReferralAdmin(CaseDataAdmin):
             referral = referral_get_for_user(user=signed_in_user(request), referral_id=object_id)
         except NotFound:
             return None
-        return referral if referral.case_data_visible else None
+        return referral if case_data_visible(referral) else None
 
     def get_fields(self, request: HttpRequest, obj: Referral | None = None) -> tuple[str, ...]:
         # The complainant is a person of the case: shown only with its participants.

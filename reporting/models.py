@@ -138,13 +138,6 @@ class Referral(models.Model):
     # Delivery of the notice email: claimed once by a conditional UPDATE (exactly once).
     notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    # Not a field: the annotation of ``reporting.selectors.referral_list_for_user`` (and
-    # so of ``referral_get_for_user``): may the reader see the case's data now. Present
-    # only on a referral read through them. Drop this line once those selectors return
-    # ``QuerySet[WithAnnotations[Referral, ...]]``: the django-stubs plugin then reports it
-    # as a redefinition of the annotation.
-    case_data_visible: bool
-
     class Meta:
         verbose_name = _("referral")
         verbose_name_plural = _("referrals")

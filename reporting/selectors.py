@@ -97,6 +97,16 @@ def referral_get_for_user(*, user: User, referral_id: int | str) -> Referral:
     return referral
 
 
+def case_data_visible(referral: Referral) -> bool:
+    """Whether the reader may see ``referral``'s case data: the ``case_data_visible``
+    annotation of :func:`referral_list_for_user` (the school always, the destination only
+    while the referral is live; DESIGN rule 2). ``False`` for a referral read any other
+    way. For the API and the admin (``web.access.case_data_visible`` is the web's)."""
+    # A query annotation, unknown to the model's type (the selectors return
+    # ``QuerySet[Referral]``): read by name.
+    return getattr(referral, "case_data_visible", False) is True
+
+
 def can_act_for_school(user: User, referral: Referral) -> bool:
     """The school's safeguarding lead or deputy sends, withdraws and drafts referrals."""
     return referral.case.school_id in schools_owned_by(user)
@@ -254,11 +264,11 @@ def case_clusters_for_user(*, user: User) -> list[CaseCluster]:
             link_hashes[first].add(sha256)
 
     pdq_groups = [(pdq, int(pdq, 16), sorted(ids)) for pdq, ids in by_pdq.items()]
-    for pdq, _value, case_ids in pdq_groups:  # identical PDQ hash in several cases
-        for other in case_ids[1:]:
-            linked.union(case_ids[0], other)
-        if len(case_ids) > 1:
-            link_hashes[case_ids[0]].add(pdq)
+    for pdq, _value, sorted_ids in pdq_groups:  # identical PDQ hash in several cases
+        for other in sorted_ids[1:]:
+            linked.union(sorted_ids[0], other)
+        if len(sorted_ids) > 1:
+            link_hashes[sorted_ids[0]].add(pdq)
     for i, (pdq_a, value_a, ids_a) in enumerate(pdq_groups):
         for pdq_b, value_b, ids_b in pdq_groups[i + 1 :]:
             if (value_a ^ value_b).bit_count() > PDQ_MATCH_MAX_DISTANCE:

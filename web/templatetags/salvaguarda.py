@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import template
@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cases import verbs
-
-if TYPE_CHECKING:
-    from cases.models import Person
+from cases.models import Participant, Person
+from cases.permissions import Role
+from cases.selectors import schools_of, schools_owned_by, units_of
 
 register = template.Library()
 
@@ -74,8 +74,6 @@ def get_item(mapping: Any, key: Any) -> Any:
 @register.simple_tag(takes_context=True)
 def nav_roles(context: template.Context) -> dict[str, bool]:
     """Which menu entries the signed-in user gets (lead, police liaison, school member)."""
-    from cases.selectors import schools_of, schools_owned_by, units_of
-
     request = context.get("request")
     user = getattr(request, "user", None)
     if request is None or user is None or not user.is_authenticated:
@@ -115,8 +113,6 @@ def access_label(action: str) -> str:
 @register.filter
 def event_details(data: object) -> str:
     """The readable details of a chronology event (roles in the reader's language)."""
-    from cases.models import Participant
-
     if not isinstance(data, dict):
         return ""
     roles = dict(Participant.Role.choices)
@@ -132,8 +128,6 @@ def event_details(data: object) -> str:
 def role_labels(codes: str) -> str:
     """``"head,safeguarding_lead"`` (``AccessEvent.actor_role``) as the roles' names in
     the current language; an unknown code (``superuser``, a retired role) as it is."""
-    from cases.permissions import Role
-
     labels = []
     for code in filter(None, (codes or "").split(",")):
         try:
