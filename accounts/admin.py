@@ -15,6 +15,7 @@ pages stay at ``/admin/cases/user/``.
 from __future__ import annotations
 
 import copy
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -36,6 +37,10 @@ from accounts.services import (
 )
 from cases.admin_site import admin_context
 from cases.models import Membership, User
+from config.http import signed_in_user
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # What nobody changes on their own account: who may sign in, reach the admin, hold every
 # permission (DESIGN rule 2: a role or a power is given by someone else, on the record).
@@ -72,7 +77,7 @@ def _may_edit_account(request: HttpRequest, user: User | None) -> bool:
     return request.user.is_superuser or not user.is_superuser
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(admin.TabularInline[Membership, User]):
     """A user's roles. Read-only on one's own account (nobody grants, changes or
     revokes their own role or organisation) and, for an operator who is not a
     superuser, on a superuser's account."""
@@ -92,10 +97,12 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(DjangoUserAdmin[User]):
     inlines = [MembershipInline]
 
-    def locked_fields(self, request: HttpRequest, obj: User | None) -> tuple[tuple[str, ...], str]:
+    def locked_fields(
+        self, request: HttpRequest, obj: User | None
+    ) -> tuple[tuple[str, ...], StrOrPromise]:
         """The fields of ``obj`` that ``request.user`` may not change, and the message
         that says why."""
         if _is_self(request, obj):
@@ -104,7 +111,7 @@ class UserAdmin(DjangoUserAdmin):
             return SUPERUSER_ONLY_FIELDS, SUPERUSER_ONLY_REFUSED
         return (), ""
 
-    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None):
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> list[str]:
         fields = list(super().get_readonly_fields(request, obj))
         locked, _message = self.locked_fields(request, obj)
         fields += [name for name in locked if name not in fields]
@@ -123,7 +130,11 @@ class UserAdmin(DjangoUserAdmin):
         return _may_edit_account(request, obj) and super().has_delete_permission(request, obj)
 
     def change_view(
-        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
         """A POST that tries to change what the reader may not (``locked_fields``; a
         forged form, since the page shows those fields read-only) saves nothing: 403,
@@ -141,7 +152,7 @@ class UserAdmin(DjangoUserAdmin):
                 return response
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def _refusal(self, request: HttpRequest, user: User | None) -> str:
+    def _refusal(self, request: HttpRequest, user: User | None) -> StrOrPromise:
         """The message refusing this POST, or "" if it touches nothing locked."""
         if user is None:
             return ""
@@ -160,7 +171,9 @@ class UserAdmin(DjangoUserAdmin):
 
     # The password page (``/admin/cases/user/<id>/password/``), in one transaction with
     # its audit row: a password set by someone else is a way to act as its owner.
-    def user_change_password(self, request: HttpRequest, id: str, form_url: str = ""):
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
         user = self.get_object(request, unquote(id))
         if user is None or request.method != "POST":
             return super().user_change_password(request, id, form_url)
@@ -169,7 +182,9 @@ class UserAdmin(DjangoUserAdmin):
             response = super().user_change_password(request, id, form_url)
             # A new salt makes even the same password a new hash: any save counts.
             if self._password_hash(user) != before:
-                account_password_set(actor=request.user, user=user, context=admin_context(request))
+                account_password_set(
+                    actor=signed_in_user(request), user=user, context=admin_context(request)
+                )
         return response
 
     @staticmethod
@@ -178,15 +193,17 @@ class UserAdmin(DjangoUserAdmin):
 
     # The admin runs save_model and save_related in one transaction (``changeform_view``),
     # so the audit rows commit with the change or not at all.
-    def save_model(self, request: HttpRequest, obj: User, form, change: bool) -> None:
+    # ``form``: the ModelForm ``get_form`` builds for this request (``Any`` in the stubs);
+    # it carries the account as it was before the save on to ``save_related``.
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         # Read before saving: the bound form has already put the new values on ``obj``.
         form.account_before = AccountState.of(obj.pk if change else None)
         super().save_model(request, obj, form, change)
 
-    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         account_changes_record(
-            actor=request.user,
+            actor=signed_in_user(request),
             user=form.instance,
             before=form.account_before,
             after=AccountState.of(form.instance.pk),
@@ -210,7 +227,7 @@ class UserAdmin(DjangoUserAdmin):
     def _record_removal(self, request: HttpRequest, user: User) -> None:
         before = AccountState.of(user.pk)
         account_changes_record(
-            actor=request.user,
+            actor=signed_in_user(request),
             user=user,
             before=before,
             after=before.without_memberships(),
@@ -235,7 +252,7 @@ class GroupAdmin(DjangoGroupAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Group | None = None) -> bool:
         return request.user.is_superuser
 
-    def save_model(self, request: HttpRequest, obj: Group, form, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Group, form: Any, change: bool) -> None:
         # Read before ``save_related`` stores the form's permissions.
         form.permissions_before = (
             permission_names(Group.objects.get(pk=obj.pk).permissions.all())
@@ -244,10 +261,10 @@ class GroupAdmin(DjangoGroupAdmin):
         )
         super().save_model(request, obj, form, change)
 
-    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
         group_changes_record(
-            actor=request.user,
+            actor=signed_in_user(request),
             group=form.instance,
             before=form.permissions_before,
             after=permission_names(form.instance.permissions.all()),
@@ -267,7 +284,7 @@ class GroupAdmin(DjangoGroupAdmin):
 
     def _record_deletion(self, request: HttpRequest, group: Group) -> None:
         group_changes_record(
-            actor=request.user,
+            actor=signed_in_user(request),
             group=group,
             before=permission_names(group.permissions.all()),
             after=None,

@@ -33,7 +33,12 @@ class SalvaguardaAdminSite(admin.AdminSite):
         return super().has_permission(request) and not needs_verification(request.user)
 
     def autocomplete_view(self, request: HttpRequest) -> HttpResponse:
-        return AuditedAutocompleteJsonView.as_view(admin_site=self)(request)
+        response = AuditedAutocompleteJsonView.as_view(admin_site=self)(request)
+        # ``as_view`` is typed to answer any ``HttpResponseBase``; this view answers JSON
+        # (``AutocompleteJsonView.get``) or raises, never a streaming response.
+        if not isinstance(response, HttpResponse):
+            raise TypeError(f"autocomplete answered {type(response).__name__}")
+        return response
 
 
 class AuditedAutocompleteJsonView(AutocompleteJsonView):
@@ -44,6 +49,9 @@ class AuditedAutocompleteJsonView(AutocompleteJsonView):
     key to ``Case`` reaches ``CaseAdmin``). Results come from the model admin's
     ``get_queryset``, so they are scoped; the rows shown are recorded here.
     """
+
+    # The rows of the page answered, read once by ``get_context_data``.
+    shown: list[Any]
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         with transaction.atomic():

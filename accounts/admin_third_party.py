@@ -29,6 +29,8 @@ write without an audit row (DESIGN rule 3); account powers change only through
 
 from __future__ import annotations
 
+from typing import Any
+
 from axes.admin import AccessAttemptAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
@@ -59,11 +61,13 @@ REMOVED = (
 )
 
 
-class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+# ``Any``: the models of axes and django-celery-beat have no type information.
+class ReadOnlyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Any]):
     """Viewing only (Django's ``view`` permission): no add, change, delete or action."""
 
 
-class LockoutAdmin(ReadOnlyAdmin, AccessAttemptAdmin):
+# django-axes has no type information: its admin is ``Any`` to mypy.
+class LockoutAdmin(ReadOnlyAdmin, AccessAttemptAdmin):  # type: ignore[misc]
     """axes' view of failed sign-ins and lockouts, read-only, without the "Form Data"
     section (what was typed into the sign-in form)."""
 

@@ -6,6 +6,8 @@ lockout's answer. Names templates and the API prefix, so domain apps (``cases``,
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -24,7 +26,9 @@ def is_api(request: HttpRequest) -> bool:
 
 
 def lockout_response(
-    request: HttpRequest, original_response=None, credentials=None
+    request: HttpRequest,
+    original_response: HttpResponse | None = None,
+    credentials: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """``AXES_LOCKOUT_CALLABLE``: 429 with a message in the request's language; JSON for
     the API, the sign-in page for the web."""

@@ -10,10 +10,15 @@ No pages or URLs here: the 429 that axes answers with is
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.contrib.auth import user_login_failed
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+
+if TYPE_CHECKING:
+    from cases.models import User
 
 
 def record_second_factor_failure(request: HttpRequest, username: str) -> None:
@@ -21,7 +26,7 @@ def record_second_factor_failure(request: HttpRequest, username: str) -> None:
     user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
 
 
-def sign_in_completed(user) -> None:
+def sign_in_completed(user: User) -> None:
     """Clear the username's failed attempts (django-axes) once the whole sign-in has
     succeeded: the password, and the second factor where the user needs one.
 
@@ -44,10 +49,10 @@ def is_locked(request: HttpRequest, username: str) -> bool:
         return False
     from axes.handlers.proxy import AxesProxyHandler
 
-    return AxesProxyHandler.is_locked(request, credentials={"username": username})
+    return bool(AxesProxyHandler.is_locked(request, credentials={"username": username}))
 
 
-def lockout_username(request: HttpRequest, credentials: dict | None) -> str:
+def lockout_username(request: HttpRequest, credentials: dict[str, Any] | None) -> str:
     """``AXES_USERNAME_CALLABLE``: the submitted username, trimmed and lower-cased, so a
     variant spelling neither evades the lock nor starts a fresh count."""
     value = (credentials or {}).get("username")

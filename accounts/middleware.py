@@ -11,7 +11,7 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import REDIRECT_FIELD_NAME, SESSION_KEY, logout
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -22,6 +22,7 @@ from accounts.second_factor import needs_verification, otp_required
 from accounts.sessions import SIGNED_IN_AT
 from cases import denials
 from cases.audit import AuditContext, record_denials
+from config.http import GetResponse
 
 security_log = logging.getLogger("salvaguarda.security")
 
@@ -37,10 +38,10 @@ class SessionLifetimeMiddleware:
     than a minute also ends the session. Must come after ``AuthenticationMiddleware``.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         session = getattr(request, "session", None)
         if session is not None and SESSION_KEY in session:
             signed_in_at = session.get(SIGNED_IN_AT)
@@ -73,10 +74,10 @@ class OTPRequiredMiddleware:
     # Getting a token (it needs the code itself) and signing out.
     OPEN_API_URLS = ("api:auth-token", "api:auth-logout")
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if not otp_required() or not needs_verification(getattr(request, "user", None)):
             return self.get_response(request)
         path = request.path_info
@@ -112,16 +113,17 @@ class DenialAuditMiddleware:
     ``config.middleware.RequestContextMiddleware`` (the request id).
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         with denials.collecting() as pending:
             response = self.get_response(request)
         if pending:
             context = AuditContext.from_request(request, channel=_channel_of(request))
-            # Django's own way to run code at close (``FileResponse``, ``request.close``).
-            response._resource_closers.append(
+            # Django's own way to run code at close (``FileResponse``, ``request.close``);
+            # a private list of ``HttpResponseBase`` that django-stubs leaves out.
+            response._resource_closers.append(  # type: ignore[attr-defined]
                 partial(_write_denials, list(pending), context, request.method or "", request.path)
             )
         return response

@@ -31,10 +31,12 @@ secret another session is about to confirm.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
 from django_otp import devices_for_user, user_has_device
+from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from knox.models import AuthToken
@@ -44,6 +46,9 @@ from cases.memberships import user_memberships
 from cases.models import Membership, User
 from cases.permissions import SECOND_FACTOR_ROLES
 from cases.verbs import CaseVerb
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
 # --- Who must pass it, and checking a code --------------------------------------------
 
@@ -60,7 +65,7 @@ def role_requires_second_factor(role: str) -> bool:
     return role in OTP_ROLES
 
 
-def requires_second_factor(user) -> bool:
+def requires_second_factor(user: User | AnonymousUser | None) -> bool:
     """``True`` when ``user`` must pass a second factor: a superuser or any staff user
     (admins, DESIGN "Security"; the admin site reaches accounts and roles), or a member
     of any organisation with one of ``OTP_ROLES``, while ``OTP_REQUIRED`` is on.
@@ -74,18 +79,18 @@ def requires_second_factor(user) -> bool:
     return any(m.role in OTP_ROLES for m in user_memberships(user))
 
 
-def is_verified(user) -> bool:
+def is_verified(user: User | AnonymousUser | None) -> bool:
     """The session passed the second factor (``django_otp.middleware.OTPMiddleware``)."""
     check = getattr(user, "is_verified", None)
     return bool(callable(check) and check())
 
 
-def needs_verification(user) -> bool:
+def needs_verification(user: User | AnonymousUser | None) -> bool:
     """Signed in with a password only, by a user who must pass a second factor."""
     return requires_second_factor(user) and not is_verified(user)
 
 
-def verify_code(user, code: str | None):
+def verify_code(user: User, code: str | None) -> Device | None:
     """The device (TOTP or static backup) that accepts ``code`` for ``user``, or ``None``.
 
     ``code``: 6 digits from the authenticator app, or one backup code (used up by this
@@ -218,12 +223,12 @@ def totp_enrol(
     StaticToken.objects.bulk_create(StaticToken(device=backup, token=c) for c in codes)
     # One row per organisation the user acts for, so each organisation's audit shows
     # it; one row with no organisation for a user in none (an operator).
-    organisations = list(
+    organisations: list[int | None] = list(
         Membership.objects.filter(user=user)
         .order_by("organisation_id")
         .values_list("organisation_id", flat=True)
-    ) or [None]
-    for organisation_id in organisations:
+    )
+    for organisation_id in organisations or [None]:
         record_case_event(
             school=organisation_id,
             case=None,

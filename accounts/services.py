@@ -24,13 +24,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from importlib import import_module
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.hashers import is_password_usable
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django_otp import devices_for_user
 from knox.models import AuthToken
@@ -46,12 +47,20 @@ ACCOUNT_FLAGS = ("is_active", "is_staff", "is_superuser")
 SUPERUSER_ONLY_FLAGS = ("is_staff", "is_superuser")
 
 
-def permission_names(permissions) -> frozenset[str]:
+def permission_names(permissions: models.QuerySet[Permission]) -> frozenset[str]:
     """``app_label.codename`` of each permission in the query set ``permissions``."""
     return frozenset(
         f"{app_label}.{codename}"
         for app_label, codename in permissions.values_list("content_type__app_label", "codename")
     )
+
+
+def _default_flag(name: str) -> bool:
+    """The default of the ``User`` flag ``name`` (one of ``ACCOUNT_FLAGS``)."""
+    flag = User._meta.get_field(name)
+    if not isinstance(flag, models.BooleanField):  # a relation has no default
+        raise TypeError(f"User.{name} is not a flag")
+    return bool(flag.get_default())
 
 
 @dataclass(frozen=True)
@@ -69,7 +78,7 @@ class AccountState:
     def new(cls) -> AccountState:
         """A user not saved yet: the model's default flags, no membership."""
         return cls(
-            flags={name: User._meta.get_field(name).get_default() for name in ACCOUNT_FLAGS},
+            flags={name: _default_flag(name) for name in ACCOUNT_FLAGS},
             memberships={},
         )
 
@@ -113,7 +122,7 @@ def filed_under(*states: AccountState) -> list[int | None]:
     organisations: set[int] = set()
     for state in states:
         organisations |= state.organisations
-    return sorted(organisations) or [None]
+    return [*sorted(organisations)] or [None]
 
 
 def _added_removed(before: frozenset[str], after: frozenset[str]) -> tuple[list[str], list[str]]:
@@ -157,7 +166,7 @@ def account_changes_record(
     way in.
     """
     # (verb, organisation id, object, data) of each row, worked out before any is written.
-    rows: list[tuple[CaseVerb, int | None, object, dict]] = []
+    rows: list[tuple[CaseVerb, int | None, object, dict[str, Any]]] = []
 
     def membership_row(verb: CaseVerb, pk: int, organisation_id: int, **data: str) -> None:
         membership = Membership(pk=pk, user_id=user.pk, organisation_id=organisation_id)

@@ -29,7 +29,7 @@ class SessionStore(DatabaseSessionStore):
     """Database sessions whose keys are 8–40 characters ``a-z0-9``; any other key is
     dropped (``None``) when assigned, so it is never looked up, saved or deleted."""
 
-    def _validate_session_key(self, key) -> bool:
+    def _validate_session_key(self, key: str | None) -> bool:
         return (
             isinstance(key, str) and 8 <= len(key) <= MAX_KEY_LENGTH and _KEY_CHARS.issuperset(key)
         )

@@ -35,6 +35,7 @@ from rest_framework.views import APIView
 from cases.audit import AuditContext, record_access
 from cases.models import AccessEvent, Organisation
 from cases.verbs import AccessAction
+from config.http import AuthenticatedRequest
 from config.http import mark_case_data as mark_django_request
 
 CHANNEL = "api"
@@ -68,7 +69,9 @@ class Api(APIView):
     def default_permission_classes() -> list[type[BasePermission]]:
         """``REST_FRAMEWORK["DEFAULT_PERMISSION_CLASSES"]``, read when the request comes
         (so a test's settings override applies)."""
-        return list(api_settings.DEFAULT_PERMISSION_CLASSES)
+        # djangorestframework-stubs type the setting as written (dotted paths);
+        # ``api_settings`` hands out the classes they name.
+        return list(api_settings.DEFAULT_PERMISSION_CLASSES)  # type: ignore[arg-type]
 
 
 class GenericApi(Api, GenericAPIView):
@@ -101,7 +104,7 @@ def mark_case_data(request: Request) -> None:
 
 
 def record_read(
-    request: Request,
+    request: AuthenticatedRequest,
     *,
     action: AccessAction,
     case_ids: Iterable[int],

@@ -239,9 +239,15 @@ class TakedownEscalateInputSerializer(serializers.Serializer):
 class TakedownOutputSerializer(serializers.ModelSerializer):
     case = CaseRefSerializer(read_only=True)
     school = serializers.CharField(source="case.school.name")
-    platform = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    legal_basis = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    evidence_items = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    platform: serializers.SlugRelatedField[Platform] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+    legal_basis: serializers.SlugRelatedField[LegalBasis] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+    evidence_items: serializers.PrimaryKeyRelatedField[EvidenceItem] = (
+        serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    )
     seconds_left = serializers.SerializerMethodField(
         help_text=_("Seconds until the deadline (negative when past); null with no clock.")
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
+from rest_framework.response import Response
 
 from api.base import GenericApi, record_read
 from api.parsers import StrictJSONParser
@@ -22,6 +23,7 @@ from api.serializers_refs import UserRefSerializer
 from cases.audit import case_access_log, case_for_access_log, denials_for_user
 from cases.models import AccessEvent, DenialEvent
 from cases.verbs import AccessAction
+from config.http import AuthenticatedRequest
 
 AUDIT_TAG = ["audit"]
 
@@ -50,7 +52,7 @@ class AccessEventOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_organisation(self, obj: AccessEvent) -> str | None:
-        return obj.organisation.name if obj.organisation_id else None
+        return obj.organisation.name if obj.organisation is not None else None
 
 
 class CaseAccessLogApi(GenericApi):
@@ -61,7 +63,7 @@ class CaseAccessLogApi(GenericApi):
     serializer_class = AccessEventOutputSerializer
 
     @extend_schema(tags=AUDIT_TAG, responses=AccessEventOutputSerializer(many=True))
-    def get(self, request, case_id: int):
+    def get(self, request: AuthenticatedRequest, case_id: int) -> Response:
         """Reads of this case's data (``AccessEvent`` rows whose ``case_ids`` contain
         it), newest first, cursor-paginated. Lead or deputy of the case's school only;
         404 for everyone else. Writes an ``AccessEvent`` ``case.access_log``."""
@@ -110,7 +112,8 @@ class DenialEventOutputSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_actor_organisation(self, obj: DenialEvent) -> str | None:
-        return obj.actor_organisation.name if obj.actor_organisation_id else None
+        organisation = obj.actor_organisation
+        return organisation.name if organisation is not None else None
 
     def get_school(self, obj: DenialEvent) -> str:
         return obj.school.name
@@ -130,7 +133,7 @@ class DenialListApi(GenericApi):
             404: OpenApiResponse(description=_("Not a safeguarding lead or deputy.")),
         },
     )
-    def get(self, request):
+    def get(self, request: AuthenticatedRequest) -> Response:
         """Refused accesses to records of the schools where you are safeguarding lead
         or deputy (``DenialEvent``): someone asked for one of your records and got 404,
         as for a record that does not exist. Newest first, cursor-paginated. 404 for

@@ -9,15 +9,13 @@ see but not act), call one service in ``reporting.services`` with the request's
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api import serializers_reporting as s
@@ -28,17 +26,22 @@ from api.pagination import StableCursorPagination
 from cases.models import Organisation, User
 from cases.selectors import can_edit_case, schools_of
 from cases.verbs import AccessAction
+from config.http import AuthenticatedRequest
 from reporting import services
 from reporting.models import LegalBasis, Platform, Referral, TakedownRequest
 from reporting.selectors import (
     can_act_for_destination,
     can_act_for_school,
     case_clusters_for_user,
+    case_data_visible,
     referral_get_for_user,
     referral_list_for_user,
     takedown_get_for_user,
     takedown_list_for_user,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 NOT_404 = {404: OpenApiResponse(description=_("Not found, or not visible to you."))}
 ERRORS = {
@@ -66,7 +69,7 @@ class OrganisationListApi(Api):
         parameters=[s.OrganisationFilterSerializer],
         responses={200: s.OrganisationOutputSerializer(many=True), 400: ERRORS[400]},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         filters = s.OrganisationFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         qs = Organisation.objects.filter(
@@ -84,7 +87,7 @@ class PlatformListApi(Api):
     """Platforms and how to report to each (a short fixed directory: not paginated)."""
 
     @extend_schema(tags=["directory"], responses=s.PlatformOutputSerializer(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         return Response(s.PlatformOutputSerializer(Platform.objects.all(), many=True).data)
 
 
@@ -92,7 +95,7 @@ class LegalBasisListApi(Api):
     """Legal bases for takedown notices and their clocks (hours from submission)."""
 
     @extend_schema(tags=["directory"], responses=s.LegalBasisOutputSerializer(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         out = s.LegalBasisOutputSerializer(LegalBasis.objects.all(), many=True)
         return Response(out.data)
 
@@ -101,7 +104,7 @@ class LegalBasisListApi(Api):
 
 
 def _referral_response(
-    request: Request, referral: Referral, *, code: int = status.HTTP_200_OK
+    request: AuthenticatedRequest, referral: Referral, *, code: int = status.HTTP_200_OK
 ) -> Response:
     # Re-read through the selector: fresh status and the ``case_data_visible`` flag.
     referral = referral_get_for_user(user=request.user, referral_id=referral.pk)
@@ -123,14 +126,14 @@ class ReferralListCreateApi(Api):
         tags=["referrals"],
         responses={200: s.ReferralOutputSerializer(many=True), 400: ERRORS[400]},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         paginator = self.pagination_class()
         referrals = filter_list(request, referral_list_for_user(user=request.user), self)
         page = paginator.paginate_queryset(referrals, request, view=self)
         record_read(
             request,
             action=AccessAction.REFERRAL_LIST,
-            case_ids=[r.case_id for r in page if r.case_data_visible],
+            case_ids=[r.case_id for r in page if case_data_visible(r)],
         )
         return paginator.get_paginated_response(s.ReferralOutputSerializer(page, many=True).data)
 
@@ -139,7 +142,7 @@ class ReferralListCreateApi(Api):
         request=s.ReferralCreateInputSerializer,
         responses={201: s.ReferralOutputSerializer, 400: ERRORS[400]},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = s.ReferralCreateInputSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         v = data.validated_data
@@ -161,12 +164,12 @@ class ReferralDetailApi(Api):
     """One referral visible to you; 404 otherwise."""
 
     @extend_schema(tags=["referrals"], responses={200: s.ReferralOutputSerializer, **NOT_404})
-    def get(self, request: Request, referral_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, referral_id: int) -> Response:
         referral = referral_get_for_user(user=request.user, referral_id=referral_id)
         record_read(
             request,
             action=AccessAction.REFERRAL_DETAIL,
-            case_ids=[referral.case_id] if referral.case_data_visible else [],
+            case_ids=[referral.case_id] if case_data_visible(referral) else [],
         )
         return Response(s.ReferralOutputSerializer(referral).data)
 
@@ -183,16 +186,16 @@ class ReferralActionApi(Api):
     description) and ``extend_schema_view`` (its request body)."""
 
     # (user, referral) -> bool; a ``reporting.selectors`` predicate.
-    may_act: ClassVar[Callable[[User, Referral], bool]]
-    refusal: ClassVar[str]  # a lazy translation
+    may_act: ClassVar[staticmethod[[User, Referral], bool]]
+    refusal: ClassVar[StrOrPromise]  # a lazy translation
     input_serializer: ClassVar[type[serializers.Serializer] | None] = None
     # (referral=, actor=, context=, **validated fields) -> Referral.
-    service: ClassVar[Callable[..., Referral]]
+    service: ClassVar[staticmethod[..., Referral]]
 
-    def input_context(self, request: Request, referral: Referral) -> dict[str, Any]:
+    def input_context(self, request: AuthenticatedRequest, referral: Referral) -> dict[str, Any]:
         return {}
 
-    def post(self, request: Request, referral_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, referral_id: int) -> Response:
         # No docstring here: drf-spectacular would show it instead of the subclass's.
         referral = referral_get_for_user(user=request.user, referral_id=referral_id)
         if not type(self).may_act(request.user, referral):
@@ -251,7 +254,7 @@ class ReferralAcknowledgeApi(ReferralActionApi):
     input_serializer = s.ReferralAcknowledgeInputSerializer
     service = staticmethod(services.referral_acknowledge)
 
-    def input_context(self, request: Request, referral: Referral) -> dict[str, Any]:
+    def input_context(self, request: AuthenticatedRequest, referral: Referral) -> dict[str, Any]:
         # The liaison acts across schools: a time without an offset is read in the
         # zone their request names, else their unit's (``cases.zones.input_zone``).
         return zoned_context(request, school=referral.case.school)
@@ -282,7 +285,7 @@ class ReferralCloseApi(ReferralActionApi):
 # --- Takedown notices ---------------------------------------------------------------
 
 
-def _takedown_for_school(request: Request, takedown_id: int) -> TakedownRequest:
+def _takedown_for_school(request: AuthenticatedRequest, takedown_id: int) -> TakedownRequest:
     notice = takedown_get_for_user(user=request.user, takedown_id=takedown_id)
     if not can_edit_case(request.user, notice.case):
         raise exceptions.PermissionDenied(SCHOOL_ONLY)
@@ -290,7 +293,7 @@ def _takedown_for_school(request: Request, takedown_id: int) -> TakedownRequest:
 
 
 def _takedown_response(
-    request: Request, notice: TakedownRequest, *, code: int = status.HTTP_200_OK
+    request: AuthenticatedRequest, notice: TakedownRequest, *, code: int = status.HTTP_200_OK
 ) -> Response:
     notice = takedown_get_for_user(user=request.user, takedown_id=notice.pk)
     mark_case_data(request)
@@ -311,7 +314,7 @@ class TakedownListCreateApi(Api):
         tags=["takedowns"],
         responses={200: s.TakedownOutputSerializer(many=True), 400: ERRORS[400]},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         paginator = self.pagination_class()
         notices = filter_list(request, takedown_list_for_user(user=request.user), self)
         page = paginator.paginate_queryset(notices, request, view=self)
@@ -323,7 +326,7 @@ class TakedownListCreateApi(Api):
         request=s.TakedownCreateInputSerializer,
         responses={201: s.TakedownOutputSerializer, 400: ERRORS[400]},
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         data = s.TakedownCreateInputSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         v = data.validated_data
@@ -345,7 +348,7 @@ class TakedownDetailApi(Api):
     when the live referral to their unit does not share the evidence)."""
 
     @extend_schema(tags=["takedowns"], responses={200: s.TakedownOutputSerializer, **NOT_404})
-    def get(self, request: Request, takedown_id: int) -> Response:
+    def get(self, request: AuthenticatedRequest, takedown_id: int) -> Response:
         notice = takedown_get_for_user(user=request.user, takedown_id=takedown_id)
         record_read(request, action=AccessAction.TAKEDOWN_DETAIL, case_ids=[notice.case_id])
         return Response(s.TakedownOutputSerializer(notice).data)
@@ -361,7 +364,7 @@ class TakedownSubmitApi(Api):
         request=s.TakedownSubmitInputSerializer,
         responses={200: s.TakedownOutputSerializer, **ERRORS},
     )
-    def post(self, request: Request, takedown_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, takedown_id: int) -> Response:
         notice = _takedown_for_school(request, takedown_id)
         data = s.TakedownSubmitInputSerializer(
             data=request.data, context=zoned_context(request, school=notice.case.school)
@@ -385,7 +388,7 @@ class TakedownOutcomeApi(Api):
         request=s.TakedownOutcomeInputSerializer,
         responses={200: s.TakedownOutputSerializer, **ERRORS},
     )
-    def post(self, request: Request, takedown_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, takedown_id: int) -> Response:
         notice = _takedown_for_school(request, takedown_id)
         data = s.TakedownOutcomeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -409,7 +412,7 @@ class TakedownEscalateApi(Api):
         request=s.TakedownEscalateInputSerializer,
         responses={200: s.TakedownOutputSerializer, **ERRORS},
     )
-    def post(self, request: Request, takedown_id: int) -> Response:
+    def post(self, request: AuthenticatedRequest, takedown_id: int) -> Response:
         notice = _takedown_for_school(request, takedown_id)
         data = s.TakedownEscalateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -435,7 +438,7 @@ class ClusterListApi(Api):
         tags=["clusters"],
         responses=s.ClusterOutputSerializer(many=True),
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         clusters = case_clusters_for_user(user=request.user)
         record_read(
             request,

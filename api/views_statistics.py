@@ -15,11 +15,11 @@ from drf_spectacular.utils import (
     extend_schema_field,
 )
 from rest_framework import serializers
-from rest_framework.request import Request
 from rest_framework.response import Response
 
 from api.base import Api
 from api.fields import StrictIntegerField
+from config.http import AuthenticatedRequest
 from reporting.statistics import AGE_BANDS, SUPPRESSED, school_statistics
 
 STATISTICS_TAG = ["statistics"]
@@ -66,7 +66,9 @@ class StatisticsSchoolSerializer(serializers.Serializer):
 
 class CategoryCountSerializer(serializers.Serializer):
     category = serializers.CharField()
-    label = serializers.CharField()
+    # The API's key ``label``. The stubs see it shadow ``Field.label`` (a serializer is a
+    # field); DRF's metaclass takes declared fields off the class, so it does not.
+    label = serializers.CharField()  # type: ignore[assignment]
     open = SuppressedCountField()
     closed = SuppressedCountField()
 
@@ -135,7 +137,7 @@ class StatisticsApi(Api):
             ),
         },
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         """Statistics of the schools where you are head teacher, safeguarding lead,
         deputy or authority admin (``cases.permissions.STATISTICS_ROLES``): cases by
         category and status, victims by age band at case opening, evidence items by

@@ -39,15 +39,19 @@ as Django's, gets the user from :func:`signed_in_user`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseBase
 from rest_framework.request import Request
 
 if TYPE_CHECKING:
     # Types only: ``config`` imports no app at run time, so any app may import this.
     from cases.models import User
+
+# What a middleware's ``get_response`` is: the next middleware, or the view.
+GetResponse = Callable[[HttpRequest], HttpResponseBase]
 
 # The flags' attribute names, written by this module (and read by django-axes).
 _CASE_DATA = "has_case_data"

@@ -8,13 +8,13 @@ import uuid
 
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
 from cases.memberships import request_scope
-from config.http import has_case_data
+from config.http import GetResponse, SalvaguardaHttpRequest, has_case_data
 
 API_PREFIX = "/api/v1/"
 
@@ -32,10 +32,12 @@ class RequestContextMiddleware:
     ``X-Forwarded-For`` is believed only from trusted proxies; issue 7).
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    # The request becomes a ``SalvaguardaHttpRequest`` here: this is where ``request_id``
+    # is attached.
+    def __call__(self, request: SalvaguardaHttpRequest) -> HttpResponseBase:
         request.request_id = uuid.uuid4().hex
         response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
@@ -68,7 +70,7 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     }
 
     def get_policy_parts(
-        self, request: HttpRequest, response: HttpResponse, report_only: bool = False
+        self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
     ) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only)
         match = getattr(request, "resolver_match", None)
@@ -112,10 +114,10 @@ class BodySizeLimitMiddleware:
     an oversized upload may be an image). Must come after ``LocaleMiddleware``.
     """
 
-    def __init__(self, get_response):
+    def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:

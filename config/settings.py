@@ -14,11 +14,16 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.embedded import embedded_database_url, filesystem_broker
 from config.env import env_bool, env_int, env_list, env_optional, env_str
+
+# ``admin.ModelAdmin[Case]`` and the like at run time: mypy --strict asks for the type
+# arguments that django-stubs gives these classes (``make types``).
+django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("SALVAGUARDA_VAR_DIR", str(BASE_DIR / "var")))

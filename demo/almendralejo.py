@@ -717,7 +717,15 @@ def _complaint(
     )
 
 
-def _to_fiscalia(key: str, count: int, sent: Offset, **ack) -> ReferralSpec:
+def _to_fiscalia(
+    key: str,
+    count: int,
+    sent: Offset,
+    *,
+    acknowledged_at: Offset | None = None,
+    acknowledged_by: str | None = None,
+    external_reference: str = "",
+) -> ReferralSpec:
     return ReferralSpec(
         key,
         FISCALIA,
@@ -728,7 +736,9 @@ def _to_fiscalia(key: str, count: int, sent: Offset, **ack) -> ReferralSpec:
         "LO 5/2000 reguladora de la responsabilidad penal de los menores, art. 1 y 16.",
         _SECTIONS,
         sent,
-        **ack,
+        acknowledged_at=acknowledged_at,
+        acknowledged_by=acknowledged_by,
+        external_reference=external_reference,
     )
 
 
@@ -823,7 +833,9 @@ def _perpetrators(keys: tuple[str, ...]) -> tuple[ParticipantSpec, ...]:
     return tuple(out)
 
 
-def _plans(victims: tuple[str, ...], owner: str, school: str, start: int):
+def _plans(
+    victims: tuple[str, ...], owner: str, school: str, start: int
+) -> tuple[SupportPlanSpec, ...]:
     return tuple(_plan(v, owner, school, start + n) for n, v in enumerate(victims))
 
 

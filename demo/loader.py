@@ -16,6 +16,7 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.db import connection, transaction
@@ -35,13 +36,17 @@ from cases.models import (
     Organisation,
     Participant,
     Person,
-    Role,
     SupportPlan,
     User,
 )
+from cases.permissions import Role
 from cases.verbs import CaseVerb
 from demo.almendralejo import (
+    CaseSpec,
+    ReferralSpec,
     Scenario,
+    SupportPlanSpec,
+    TakedownSpec,
     at,
     demo_backup_code,
     demo_totp_key,
@@ -49,6 +54,9 @@ from demo.almendralejo import (
 )
 from reporting import services as reporting_services
 from reporting.models import LegalBasis, Platform, Referral, TakedownRequest
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 
 class ScenarioConflict(Exception):
@@ -108,7 +116,7 @@ def load(scenario: Scenario, *, now: datetime | None = None) -> bool:
 # How a liaison's role reads in the logins table, by the kind of their organisation:
 # the role model has one ``police_liaison`` role for every receiving unit, but the
 # prosecutor's liaison is not a police officer.
-LIAISON_LABELS = {
+LIAISON_LABELS: dict[str, StrPromise] = {
     Organisation.Kind.POLICE_UNIT: _("Liaison (police)"),
     Organisation.Kind.PROSECUTOR: _("Liaison (prosecutor)"),
     Organisation.Kind.SOCIAL_SERVICES: _("Liaison (social services)"),
@@ -304,7 +312,7 @@ class _Replay:
                 phone=spec.phone,
             )
 
-    def case(self, spec) -> None:
+    def case(self, spec: CaseSpec) -> None:
         school = self.orgs[spec.school]
         lead = self.users[spec.lead]
         c = spec.concern
@@ -337,15 +345,11 @@ class _Replay:
                 case=case, person=self.people[p.person], role=p.role, actor=lead, notes=p.notes
             )
         for e in spec.evidence:
-            hashes = {}
+            sha256 = md5 = pdq = ""
+            pdq_quality: int | None = None
             if e.image is not None:
                 h = self.s.image(e.image).hashes()
-                hashes = {
-                    "sha256": h.sha256,
-                    "md5": h.md5,
-                    "pdq": h.pdq,
-                    "pdq_quality": h.pdq_quality,
-                }
+                sha256, md5, pdq, pdq_quality = h.sha256, h.md5, h.pdq, h.pdq_quality
             self.evidence[e.key] = case_services.evidence_record(
                 case=case,
                 actor=lead,
@@ -356,7 +360,10 @@ class _Replay:
                 identifiers=dict(e.identifiers),
                 seen_by=e.seen_by,
                 description=e.description,
-                **hashes,
+                sha256=sha256,
+                md5=md5,
+                pdq=pdq,
+                pdq_quality=pdq_quality,
             )
         for g in spec.guardian_contacts:
             case_services.guardian_contact_record(
@@ -382,7 +389,7 @@ class _Replay:
                 due_at=self.at(a.due_at),
             )
 
-    def referral(self, case, lead: User, r) -> None:
+    def referral(self, case: Case, lead: User, r: ReferralSpec) -> None:
         referral = reporting_services.referral_create(
             case=case,
             actor=lead,
@@ -395,6 +402,8 @@ class _Replay:
         )
         reporting_services.referral_send(referral=referral, actor=lead, sent_at=self.at(r.sent_at))
         if r.acknowledged_at is not None:
+            if r.acknowledged_by is None:
+                raise ValueError(f"referral {r.key}: acknowledged_at without acknowledged_by")
             when = self.at(r.acknowledged_at)
             zone = ZoneInfo(referral.destination.time_zone)
             year = timezone.localtime(when, zone).year
@@ -405,7 +414,7 @@ class _Replay:
                 acknowledged_at=when,
             )
 
-    def takedown(self, case, lead: User, t) -> None:
+    def takedown(self, case: Case, lead: User, t: TakedownSpec) -> None:
         notice = reporting_services.takedown_create(
             case=case,
             actor=lead,
@@ -425,7 +434,7 @@ class _Replay:
         if t.escalate:
             self.to_escalate.append((notice, lead, t.escalation_reference))
 
-    def support_plan(self, case, lead: User, p) -> None:
+    def support_plan(self, case: Case, lead: User, p: SupportPlanSpec) -> None:
         owner = self.users[p.owner]
         plan = case_services.support_plan_create(
             case=case,

@@ -10,7 +10,9 @@ from django.http import HttpRequest
 
 from cases.admin_site import CaseDataAdmin
 from cases.exceptions import NotFound
-from cases.selectors import CASE_SECTION_PARTICIPANTS, case_sections_for_user
+from cases.permissions import CASE_SECTION_PARTICIPANTS
+from cases.selectors import case_sections_for_user
+from config.http import signed_in_user
 from reporting.models import (
     TAKEDOWN_NOTICE_FIELDS,
     LegalBasis,
@@ -19,6 +21,7 @@ from reporting.models import (
     TakedownRequest,
 )
 from reporting.selectors import (
+    case_data_visible,
     referral_get_for_user,
     referral_list_for_user,
     takedown_get_for_user,
@@ -27,13 +30,13 @@ from reporting.selectors import (
 
 
 @admin.register(Platform)
-class PlatformAdmin(admin.ModelAdmin):
+class PlatformAdmin(admin.ModelAdmin[Platform]):
     list_display = ["name", "slug", "report_channel", "report_url"]
     search_fields = ["name", "slug"]
 
 
 @admin.register(LegalBasis)
-class LegalBasisAdmin(admin.ModelAdmin):
+class LegalBasisAdmin(admin.ModelAdmin[LegalBasis]):
     list_display = ["name", "citation", "jurisdiction", "deadline_hours", "statutory"]
 
 
@@ -68,24 +71,32 @@ class ReferralAdmin(CaseDataAdmin):
         # Only referrals whose contents the reader may see. A police unit's inbox (web,
         # API) keeps a closed referral without its contents; the admin shows a referral
         # whole or not at all.
-        return referral_list_for_user(user=request.user).filter(case_data_visible=True)
+        # ``case_data_visible`` is the selector's annotation, which its return type
+        # (``QuerySet[Referral]``) does not carry for the django-stubs plugin.
+        return referral_list_for_user(user=signed_in_user(request)).filter(
+            case_data_visible=True  # type: ignore[misc]
+        )
 
-    def get_object(self, request: HttpRequest, object_id: str, from_field=None):
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> Referral | None:
         try:
-            referral = referral_get_for_user(user=request.user, referral_id=object_id)
+            referral = referral_get_for_user(user=signed_in_user(request), referral_id=object_id)
         except NotFound:
             return None
-        return referral if referral.case_data_visible else None
+        return referral if case_data_visible(referral) else None
 
-    def get_fields(self, request: HttpRequest, obj: Referral | None = None):
+    def get_fields(self, request: HttpRequest, obj: Referral | None = None) -> tuple[str, ...]:
         # The complainant is a person of the case: shown only with its participants.
         if obj is not None and CASE_SECTION_PARTICIPANTS in case_sections_for_user(
-            user=request.user, case=obj.case
+            user=signed_in_user(request), case=obj.case
         ):
-            return [*self.FIELDS, "complainant"]
-        return list(self.FIELDS)
+            return (*self.FIELDS, "complainant")
+        return self.FIELDS
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Referral | None = None):
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Referral | None = None
+    ) -> tuple[str, ...]:
         return self.get_fields(request, obj)
 
 
@@ -101,10 +112,12 @@ class TakedownRequestAdmin(CaseDataAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[TakedownRequest]:
         # Notices belong to the evidence section of their case: the school's leads, and
         # a liaison whose live referral shares the evidence.
-        return takedown_list_for_user(user=request.user)
+        return takedown_list_for_user(user=signed_in_user(request))
 
-    def get_object(self, request: HttpRequest, object_id: str, from_field=None):
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> TakedownRequest | None:
         try:
-            return takedown_get_for_user(user=request.user, takedown_id=object_id)
+            return takedown_get_for_user(user=signed_in_user(request), takedown_id=object_id)
         except NotFound:
             return None

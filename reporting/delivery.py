@@ -14,8 +14,9 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from cases.models import Role, User
+from cases.models import User
 from cases.notifications import recipient_language, render_email, send_email, site_link
+from cases.permissions import Role
 from reporting.models import LIVE_REFERRAL_STATUSES, Referral
 
 logger = logging.getLogger(__name__)

@@ -3,7 +3,7 @@ platform and legal-basis directory (as data), and the deadline clocks."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import models
 from django.db.models import Q
@@ -76,7 +76,7 @@ class LegalBasis(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.citation})"
 
-    def deadline_from(self, submitted_at):
+    def deadline_from(self, submitted_at: datetime) -> datetime:
         """Return the UTC deadline for a notice submitted at ``submitted_at``."""
         return submitted_at + timedelta(hours=self.deadline_hours)
 

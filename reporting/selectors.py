@@ -97,6 +97,16 @@ def referral_get_for_user(*, user: User, referral_id: int | str) -> Referral:
     return referral
 
 
+def case_data_visible(referral: Referral) -> bool:
+    """Whether the reader may see ``referral``'s case data: the ``case_data_visible``
+    annotation of :func:`referral_list_for_user` (the school always, the destination only
+    while the referral is live; DESIGN rule 2). ``False`` for a referral read any other
+    way. For the API and the admin (``web.access.case_data_visible`` is the web's)."""
+    # A query annotation, unknown to the model's type (the selectors return
+    # ``QuerySet[Referral]``): read by name.
+    return getattr(referral, "case_data_visible", False) is True
+
+
 def can_act_for_school(user: User, referral: Referral) -> bool:
     """The school's safeguarding lead or deputy sends, withdraws and drafts referrals."""
     return referral.case.school_id in schools_owned_by(user)

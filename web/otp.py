@@ -25,6 +25,7 @@ from django_otp import user_has_device
 from accounts.http import lockout_response
 from accounts.lockout import is_locked, record_second_factor_failure, sign_in_completed
 from accounts.second_factor import is_verified, needs_verification, verify_code
+from config.http import AuthenticatedHttpRequest, axes_locked_out
 
 
 class OTPVerifyForm(forms.Form):
@@ -59,7 +60,7 @@ def _next_url(request: HttpRequest) -> str:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def otp_verify(request: HttpRequest) -> HttpResponse:
+def otp_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     """GET: the code form. POST ``code``: on success the session is verified
     (``django_otp.login``, new session key) and goes to ``next``; a wrong code re-shows the
     form (400) and counts as a failed sign-in; a locked username is signed out (429). A
@@ -92,7 +93,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
                 sign_in_completed(request.user)
                 return HttpResponseRedirect(next_url)
             record_second_factor_failure(request, username)
-            if getattr(request, "axes_locked_out", False):
+            if axes_locked_out(request):
                 logout(request)
                 return lockout_response(request)
             form.add_error("code", _("That code is not valid. Try again."))

@@ -18,7 +18,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import REDIRECT_FIELD_NAME, logout
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -41,7 +41,7 @@ from accounts.second_factor import (
     totp_enrol,
 )
 from cases.audit import AuditContext
-from config.http import mark_case_data
+from config.http import AuthenticatedHttpRequest, axes_locked_out, mark_case_data
 from web.otp import _next_url
 
 # Session key: the id of the unconfirmed device this session's set-up started.
@@ -83,7 +83,11 @@ def _setup_url(next_url: str) -> str:
 
 
 def _render_form(
-    request: HttpRequest, device: TOTPDevice, form: OTPSetupForm, next_url: str, status: int
+    request: AuthenticatedHttpRequest,
+    device: TOTPDevice,
+    form: OTPSetupForm,
+    next_url: str,
+    status: int,
 ) -> HttpResponse:
     secret = b32encode(device.bin_key).decode("ascii")
     context = {
@@ -100,7 +104,7 @@ def _render_form(
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def otp_setup(request: HttpRequest) -> HttpResponse:
+def otp_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
     """GET: start (or resume) this session's set-up, an unconfirmed TOTP device, and show
     its secret, ``otpauth://`` URI and QR code. POST ``code``: confirm it
     (``accounts.second_factor.totp_enrol``): the session becomes verified (new session key)
@@ -149,7 +153,7 @@ def otp_setup(request: HttpRequest) -> HttpResponse:
         return redirect(_setup_url(next_url))
     if enrolment is None:
         record_second_factor_failure(request, username)
-        if getattr(request, "axes_locked_out", False):
+        if axes_locked_out(request):
             logout(request)
             return lockout_response(request)
         form.add_error(

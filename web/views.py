@@ -40,7 +40,7 @@ from cases.selectors import (
     units_of,
 )
 from cases.verbs import AccessAction
-from config.http import AuthenticatedHttpRequest, axes_locked_out
+from config.http import AuthenticatedHttpRequest, axes_locked_out, signed_in_user
 from config.throttling import sign_in_allowed
 from reporting.models import LIVE_REFERRAL_STATUSES, Referral, TakedownRequest
 from reporting.selectors import (
@@ -93,7 +93,7 @@ class LoginView(auth_views.LoginView):
         url = super().get_success_url()
         if needs_verification(self.request.user):
             return reverse("web:otp_verify") + "?" + urlencode({REDIRECT_FIELD_NAME: url})
-        sign_in_completed(self.request.user)  # no second factor owed: signed in
+        sign_in_completed(signed_in_user(self.request))  # no second factor owed: signed in
         return url
 
 

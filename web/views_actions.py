@@ -11,11 +11,14 @@ case body (``HX-Retarget: #case-body``), on error the form with its errors.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, TypeVar
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -24,9 +27,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from cases import services as case_services
+from cases.audit import AuditContext
 from cases.denials import refused
 from cases.exceptions import Conflict
-from cases.models import Case, Concern, Organisation, SupportPlan
+from cases.models import Case, Concern, Organisation, SupportPlan, User
 from cases.selectors import (
     concerns_for_user,
     people_for_user,
@@ -34,6 +38,7 @@ from cases.selectors import (
     schools_owned_by,
 )
 from cases.verbs import AccessAction
+from config.http import AuthenticatedHttpRequest, signed_in_user
 from reporting import services as reporting_services
 from reporting.models import Referral, TakedownRequest
 from reporting.selectors import can_act_for_destination
@@ -48,26 +53,37 @@ from web.access import (
 )
 from web.views import case_page_context
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
+_Record = TypeVar("_Record", bound=Model)
+
 
 class FormActionView(LoginRequiredMixin, View):
     """GET shows the form, POST runs :meth:`perform` in one transaction."""
 
     form_class: type[forms.Form] = forms.Form
-    title = _("Save")
-    submit_label = _("Save")
-    success_message = _("Saved.")
+    title: StrOrPromise = _("Save")
+    submit_label: StrOrPromise = _("Save")
+    success_message: StrOrPromise = _("Saved.")
     section = ""  # anchor on the case page to return to
-    intro = ""
+    intro: StrOrPromise = ""
     case: Case | None = None
+    context: AuditContext  # the audit context of a POST (``post``)
+
+    @property
+    def user(self) -> User:
+        """The signed-in user (``LoginRequiredMixin``)."""
+        return signed_in_user(self.request)
 
     # --- hooks -------------------------------------------------------------------
-    def load(self, request: HttpRequest, **kwargs) -> None:
+    def load(self, request: HttpRequest, **kwargs: Any) -> None:
         """Fetch the objects the form acts on (raise ``Http404`` / ``PermissionDenied``)."""
 
-    def form_kwargs(self) -> dict:
+    def form_kwargs(self) -> dict[str, Any]:
         return {}
 
-    def initial(self) -> dict:
+    def initial(self) -> dict[str, Any]:
         return {}
 
     def perform(self, form: forms.Form) -> None:
@@ -87,20 +103,20 @@ class FormActionView(LoginRequiredMixin, View):
         that school's clock (``cases.zones.input_zone``)."""
         return self.case.school if self.case is not None else None
 
-    def make_form(self, data=None) -> forms.Form:
+    def make_form(self, data: Any = None) -> forms.Form:
         kwargs = self.form_kwargs()
         if issubclass(self.form_class, web_forms.ZonedForm):
-            kwargs.update(user=self.request.user, school=self.record_school())
+            kwargs.update(user=self.user, school=self.record_school())
         if data is None:
             return self.form_class(initial=self.initial(), **kwargs)
         return self.form_class(data, **kwargs)
 
     # --- flow --------------------------------------------------------------------
-    def get(self, request: HttpRequest, **kwargs) -> HttpResponse:
+    def get(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         self.load(request, **kwargs)
         return self.render(self.make_form())
 
-    def post(self, request: HttpRequest, **kwargs) -> HttpResponse:
+    def post(self, request: AuthenticatedHttpRequest, **kwargs: Any) -> HttpResponse:
         self.load(request, **kwargs)
         self.context = web_context(request)
         form = self.make_form(request.POST)
@@ -119,7 +135,7 @@ class FormActionView(LoginRequiredMixin, View):
                 return self.success(request)
         return self.render(form, status=status)
 
-    def success(self, request: HttpRequest) -> HttpResponse:
+    def success(self, request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.success(request, self.success_message)
         if is_htmx(request) and self.case is not None:
             body = render_to_string(
@@ -157,22 +173,28 @@ class FormActionView(LoginRequiredMixin, View):
 class CaseFormView(FormActionView):
     """A form on one case the user may write to (the school's lead or deputy)."""
 
-    def load(self, request: HttpRequest, **kwargs) -> None:
-        self.case = editable_case_or_error(request.user, kwargs["case_id"])
+    case: Case  # set by ``load`` before any other hook runs
+
+    def load(self, request: HttpRequest, **kwargs: Any) -> None:
+        self.case = editable_case_or_error(signed_in_user(request), kwargs["case_id"])
         self.load_more(request, **kwargs)
 
-    def load_more(self, request: HttpRequest, **kwargs) -> None:
+    def load_more(self, request: HttpRequest, **kwargs: Any) -> None:
         """Fetch sub-objects of ``self.case`` (raise ``Http404`` if not of this case)."""
 
 
-def _of_case(queryset, case: Case, pk, user) -> object:
+def _of_case(queryset: QuerySet[_Record], case: Case, pk: int, user: User) -> _Record:
     """The record ``pk`` of ``queryset`` if it belongs to ``case``; else ``Http404``.
     A record of another school's case in the address is noted as a denied access
     (``cases.denials.refused``), one of the school's own cases is not: a wrong link."""
     obj = queryset.filter(case=case, pk=pk).first()
     if obj is None:
+        # The model's default manager (``objects``): every row, not only this case's.
         refused(
-            user=user, records=queryset.model.objects, object_id=pk, school_field="case__school_id"
+            user=user,
+            records=queryset.model._default_manager,
+            object_id=pk,
+            school_field="case__school_id",
         )
         raise Http404
     return obj
@@ -191,19 +213,21 @@ class ConcernNewView(FormActionView):
     submit_label = _("Log concern")
     success_message = _("Concern logged. The safeguarding lead will see it on their dashboard.")
 
-    def load(self, request: HttpRequest, **kwargs) -> None:
-        self.schools = list(Organisation.objects.filter(pk__in=schools_for_concerns(request.user)))
+    def load(self, request: HttpRequest, **kwargs: Any) -> None:
+        self.schools = list(
+            Organisation.objects.filter(pk__in=schools_for_concerns(signed_in_user(request)))
+        )
         if not self.schools:
             raise PermissionDenied
 
-    def form_kwargs(self) -> dict:
+    def form_kwargs(self) -> dict[str, Any]:
         return {"schools": self.schools}
 
     def perform(self, form) -> None:
         data = form.cleaned_data
         case_services.concern_log(
             school=form.chosen_school(),
-            logged_by=self.request.user,
+            logged_by=self.user,
             source=data["source"],
             summary=data["summary"],
             childs_own_words=data["childs_own_words"],
@@ -223,9 +247,10 @@ class CaseNewView(FormActionView):
     submit_label = _("Open case")
     success_message = _("Case opened.")
     concern: Concern | None = None
+    created: Case | None = None  # the case opened (``perform``)
 
-    def load(self, request: HttpRequest, **kwargs) -> None:
-        owned = schools_owned_by(request.user)
+    def load(self, request: HttpRequest, **kwargs: Any) -> None:
+        owned = schools_owned_by(signed_in_user(request))
         if not owned:
             raise PermissionDenied
         self.schools = list(Organisation.objects.filter(pk__in=owned))
@@ -235,7 +260,7 @@ class CaseNewView(FormActionView):
             if concern_pk is None:
                 raise Http404
             self.concern = (
-                concerns_for_user(user=request.user)
+                concerns_for_user(user=signed_in_user(request))
                 .filter(pk=concern_pk, school_id__in=owned, status=Concern.Status.NEW)
                 .first()
             )
@@ -243,10 +268,10 @@ class CaseNewView(FormActionView):
                 raise Http404
             self.schools = [s for s in self.schools if s.pk == self.concern.school_id]
 
-    def form_kwargs(self) -> dict:
+    def form_kwargs(self) -> dict[str, Any]:
         return {"schools": self.schools}
 
-    def initial(self) -> dict:
+    def initial(self) -> dict[str, Any]:
         if self.concern is None:
             return {}
         return {"title": self.concern.summary, "summary": self.concern.childs_own_words}
@@ -255,7 +280,7 @@ class CaseNewView(FormActionView):
         data = form.cleaned_data
         self.created = case_services.case_open(
             school=form.chosen_school(),
-            actor=self.request.user,
+            actor=self.user,
             title=data["title"],
             category=data["category"],
             summary=data["summary"],
@@ -269,7 +294,7 @@ class CaseNewView(FormActionView):
         )
 
     def success_url(self) -> str:
-        if getattr(self, "created", None) is not None:
+        if self.created is not None:
             return reverse("web:case_detail", args=[self.created.pk])
         return reverse("web:case_list")
 
@@ -286,8 +311,8 @@ class ParticipantNewView(CaseFormView):
     success_message = _("Person added to the case.")
     section = "participants"
 
-    def form_kwargs(self) -> dict:
-        return {"case": self.case, "people": people_for_user(user=self.request.user)}
+    def form_kwargs(self) -> dict[str, Any]:
+        return {"case": self.case, "people": people_for_user(user=self.user)}
 
     def perform(self, form) -> None:
         data = form.cleaned_data
@@ -295,7 +320,7 @@ class ParticipantNewView(CaseFormView):
         if person is None:
             person = case_services.person_create(
                 school=self.case.school,
-                actor=self.request.user,
+                actor=self.user,
                 kind=data["kind"],
                 given_name=data["given_name"],
                 family_name=data["family_name"],
@@ -308,7 +333,7 @@ class ParticipantNewView(CaseFormView):
             case=self.case,
             person=person,
             role=data["role"],
-            actor=self.request.user,
+            actor=self.user,
             notes=data["notes"],
             context=self.context,
         )
@@ -326,7 +351,7 @@ class EvidenceNewView(CaseFormView):
         data = form.cleaned_data
         case_services.evidence_record(
             case=self.case,
-            actor=self.request.user,
+            actor=self.user,
             kind=data["kind"],
             first_seen_at=data["first_seen_at"],
             platform=data["platform"],
@@ -348,13 +373,13 @@ class CaseCloseView(CaseFormView):
     submit_label = _("Close case")
     success_message = _("Case closed.")
 
-    def initial(self) -> dict:
+    def initial(self) -> dict[str, Any]:
         return {"expected_status": self.case.status, "expected_updated_at": self.case.updated_at}
 
     def perform(self, form) -> None:
         case_services.case_close(
             case=self.case,
-            actor=self.request.user,
+            actor=self.user,
             reason=form.cleaned_data["reason"],
             expected_status=form.cleaned_data["expected_status"] or None,
             expected_updated_at=form.cleaned_data["expected_updated_at"],
@@ -369,13 +394,13 @@ class CaseReopenView(CaseFormView):
     submit_label = _("Reopen case")
     success_message = _("Case reopened.")
 
-    def initial(self) -> dict:
+    def initial(self) -> dict[str, Any]:
         return {"expected_status": self.case.status, "expected_updated_at": self.case.updated_at}
 
     def perform(self, form) -> None:
         case_services.case_reopen(
             case=self.case,
-            actor=self.request.user,
+            actor=self.user,
             expected_status=form.cleaned_data["expected_status"] or None,
             expected_updated_at=form.cleaned_data["expected_updated_at"],
             context=self.context,
@@ -389,15 +414,15 @@ class GuardianContactNewView(CaseFormView):
     success_message = _("Contact recorded.")
     section = "support"
 
-    def form_kwargs(self) -> dict:
-        return {"case": self.case, "people": people_for_user(user=self.request.user)}
+    def form_kwargs(self) -> dict[str, Any]:
+        return {"case": self.case, "people": people_for_user(user=self.user)}
 
     def perform(self, form) -> None:
         data = form.cleaned_data
         case_services.guardian_contact_record(
             case=self.case,
             guardian=data["guardian"],
-            actor=self.request.user,
+            actor=self.user,
             method=data["method"],
             contacted_at=data["contacted_at"],
             notes=data["notes"],
@@ -415,10 +440,10 @@ class SupportPlanNewView(CaseFormView):
     success_message = _("Support plan created.")
     section = "support"
 
-    def form_kwargs(self) -> dict:
+    def form_kwargs(self) -> dict[str, Any]:
         return {"case": self.case}
 
-    def initial(self) -> dict:
+    def initial(self) -> dict[str, Any]:
         victim = whole_number(self.request.GET.get("victim"))
         return {} if victim is None else {"victim": victim}
 
@@ -427,8 +452,8 @@ class SupportPlanNewView(CaseFormView):
         case_services.support_plan_create(
             case=self.case,
             victim=data["victim"],
-            owner=self.request.user,
-            actor=self.request.user,
+            owner=self.user,
+            actor=self.user,
             summary=data["summary"],
             check_in_every_days=data["check_in_every_days"],
             first_check_in_at=data["first_check_in_at"],
@@ -439,12 +464,12 @@ class SupportPlanNewView(CaseFormView):
 class PlanFormView(CaseFormView):
     section = "support"
 
-    def load_more(self, request: HttpRequest, **kwargs) -> None:
+    def load_more(self, request: HttpRequest, **kwargs: Any) -> None:
         self.plan = _of_case(
             SupportPlan.objects.select_related("case", "victim"),
             self.case,
             kwargs["plan_id"],
-            request.user,
+            signed_in_user(request),
         )
 
 
@@ -458,7 +483,7 @@ class CheckInNewView(PlanFormView):
         data = form.cleaned_data
         case_services.check_in_record(
             plan=self.plan,
-            actor=self.request.user,
+            actor=self.user,
             held_at=data["held_at"],
             wellbeing=data["wellbeing"],
             notes=data["notes"],
@@ -476,7 +501,7 @@ class MeasureNewView(PlanFormView):
         data = form.cleaned_data
         case_services.support_measure_add(
             plan=self.plan,
-            actor=self.request.user,
+            actor=self.user,
             kind=data["kind"],
             description=data["description"],
             provider=data["provider"],
@@ -499,14 +524,14 @@ class ReferralNewView(CaseFormView):
     success_message = _("Referral recorded.")
     section = "referrals"
 
-    def form_kwargs(self) -> dict:
+    def form_kwargs(self) -> dict[str, Any]:
         return {"case": self.case}
 
     def perform(self, form) -> None:
         data = form.cleaned_data
         referral = reporting_services.referral_create(
             case=self.case,
-            actor=self.request.user,
+            actor=self.user,
             destination=data["destination"],
             summary=data["summary"],
             legal_basis=data["legal_basis"],
@@ -517,19 +542,19 @@ class ReferralNewView(CaseFormView):
         )
         if data["send_now"]:
             reporting_services.referral_send(
-                referral=referral, actor=self.request.user, context=self.context
+                referral=referral, actor=self.user, context=self.context
             )
 
 
 class CaseReferralView(CaseFormView):
     section = "referrals"
 
-    def load_more(self, request: HttpRequest, **kwargs) -> None:
+    def load_more(self, request: HttpRequest, **kwargs: Any) -> None:
         self.referral = _of_case(
             Referral.objects.select_related("case", "destination"),
             self.case,
             kwargs["referral_id"],
-            request.user,
+            signed_in_user(request),
         )
 
 
@@ -540,7 +565,7 @@ class ReferralSendView(CaseReferralView):
 
     def perform(self, form) -> None:
         reporting_services.referral_send(
-            referral=self.referral, actor=self.request.user, context=self.context
+            referral=self.referral, actor=self.user, context=self.context
         )
 
 
@@ -553,7 +578,7 @@ class ReferralWithdrawView(CaseReferralView):
     def perform(self, form) -> None:
         reporting_services.referral_withdraw(
             referral=self.referral,
-            actor=self.request.user,
+            actor=self.user,
             reason=form.cleaned_data["reason"],
             context=self.context,
         )
@@ -565,9 +590,9 @@ class ReferralWithdrawView(CaseReferralView):
 class DestinationReferralView(FormActionView):
     """An action of the destination's liaison on a referral to their unit."""
 
-    def load(self, request: HttpRequest, **kwargs) -> None:
-        self.referral = referral_or_404(request.user, kwargs["referral_id"])
-        if not can_act_for_destination(request.user, self.referral):
+    def load(self, request: HttpRequest, **kwargs: Any) -> None:
+        self.referral = referral_or_404(signed_in_user(request), kwargs["referral_id"])
+        if not can_act_for_destination(signed_in_user(request), self.referral):
             raise PermissionDenied
 
     def record_school(self) -> Organisation:
@@ -592,7 +617,7 @@ class ReferralAcknowledgeView(DestinationReferralView):
     def perform(self, form) -> None:
         reporting_services.referral_acknowledge(
             referral=self.referral,
-            actor=self.request.user,
+            actor=self.user,
             external_reference=form.cleaned_data["external_reference"],
             acknowledged_at=form.cleaned_data["acknowledged_at"],
             context=self.context,
@@ -608,7 +633,7 @@ class ReferralCloseView(DestinationReferralView):
     def perform(self, form) -> None:
         reporting_services.referral_close(
             referral=self.referral,
-            actor=self.request.user,
+            actor=self.user,
             outcome=form.cleaned_data["outcome"],
             context=self.context,
         )
@@ -623,7 +648,7 @@ class ReferralRejectView(DestinationReferralView):
     def perform(self, form) -> None:
         reporting_services.referral_reject(
             referral=self.referral,
-            actor=self.request.user,
+            actor=self.user,
             reason=form.cleaned_data["reason"],
             context=self.context,
         )
@@ -643,14 +668,14 @@ class TakedownNewView(CaseFormView):
     success_message = _("Takedown notice recorded.")
     section = "takedowns"
 
-    def form_kwargs(self) -> dict:
+    def form_kwargs(self) -> dict[str, Any]:
         return {"case": self.case}
 
     def perform(self, form) -> None:
         data = form.cleaned_data
         notice = reporting_services.takedown_create(
             case=self.case,
-            actor=self.request.user,
+            actor=self.user,
             platform=data["platform"],
             legal_basis=data["legal_basis"],
             evidence_items=data["evidence_items"],
@@ -661,7 +686,7 @@ class TakedownNewView(CaseFormView):
         if data["submit_now"]:
             reporting_services.takedown_submit(
                 notice=notice,
-                actor=self.request.user,
+                actor=self.user,
                 submitted_at=data["submitted_at"],
                 platform_ticket=data["platform_ticket"],
                 context=self.context,
@@ -671,12 +696,12 @@ class TakedownNewView(CaseFormView):
 class TakedownFormView(CaseFormView):
     section = "takedowns"
 
-    def load_more(self, request: HttpRequest, **kwargs) -> None:
+    def load_more(self, request: HttpRequest, **kwargs: Any) -> None:
         self.notice = _of_case(
             TakedownRequest.objects.select_related("case", "legal_basis", "platform"),
             self.case,
             kwargs["takedown_id"],
-            request.user,
+            signed_in_user(request),
         )
 
 
@@ -690,7 +715,7 @@ class TakedownSubmitView(TakedownFormView):
         data = form.cleaned_data
         reporting_services.takedown_submit(
             notice=self.notice,
-            actor=self.request.user,
+            actor=self.user,
             submitted_at=data["submitted_at"],
             platform_ticket=data["platform_ticket"],
             context=self.context,
@@ -703,14 +728,14 @@ class TakedownOutcomeView(TakedownFormView):
     submit_label = _("Record answer")
     success_message = _("Answer recorded.")
 
-    def initial(self) -> dict:
+    def initial(self) -> dict[str, Any]:
         return {"expected_status": self.notice.status}
 
     def perform(self, form) -> None:
         data = form.cleaned_data
         reporting_services.takedown_record_outcome(
             notice=self.notice,
-            actor=self.request.user,
+            actor=self.user,
             status=data["status"],
             platform_ticket=data["platform_ticket"],
             expected_status=data["expected_status"] or None,
@@ -728,7 +753,7 @@ class TakedownEscalateView(TakedownFormView):
         data = form.cleaned_data
         reporting_services.takedown_escalate(
             notice=self.notice,
-            actor=self.request.user,
+            actor=self.user,
             escalated_to=data["escalated_to"],
             reference=data["reference"],
             context=self.context,

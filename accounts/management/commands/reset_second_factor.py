@@ -12,6 +12,9 @@ only way an operator removes one.
 
 from __future__ import annotations
 
+from argparse import ArgumentParser
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
@@ -25,7 +28,7 @@ class Command(BaseCommand):
         "sessions, and record it in the audit chain. They enrol again after signing in."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("username", help="The account whose second factor is reset.")
         parser.add_argument(
             "--by",
@@ -33,7 +36,7 @@ class Command(BaseCommand):
             help="Your own username: recorded as who reset it (an active staff account).",
         )
 
-    def handle(self, *args, username: str, by: str | None = None, **options) -> None:
+    def handle(self, *args: Any, username: str, by: str | None = None, **options: Any) -> None:
         user = User.objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"No user named {username!r}.")

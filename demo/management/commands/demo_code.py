@@ -8,8 +8,10 @@ from the database.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django_otp.oath import TOTP
 
 from demo.almendralejo import ALMENDRALEJO, demo_totp_key
@@ -18,10 +20,10 @@ from demo.almendralejo import ALMENDRALEJO, demo_totp_key
 class Command(BaseCommand):
     help = "Print the current TOTP code of a demo account (demo only)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
 
-    def handle(self, *args, username: str, **options):
+    def handle(self, *args: Any, username: str, **options: Any) -> None:
         if getattr(settings, "PRODUCTION", False):
             raise CommandError("demo_code is for the demo only, not production.")
         if username not in {u.username for u in ALMENDRALEJO.users}:

@@ -7,10 +7,12 @@ scenario, whether it was loaded now or already there. Exit status 0 in both case
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from kombu.exceptions import OperationalError as BrokerError
 
-from demo.almendralejo import SCENARIOS
+from demo.almendralejo import SCENARIOS, Scenario
 from demo.loader import ScenarioConflict, counts, load, logins
 
 
@@ -20,7 +22,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("scenario", choices=sorted(SCENARIOS), help="scenario to load")
 
-    def handle(self, *args, scenario: str, **options) -> None:
+    def handle(self, *args: Any, scenario: str, **options: Any) -> None:
         spec = SCENARIOS[scenario]
         try:
             loaded = load(spec)
@@ -43,7 +45,7 @@ class Command(BaseCommand):
         self._logins(spec)
         self._counts(spec)
 
-    def _logins(self, spec) -> None:
+    def _logins(self, spec: Scenario) -> None:
         header = ("username", "role", "organisation", "TOTP secret", "backup code", "password")
         rows = [header]
         rows += [
@@ -71,7 +73,7 @@ class Command(BaseCommand):
             if n == 0:
                 self.stdout.write("  " + "  ".join("-" * w for w in widths))
 
-    def _counts(self, spec) -> None:
+    def _counts(self, spec: Scenario) -> None:
         numbers = counts(spec)
         width = max(len(label) for label in numbers)
         self.stdout.write("")
