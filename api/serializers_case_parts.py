@@ -38,7 +38,13 @@ from cases.models import (
     SupportPlan,
     User,
 )
-from reporting.models import LegalBasis, Platform, Referral, TakedownRequest
+from reporting.models import (
+    TAKEDOWN_NOTICE_FIELDS_IN_CASE,
+    LegalBasis,
+    Platform,
+    Referral,
+    TakedownRequest,
+)
 
 # Identifiers of a piece of evidence: platform ids, handles, invite links. Bounded so a
 # client cannot store an arbitrary document in the JSON column.
@@ -236,21 +242,7 @@ class CaseTakedownOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TakedownRequest
-        fields = [
-            "id",
-            "platform",
-            "legal_basis",
-            "channel",
-            "status",
-            "evidence_items",
-            "submitted_at",
-            "deadline_at",
-            "resolved_at",
-            "platform_ticket",
-            "escalated_to",
-            "escalated_at",
-            "escalation_reference",
-        ]
+        fields = ["id", *TAKEDOWN_NOTICE_FIELDS_IN_CASE]
         read_only_fields = fields
 
 

@@ -39,7 +39,7 @@ from cases.models import (
 from cases.permissions import CASE_HEADER_FIELDS, CASE_RESTRICTED_FIELDS
 from cases.selectors import case_get_for_user, case_list_for_user
 from config.http import signed_in_user
-from reporting.models import Referral, TakedownRequest
+from reporting.models import TAKEDOWN_NOTICE_FIELDS_IN_CASE, Referral, TakedownRequest
 
 
 # Django's inlines are generic in the stubs only (not subscriptable at run time):
@@ -120,16 +120,7 @@ class ReferralInline(CasePartInline):
 class TakedownInline(CasePartInline):
     model = TakedownRequest
     part = "takedowns"
-    fields = [
-        "platform",
-        "legal_basis",
-        "channel",
-        "status",
-        "submitted_at",
-        "deadline_at",
-        "resolved_at",
-        "platform_ticket",
-    ]
+    fields = TAKEDOWN_NOTICE_FIELDS_IN_CASE  # as the API's case page
     related = ("platform", "legal_basis")
 
 

@@ -243,7 +243,8 @@ OPEN_TAKEDOWN_STATUSES = (
 
 # What a reader of a takedown notice is shown, in this order: the API's notice resource
 # (``api.serializers_reporting.TakedownOutputSerializer``, which adds its id, the school's
-# name and the seconds left) and the admin (``reporting.admin.TakedownRequestAdmin``).
+# name and the seconds left), the admin (``reporting.admin.TakedownRequestAdmin``) and,
+# without the case, the case page (below).
 # ``created_by`` stays out: who drafted it is in the case's chronology.
 TAKEDOWN_NOTICE_FIELDS: tuple[str, ...] = (
     "case",
@@ -261,4 +262,10 @@ TAKEDOWN_NOTICE_FIELDS: tuple[str, ...] = (
     "escalated_to",
     "escalated_at",
     "escalation_reference",
+)
+
+# The same fields for a notice shown inside its case (the case page's takedown part: the
+# API's case detail, the admin's case page), where the case goes without saying.
+TAKEDOWN_NOTICE_FIELDS_IN_CASE: tuple[str, ...] = tuple(
+    name for name in TAKEDOWN_NOTICE_FIELDS if name != "case"
 )
