@@ -21,13 +21,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench", description=(bench.__doc__ or "").split("\n\n")[0]
     )
-    parser.add_argument("--requests", type=int, default=200, help="timed GETs per endpoint")
+    parser.add_argument(
+        "--requests", type=int, default=200, help="timed GETs per endpoint (at least 20)"
+    )
     parser.add_argument("--warmup", type=int, default=20, help="untimed GETs first")
     parser.add_argument(
         "--scale", type=int, default=200, help="extra cases per school (lists ≥ 200 rows)"
     )
     parser.add_argument(
-        "--big", type=int, default=30, help="victims, perpetrators, guardians… of the big case"
+        "--big",
+        type=int,
+        default=30,
+        help="victims, perpetrators, guardians… of the big case (at least 2)",
     )
     parser.add_argument("--hash-runs", type=int, default=3, help="hash_stream repetitions")
     parser.add_argument("--skip-hash", action="store_true", help="skip the hash_stream part")

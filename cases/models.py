@@ -115,7 +115,9 @@ class Person(models.Model):
         OTHER = "other", _("Other")
         UNKNOWN = "unknown", _("Not recorded")
 
-    school = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="people")
+    school = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="people", verbose_name=_("school")
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     given_name = models.CharField(_("given name"), max_length=100, validators=[validate_visible])
     family_name = models.CharField(
@@ -165,7 +167,9 @@ class Case(models.Model):
         HIGH = "high", _("High")
         CRITICAL = "critical", _("Critical")
 
-    school = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="cases")
+    school = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="cases", verbose_name=_("school")
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     number = models.PositiveIntegerField(_("number"))
     reference = models.CharField(_("reference"), max_length=24, editable=False)
@@ -235,7 +239,9 @@ class Concern(models.Model):
         CASE_OPENED = "case_opened", _("Case opened")
         NO_FURTHER_ACTION = "no_further_action", _("No further action")
 
-    school = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="concerns")
+    school = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="concerns", verbose_name=_("school")
+    )
     case = models.ForeignKey(
         Case, on_delete=models.PROTECT, related_name="concerns", null=True, blank=True
     )
