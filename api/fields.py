@@ -90,7 +90,29 @@ ZONE_RULE = _(
 )
 
 
-class ZonedInputSerializer(serializers.Serializer[Any]):
+MSG_UNKNOWN_FIELD = _("This field is not accepted here; nothing was saved.")
+
+
+class InputSerializer(serializers.Serializer[Any]):
+    """The base of every API input serializer: a key it does not declare is a 400 on
+    that key, before anything is written.
+
+    DRF drops unknown keys silently, so a client that misspells an optional field
+    (``"adult_involvd": true``) gets a 201 and believes the flag is recorded. Refusing
+    the write instead keeps the house rule "bad input is a clear 4xx and changes
+    nothing". ``tests/api/test_unknown_fields.py`` checks that every input serializer
+    derives from this class.
+    """
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            unknown = sorted(str(key) for key in data if key not in self.fields)
+            if unknown:
+                raise serializers.ValidationError({key: [MSG_UNKNOWN_FIELD] for key in unknown})
+        return super().to_internal_value(data)
+
+
+class ZonedInputSerializer(InputSerializer):
     """An input serializer whose times without an offset are read on the right clock:
     ``cases.zones.input_zone`` for the requesting user and the record's school.
 

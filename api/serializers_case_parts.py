@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from api.fields import (
+    InputSerializer,
     SchoolDateTimeField,
     ScopedPrimaryKeyRelatedField,
     StrictIntegerField,
@@ -59,7 +60,7 @@ HEX32 = r"^[0-9a-fA-F]{32}$"
 # --- Input --------------------------------------------------------------------------
 
 
-class ParticipantAddInputSerializer(serializers.Serializer):
+class ParticipantAddInputSerializer(InputSerializer):
     person = ScopedPrimaryKeyRelatedField(scope="person", queryset=Person.objects.none())
     role = serializers.ChoiceField(choices=Participant.Role.choices)
     notes = model_text(Participant, "notes")
@@ -132,7 +133,7 @@ class CheckInRecordInputSerializer(ZonedInputSerializer):
     notes = model_text(CheckIn, "notes")
 
 
-class SupportMeasureAddInputSerializer(serializers.Serializer):
+class SupportMeasureAddInputSerializer(InputSerializer):
     kind = serializers.ChoiceField(choices=SupportMeasure.Kind.choices)
     description = model_text(SupportMeasure, "description")
     provider = model_text(SupportMeasure, "provider")

@@ -21,6 +21,7 @@ from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
 
 from api.fields import (
+    InputSerializer,
     OptionalEmailOutputField,
     SchoolChoiceMixin,
     SchoolDateTimeField,
@@ -41,7 +42,7 @@ from cases.models import Concern, Person
 # --- Input --------------------------------------------------------------------------
 
 
-class PersonCreateInputSerializer(SchoolChoiceMixin, serializers.Serializer):
+class PersonCreateInputSerializer(SchoolChoiceMixin, InputSerializer):
     school = school_field()
     kind = serializers.ChoiceField(choices=Person.Kind.choices)
     given_name = serializers.CharField(max_length=model_max_length(Person, "given_name"))

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from api.fields import (
+    InputSerializer,
     OptionalURLOutputField,
     SchoolDateTimeField,
     StrictPrimaryKeyRelatedField,
@@ -85,7 +86,7 @@ def _user(serializer: serializers.Serializer):
 # --- Referrals ----------------------------------------------------------------------
 
 
-class ReferralCreateInputSerializer(serializers.Serializer):
+class ReferralCreateInputSerializer(InputSerializer):
     case = StrictPrimaryKeyRelatedField(queryset=Case.objects.none())
     destination = StrictPrimaryKeyRelatedField(
         queryset=Organisation.objects.filter(kind__in=REFERRAL_DESTINATION_KINDS)
@@ -168,18 +169,18 @@ class ReferralAcknowledgeInputSerializer(ZonedInputSerializer):
     )
 
 
-class ReferralCloseInputSerializer(serializers.Serializer):
+class ReferralCloseInputSerializer(InputSerializer):
     outcome = serializers.CharField(max_length=5000)
 
 
-class ReferralReasonInputSerializer(serializers.Serializer):
+class ReferralReasonInputSerializer(InputSerializer):
     reason = serializers.CharField(max_length=5000)
 
 
 # --- Takedown notices ---------------------------------------------------------------
 
 
-class TakedownCreateInputSerializer(serializers.Serializer):
+class TakedownCreateInputSerializer(InputSerializer):
     case = StrictPrimaryKeyRelatedField(queryset=Case.objects.none())
     platform = StrictSlugRelatedField(slug_field="slug", queryset=Platform.objects.all())
     legal_basis = StrictSlugRelatedField(slug_field="code", queryset=LegalBasis.objects.all())
@@ -214,7 +215,7 @@ TAKEDOWN_OUTCOME_CHOICES = [
 ]
 
 
-class TakedownOutcomeInputSerializer(serializers.Serializer):
+class TakedownOutcomeInputSerializer(InputSerializer):
     status = serializers.ChoiceField(choices=TAKEDOWN_OUTCOME_CHOICES)
     platform_ticket = serializers.CharField(max_length=100, required=False, allow_blank=True)
     expected_status = serializers.ChoiceField(
@@ -224,7 +225,7 @@ class TakedownOutcomeInputSerializer(serializers.Serializer):
     )
 
 
-class TakedownEscalateInputSerializer(serializers.Serializer):
+class TakedownEscalateInputSerializer(InputSerializer):
     escalated_to = StrictPrimaryKeyRelatedField(
         queryset=Organisation.objects.filter(
             kind__in=[Organisation.Kind.REGULATOR, Organisation.Kind.HOTLINE]

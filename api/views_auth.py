@@ -23,13 +23,14 @@ from rest_framework.response import Response
 from accounts.lockout import lockout_message, record_second_factor_failure, sign_in_completed
 from accounts.second_factor import requires_second_factor, verify_code
 from api.base import AnonymousApi, Api
+from api.fields import InputSerializer
 from config.throttling import SignInRateThrottle
 
 # One answer for a wrong username, password or second-factor code (never says which).
 SIGN_IN_FAILED = _("Unable to sign in with these credentials.")
 
 
-class TokenCreateInputSerializer(serializers.Serializer):
+class TokenCreateInputSerializer(InputSerializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=128, trim_whitespace=False)
     otp_code = serializers.CharField(
