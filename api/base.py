@@ -17,7 +17,8 @@ that every other ``/api/v1/`` view is an ``Api`` and carries the second-factor c
 
 View classes are named ``<Resource><Action>Api`` (``CaseCloseApi``). Reads of case data
 go through :func:`record_read` (an ``AccessEvent`` and ``Cache-Control: no-store``);
-writes that answer with case data call :func:`mark_case_data`.
+writes that answer with case data call ``config.http.mark_case_data`` (re-exported
+here).
 """
 
 from __future__ import annotations
@@ -35,8 +36,7 @@ from rest_framework.views import APIView
 from cases.audit import AuditContext, record_access
 from cases.models import AccessEvent, Organisation
 from cases.verbs import AccessAction
-from config.http import AuthenticatedRequest
-from config.http import mark_case_data as mark_django_request
+from config.http import AuthenticatedRequest, mark_case_data
 
 CHANNEL = "api"
 
@@ -93,14 +93,6 @@ class AnonymousApi(Api):
 def audit_context(request: Request) -> AuditContext:
     """Who, from where and with which request id, for the audit rows of an API call."""
     return AuditContext.from_request(request, channel=CHANNEL)
-
-
-def mark_case_data(request: Request) -> None:
-    """Mark the response to ``request`` as case data: ``Cache-Control: no-store``
-    (``config.http.mark_case_data``)."""
-    # The flag goes on the Django request, which the middleware sees (attribute writes
-    # on DRF's Request wrapper do not reach it).
-    mark_django_request(request._request)
 
 
 def record_read(

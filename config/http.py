@@ -98,19 +98,19 @@ def signed_in_user(request: HttpRequest) -> User:
     return user
 
 
-def _django_request(request: HttpRequest) -> HttpRequest:
+def _django_request(request: HttpRequest | Request) -> HttpRequest:
     # DRF's Request does not pass attribute writes through to the Django request that
     # the middleware holds; flags go on that one.
     return request._request if isinstance(request, Request) else request
 
 
-def mark_case_data(request: HttpRequest) -> None:
+def mark_case_data(request: HttpRequest | Request) -> None:
     """Flag ``request`` (Django's or DRF's) as answered with case data:
     ``RequestContextMiddleware`` then sends ``Cache-Control: no-store``."""
     setattr(_django_request(request), _CASE_DATA, True)
 
 
-def has_case_data(request: HttpRequest) -> bool:
+def has_case_data(request: HttpRequest | Request) -> bool:
     """True if a view flagged ``request`` with :func:`mark_case_data`."""
     return bool(getattr(_django_request(request), _CASE_DATA, False))
 

@@ -101,7 +101,7 @@ def case_data_visible(referral: Referral) -> bool:
     """Whether the reader may see ``referral``'s case data: the ``case_data_visible``
     annotation of :func:`referral_list_for_user` (the school always, the destination only
     while the referral is live; DESIGN rule 2). ``False`` for a referral read any other
-    way. For the API and the admin (``web.access.case_data_visible`` is the web's)."""
+    way. For every face (API, web, admin)."""
     # A query annotation, unknown to the model's type (the selectors return
     # ``QuerySet[Referral]``): read by name.
     return getattr(referral, "case_data_visible", False) is True

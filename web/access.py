@@ -82,13 +82,3 @@ def referral_or_404(user: User, referral_id: int | str) -> Referral:
         return referral_get_for_user(user=user, referral_id=referral_id)
     except NotFound:
         raise Http404 from None
-
-
-def case_data_visible(referral: Referral) -> bool:
-    """Whether the reader may see ``referral``'s case data: the ``case_data_visible``
-    annotation of ``reporting.selectors.referral_list_for_user`` (the school always, the
-    destination only while the referral is live; DESIGN rule 2). ``False`` for a
-    referral read any other way, so a page that skips the selector shows nothing."""
-    # A query annotation, unknown to the model's type (the selector returns
-    # ``QuerySet[Referral]``): read by name.
-    return getattr(referral, "case_data_visible", False) is True

@@ -46,12 +46,12 @@ from reporting.models import LIVE_REFERRAL_STATUSES, Referral, TakedownRequest
 from reporting.selectors import (
     can_act_for_destination,
     case_clusters_for_user,
+    case_data_visible,
     overdue_takedowns_for_user,
     referral_list_for_user,
 )
 from reporting.statistics import statistics_schools
 from web.access import (
-    case_data_visible,
     case_view_or_404,
     is_htmx,
     record_read,
