@@ -15,3 +15,9 @@ class CasesConfig(AppConfig):
         membership = self.get_model("Membership")
         post_save.connect(forget, sender=membership, dispatch_uid="memberships.forget.save")
         post_delete.connect(forget, sender=membership, dispatch_uid="memberships.forget.delete")
+        # A message of the outbox that failed is reported to the school's leads
+        # (cases.deliveries). Imported here: it uses the models.
+        from cases.deliveries import delivery_failed
+        from outbox.signals import message_failed
+
+        message_failed.connect(delivery_failed, dispatch_uid="cases.delivery_failed")

@@ -31,7 +31,18 @@ ISO_3166_2_RE = RegexValidator(
 
 
 class User(AbstractUser):
-    """A person who signs in. Roles come from :class:`Membership`, per organisation."""
+    """A person who signs in. Roles come from :class:`Membership`, per organisation.
+
+    ``language``: what Salvaguarda writes to them in (e-mail notifications); blank means
+    the project's default, ``settings.LANGUAGE_CODE``."""
+
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=[("es", _("Spanish")), ("en", _("English"))],
+        blank=True,
+        default="",
+    )
 
     class Meta:
         verbose_name = _("user")

@@ -1,5 +1,6 @@
-"""E-mail notifications sent by the domain apps (referral notices, check-in reminders):
-rendered from templates in the recipient's language, with links built from settings.
+"""Notifications written by the domain apps into the outbox (``outbox.relay``, ADR 0010):
+rendered from templates in each recipient's language, with links built from settings,
+in the same transaction as the change that causes them.
 
 Domain apps never reverse a face's URL names (``web:...``) nor name its templates
 (ADR 0007): a link is ``SITE_URL`` + a path of ``EMAIL_LINK_PATHS`` (settings), and each
@@ -14,11 +15,15 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.db import models
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from cases.models import User
+from cases.models import Case, Membership, Organisation, User
+from cases.permissions import Role
+from outbox.kinds import MessageKind
+from outbox.models import Message, WebhookEndpoint
+from outbox.relay import Recipient, enqueue
 
 
 def site_link(name: str, **params: object) -> str:
@@ -30,12 +35,11 @@ def site_link(name: str, **params: object) -> str:
 
 
 def recipient_language(user: User | None) -> str:
-    """The language code to write to ``user`` in (``None``: an organisation's address).
-
-    ``cases.models.User`` has no language preference yet, so every recipient gets
-    ``settings.LANGUAGE_CODE`` (``es``): the project's default, and what the notices
-    used before they were templates. A per-user preference, when added, is read here."""
-    del user  # no preference stored yet (see above)
+    """The language code to write to ``user`` in: their ``language`` if set, else
+    ``settings.LANGUAGE_CODE`` (``es``; also for an organisation's own address,
+    ``user=None``)."""
+    if user is not None and user.language:
+        return user.language
     return settings.LANGUAGE_CODE
 
 
@@ -49,15 +53,104 @@ def render_email(template: str, context: Mapping[str, Any], *, language: str) ->
     return " ".join(subject.split()), body.strip()
 
 
-def send_email(subject: str, body: str, recipients: Iterable[str], *, kind: str) -> None:
-    """Send one plain-text e-mail through ``EMAIL_BACKEND``; ``X-Salvaguarda-Kind``
-    (``referral-notice``, ``check-in-reminder``) lets mail rules and tests tell notices
-    from reminders without reading them. Errors of the mail server propagate
-    (``OSError``, ``smtplib.SMTPException``): the caller's task retries."""
-    EmailMessage(
-        subject,
-        body,
-        settings.DEFAULT_FROM_EMAIL,
-        list(recipients),
-        headers={"X-Salvaguarda-Kind": kind},
-    ).send()
+def school_leads(school: Organisation | int) -> list[User]:
+    """The active safeguarding leads and deputies of ``school``, by id: who is told of a
+    new concern or a failed delivery."""
+    return list(
+        User.objects.filter(
+            is_active=True,
+            memberships__organisation=school,
+            memberships__role__in=[Role.SAFEGUARDING_LEAD, Role.DEPUTY_LEAD],
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def case_leads(case: Case) -> list[User]:
+    """Who is told about ``case``: its lead if it has an active one, else the school's
+    leads and deputies (:func:`school_leads`)."""
+    lead = case.lead
+    if (
+        lead is not None
+        and lead.is_active
+        and Membership.objects.filter(
+            user=lead,
+            organisation_id=case.school_id,
+            role__in=[Role.SAFEGUARDING_LEAD, Role.DEPUTY_LEAD],
+        ).exists()
+    ):
+        return [lead]
+    return school_leads(case.school_id)
+
+
+def notify(
+    kind: MessageKind,
+    recipients: Iterable[User | Organisation],
+    template: str,
+    context: Mapping[str, Any],
+    *,
+    school: Organisation | int | None,
+    case: Case | None = None,
+    about: models.Model | None = None,
+) -> list[Message]:
+    """Write one e-mail per recipient into the outbox, in the current transaction:
+    ``template`` (``<app>/email/<name>``, see :func:`render_email`) rendered with
+    ``context`` in each recipient's language (:func:`recipient_language`; an
+    organisation's own address gets the default). A recipient without an address still
+    gets a row, which fails visibly ("no address") and is reported to the leads.
+    Recipients are de-duplicated. Returns the rows written."""
+    school_obj = Organisation(pk=school) if isinstance(school, int) else school
+    written: list[Message] = []
+    seen: set[tuple[str, int]] = set()
+    for recipient in recipients:
+        key = ("user" if isinstance(recipient, User) else "org", recipient.pk)
+        if key in seen:
+            continue
+        seen.add(key)
+        user = recipient if isinstance(recipient, User) else None
+        language = recipient_language(user)
+        subject, body = render_email(template, context, language=language)
+        written.append(
+            enqueue(
+                kind=kind,
+                recipient=Recipient(
+                    language=language,
+                    user=user,
+                    organisation=None if user is not None else recipient,
+                ),
+                subject=subject,
+                body=body,
+                school=school_obj,
+                case=case,
+                about=about,
+            )
+        )
+    return written
+
+
+def notify_webhooks(
+    kind: MessageKind,
+    organisation: Organisation | int,
+    payload: Mapping[str, Any],
+    *,
+    school: Organisation | int | None,
+    case: Case | None = None,
+    about: models.Model | None = None,
+) -> list[Message]:
+    """Write one signed webhook message per active endpoint ``organisation`` registered
+    (``outbox.models.WebhookEndpoint``) with ``payload`` (a JSON object: references and
+    links, never a child's details). Returns the rows written (none without endpoints)."""
+    school_obj = Organisation(pk=school) if isinstance(school, int) else school
+    endpoints = WebhookEndpoint.objects.filter(organisation=organisation, active=True)
+    return [
+        enqueue(
+            kind=kind,
+            recipient=Recipient(language=settings.LANGUAGE_CODE, endpoint=endpoint),
+            payload=payload,
+            school=school_obj,
+            case=case,
+            about=about,
+        )
+        for endpoint in endpoints
+    ]

@@ -63,6 +63,10 @@ class CaseVerb(models.TextChoices):
     # The school's own to-do list on a case.
     ACTION_CREATED = "action.created", _("Action created")
     ACTION_COMPLETED = "action.completed", _("Action completed")
+    # Messages that left Salvaguarda (``outbox``): a delivery that failed after its last
+    # attempt, and a lead's retry of it.
+    DELIVERY_FAILED = "delivery.failed", _("Delivery failed")
+    DELIVERY_RETRIED = "delivery.retried", _("Delivery retried")
     # Accounts (``accounts.services``, ``accounts.second_factor``): filed under the
     # user's organisations, on no case.
     MEMBERSHIP_GRANTED = "membership.granted", _("Role granted")

@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "axes",
     "cases",
     "reporting",
+    # Everything that leaves Salvaguarda (e-mail, webhooks): the transactional outbox.
+    "outbox",
     # Sign-in, second factor, sessions, account administration (after django.contrib.auth:
     # its admin replaces auth's GroupAdmin).
     "accounts",
@@ -380,6 +382,31 @@ CELERY_CHECK_IN_REMINDER_SECONDS = env_int(
     "CELERY_CHECK_IN_REMINDER_SECONDS", CELERY_DEADLINE_SWEEP_SECONDS
 )
 
+# --- Outbox: everything that leaves Salvaguarda (outbox/, ADR 0010) -----------------
+# Beat runs the sweep this often (seconds): it delivers what a lost Celery message, a
+# dead worker or a back-off left behind, so no message depends on the broker keeping it.
+OUTBOX_SWEEP_SECONDS = env_int("OUTBOX_SWEEP_SECONDS", 5)
+# A fresh row is left this long to its own task before the sweep takes it too.
+OUTBOX_SWEEP_GRACE_SECONDS = env_int("OUTBOX_SWEEP_GRACE_SECONDS", 2)
+# At most this many rows per sweep (the next sweep takes the rest).
+OUTBOX_SWEEP_BATCH = env_int("OUTBOX_SWEEP_BATCH", 200)
+# A relay holds a claimed row this long (seconds); longer than any send may take
+# (EMAIL_TIMEOUT, OUTBOX_WEBHOOK_TIMEOUT), so a live relay is never doubled.
+OUTBOX_LEASE_SECONDS = env_int("OUTBOX_LEASE_SECONDS", 120)
+# Attempts before a message is ``failed`` (and the school's leads are told), and the
+# exponential back-off between them (seconds, with jitter): 30 s, 1 min, 2 min … 1 h.
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 10)
+OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 30)
+OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 3600)
+OUTBOX_WEBHOOK_TIMEOUT = env_int("OUTBOX_WEBHOOK_TIMEOUT", 20)
+# The right-hand side of each e-mail's Message-ID (<idempotency key@domain>).
+OUTBOX_MESSAGE_ID_DOMAIN = env_str("OUTBOX_MESSAGE_ID_DOMAIN", "salvaguarda.invalid")
+if (
+    min(OUTBOX_SWEEP_SECONDS, OUTBOX_SWEEP_BATCH, OUTBOX_MAX_ATTEMPTS, OUTBOX_RETRY_BASE_SECONDS)
+    < 1
+):
+    raise ImproperlyConfigured("The OUTBOX_* numbers must be at least 1.")
+
 # --- Email ------------------------------------------------------------------------
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
@@ -393,6 +420,8 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+# Seconds before a mail server that does not answer counts as a failed attempt.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Salvaguarda <no-reply@salvaguarda.invalid>")
 # Base of links in notification emails (a link, never a child's details).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
@@ -403,6 +432,7 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 EMAIL_LINK_PATHS = {
     "referral": "/referrals/{id}/",  # web:referral, the unit's view of a referral
     "check_ins": "/",  # web:dashboard, which lists the check-ins due
+    "dashboard": "/",  # web:dashboard, which lists the failed deliveries
 }
 
 # --- Logging: never log request bodies (they may carry a file being hashed) --------
@@ -455,4 +485,5 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.tasks.check_in_reminders",
         "schedule": float(CELERY_CHECK_IN_REMINDER_SECONDS),
     },
+    "outbox-sweep": {"task": "outbox.tasks.sweep", "schedule": float(OUTBOX_SWEEP_SECONDS)},
 }

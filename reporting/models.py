@@ -135,8 +135,6 @@ class Referral(models.Model):
     external_reference = models.CharField(_("external reference"), max_length=100, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     outcome = models.TextField(_("outcome"), max_length=5000, blank=True)
-    # Delivery of the notice email: claimed once by a conditional UPDATE (exactly once).
-    notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("referral")

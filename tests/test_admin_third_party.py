@@ -35,6 +35,7 @@ EXPECTED_ADMIN_MODELS = {
     "reporting.LegalBasis",
     "reporting.Referral",
     "reporting.TakedownRequest",
+    "outbox.WebhookEndpoint",  # police systems' signed webhooks (issue 9)
     "axes.AccessAttempt",  # read-only
     "django_celery_beat.PeriodicTask",  # read-only
 }

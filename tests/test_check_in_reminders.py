@@ -15,6 +15,8 @@ from cases import services as case_services
 from cases.models import CheckIn, SupportPlan
 from cases.reminders import CHECK_IN_REMIND_AHEAD, check_in_reminders_send
 from cases.tasks import check_in_reminders
+from outbox.models import Message
+from tests.outbox import deliver_outbox
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +39,8 @@ def test_the_owner_is_reminded_once_with_a_link_and_no_names(plan, lead_a, case_
 
     assert check_in_reminders_send(now=now) == [check_in.pk]
     assert check_in_reminders_send(now=now) == []
+    assert Message.objects.get().kind == "check-in-reminder"
+    deliver_outbox()
 
     assert len(mailoutbox) == 1
     message = mailoutbox[0]
@@ -52,10 +56,11 @@ def test_the_owner_is_reminded_once_with_a_link_and_no_names(plan, lead_a, case_
 
 
 def test_it_is_written_in_the_owners_language(plan, settings, mailoutbox):
-    # Users have no language preference yet: LANGUAGE_CODE is everyone's language.
-    settings.LANGUAGE_CODE = "en"
+    plan.owner.language = "en"
+    plan.owner.save(update_fields=["language"])
 
     check_in_reminders_send(now=timezone.now())
+    deliver_outbox()
 
     assert mailoutbox[0].subject == "1 support check-in(s) due"
     assert "You have 1 check-in(s) due in the next 24 hours" in mailoutbox[0].body
@@ -74,9 +79,11 @@ def test_check_ins_held_later_or_of_closed_plans_are_not_reminded(plan, lead_a, 
     SupportPlan.objects.filter(pk=plan.pk).update(status=SupportPlan.Status.ACTIVE)
     CheckIn.objects.filter(pk=check_in.pk).update(held_at=now, held_by=lead_a)
     assert check_in_reminders_send(now=now) == []
+    deliver_outbox()
     assert mailoutbox == []
 
 
 def test_the_beat_task_calls_the_service(plan, mailoutbox):
     assert check_in_reminders() == [plan.check_ins.get().pk]
+    deliver_outbox()
     assert len(mailoutbox) == 1

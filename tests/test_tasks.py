@@ -1,8 +1,8 @@
-"""Celery tasks called directly as functions (the e2e suite runs them in a real
-worker), and the delivery service behind them: the referral notice e-mail is sent
-exactly once, in the recipient's language, and never names a child; the beat sweep
-marks overdue notices and re-queues undelivered referral notices (check-in reminders
-are tests/test_check_in_reminders.py)."""
+"""The referral notice (``reporting.delivery``, through the outbox) and the beat tasks
+called directly as functions (the e2e suite runs them in a real worker): the notice is
+written with the send, delivered exactly once, in the recipient's language, and never
+names a child; the deadline sweep marks overdue notices (check-in reminders are
+tests/test_check_in_reminders.py, the relay itself tests/test_outbox.py)."""
 
 from __future__ import annotations
 
@@ -14,18 +14,36 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases import services as case_services
-from reporting import delivery, tasks
+from cases.models import Membership
+from outbox.models import Message
 from reporting import services as reporting_services
-from reporting.models import LegalBasis, Platform, Referral
-from reporting.tasks import deadline_sweep, referral_notify
+from reporting.models import LegalBasis, Platform
+from reporting.tasks import deadline_sweep
+from tests.outbox import deliver_outbox
 
 pytestmark = pytest.mark.django_db
 
 
-def test_referral_notify_sends_exactly_one_email_to_the_units_liaison(
+def _send(case, lead, unit):
+    referral = reporting_services.referral_create(
+        case=case,
+        actor=lead,
+        destination=unit,
+        summary="s",
+        legal_basis="consent",
+        shared_sections=["evidence"],
+    )
+    return reporting_services.referral_send(referral=referral, actor=lead)
+
+
+def test_sending_writes_one_notice_that_is_delivered_once_to_the_units_liaison(
     referral_a, police, mailoutbox
 ):
-    assert referral_notify(referral_a.pk) is True
+    row = Message.objects.get(about_id=referral_a.pk, kind="referral-notice")
+    assert (row.state, row.recipient_user, row.case_id) == ("pending", police, referral_a.case_id)
+
+    assert deliver_outbox() == {"sent": 1}
+    assert deliver_outbox() == {}
 
     assert len(mailoutbox) == 1
     message = mailoutbox[0]
@@ -33,12 +51,14 @@ def test_referral_notify_sends_exactly_one_email_to_the_units_liaison(
     assert referral_a.case.reference in message.subject
     link = settings.SITE_URL.rstrip("/") + reverse("web:referral", args=[referral_a.pk])
     assert link in message.body
-    referral_a.refresh_from_db()
-    assert referral_a.notified_at is not None
+    row.refresh_from_db()
+    assert row.state == "sent" and row.sent_at is not None and row.address == police.email
+    assert message.extra_headers["Message-ID"] == f"<{row.idempotency_key}@salvaguarda.invalid>"
+    assert message.extra_headers["X-Salvaguarda-Kind"] == "referral-notice"
 
 
 def test_referral_email_never_carries_a_childs_name_or_case_details(referral_a, case_a, mailoutbox):
-    referral_notify(referral_a.pk)
+    deliver_outbox()
 
     message = mailoutbox[0]
     victim = case_a.participants.get(role="victim").person
@@ -48,21 +68,7 @@ def test_referral_email_never_carries_a_childs_name_or_case_details(referral_a, 
     assert not message.attachments
 
 
-def test_a_second_run_sends_nothing(referral_a, mailoutbox):
-    assert referral_notify(referral_a.pk) is True
-    assert referral_notify(referral_a.pk) is False
-
-    assert len(mailoutbox) == 1
-
-
-def test_the_task_finding_notified_at_set_sends_nothing(referral_a, mailoutbox):
-    Referral.objects.filter(pk=referral_a.pk).update(notified_at=timezone.now())
-
-    assert referral_notify(referral_a.pk) is False
-    assert mailoutbox == []
-
-
-def test_nothing_is_sent_for_drafts_withdrawn_or_missing_referrals(
+def test_nothing_is_written_for_drafts_or_withdrawn_referrals(
     case_a, lead_a, police_unit, police, mailoutbox
 ):
     draft = reporting_services.referral_create(
@@ -73,39 +79,38 @@ def test_nothing_is_sent_for_drafts_withdrawn_or_missing_referrals(
         legal_basis="consent",
         shared_sections=["evidence"],
     )
-    assert referral_notify(draft.pk) is False
     reporting_services.referral_withdraw(referral=draft, actor=lead_a, reason="error")
-    assert referral_notify(draft.pk) is False
-    assert referral_notify(987654321) is False
 
+    assert not Message.objects.filter(kind="referral-notice").exists()
+    deliver_outbox()
     assert mailoutbox == []
 
 
 def test_without_a_liaison_the_units_address_is_used(case_a, lead_a, police_unit, mailoutbox):
     police_unit.email = "guardia@example.org"
     police_unit.save(update_fields=["email"])
-    referral = reporting_services.referral_create(
-        case=case_a,
-        actor=lead_a,
-        destination=police_unit,
-        summary="s",
-        legal_basis="consent",
-        shared_sections=["evidence"],
-    )
-    reporting_services.referral_send(referral=referral, actor=lead_a)
+    _send(case_a, lead_a, police_unit)
 
-    assert referral_notify(referral.pk) is True
+    assert deliver_outbox() == {"sent": 1}
     assert mailoutbox[0].to == ["guardia@example.org"]
 
 
-def test_the_sweep_marks_overdue_notices_and_requeues_undelivered_referrals(
-    referral_a, case_a, lead_a, monkeypatch
+def test_a_unit_with_no_address_at_all_is_a_visible_failure_told_to_the_lead(
+    case_a, lead_a, police_unit, mailoutbox
 ):
-    queued: list[int] = []
-    monkeypatch.setattr(tasks.referral_notify, "delay", queued.append)
-    Referral.objects.filter(pk=referral_a.pk).update(
-        sent_at=timezone.now() - tasks.RENOTIFY_AFTER - timedelta(minutes=1)
-    )
+    _send(case_a, lead_a, police_unit)
+
+    assert deliver_outbox() == {"failed": 1}
+    notice = Message.objects.get(kind="referral-notice")
+    assert (notice.state, notice.last_error, notice.attempts) == ("failed", "no address", 1)
+    assert deliver_outbox() == {"sent": 1}  # the lead's notice of the failure
+    assert deliver_outbox() == {}  # not a loop: nothing more is due
+    assert [m.to for m in mailoutbox] == [[lead_a.email]]
+    assert case_a.reference in mailoutbox[0].subject
+    assert case_a.events.filter(verb="delivery.failed").count() == 1
+
+
+def test_the_sweep_marks_overdue_notices(case_a, lead_a):
     item = case_services.evidence_record(
         case=case_a,
         actor=lead_a,
@@ -127,42 +132,36 @@ def test_the_sweep_marks_overdue_notices_and_requeues_undelivered_referrals(
     result = deadline_sweep()
 
     assert result["overdue"] == [notice.pk]
-    assert result["requeued"] == [referral_a.pk]
-    assert queued == [referral_a.pk]
     notice.refresh_from_db()
     assert notice.status == "overdue"
     # A second sweep finds the notice already overdue.
     assert deadline_sweep()["overdue"] == []
 
 
-def test_delivery_is_a_service_a_shell_can_call_without_celery(referral_a, police, mailoutbox):
-    assert delivery.referral_notice_deliver(referral_id=referral_a.pk) is True
-    assert delivery.referral_notice_deliver(referral_id=referral_a.pk) is False
+def test_the_notice_is_written_in_each_recipients_language(
+    case_a, lead_a, police_unit, police, other_police, mailoutbox
+):
+    Membership.objects.create(user=other_police, organisation=police_unit, role="police_liaison")
+    type(police).objects.filter(pk=other_police.pk).update(language="en")
+    _send(case_a, lead_a, police_unit)
+    deliver_outbox()
 
-    assert [m.to for m in mailoutbox] == [[police.email]]
-    assert mailoutbox[0].extra_headers["X-Salvaguarda-Kind"] == "referral-notice"
-
-
-def test_the_notice_is_written_in_the_recipients_language(referral_a, settings, mailoutbox):
-    # Users have no language preference yet: each recipient gets LANGUAGE_CODE.
-    settings.LANGUAGE_CODE = "en"
-    referral_notify(referral_a.pk)
-    Referral.objects.filter(pk=referral_a.pk).update(notified_at=None)
-    settings.LANGUAGE_CODE = "es"
-    referral_notify(referral_a.pk)
-
-    english, spanish = mailoutbox
+    by_address = {m.to[0]: m for m in mailoutbox}
+    spanish, english = by_address[police.email], by_address[other_police.email]
     assert english.subject.startswith("New referral ")
     assert "Open it here (sign-in required)" in english.body
+    assert english.extra_headers["Content-Language"] == "en"
     assert spanish.subject.startswith("Nueva derivación ")
     assert "Ábrala aquí" in spanish.body
 
 
-def test_the_email_text_is_not_html_escaped(referral_a, school_a, mailoutbox):
-    school_a.name = "IES Ríos & Vegas"
-    school_a.save(update_fields=["name"])
+def test_the_email_text_is_not_html_escaped(case_a, lead_a, police_unit, police, mailoutbox):
+    school = case_a.school
+    school.name = "IES Ríos & Vegas"
+    school.save(update_fields=["name"])
+    _send(case_a, lead_a, police_unit)
 
-    referral_notify(referral_a.pk)
+    deliver_outbox()
 
     assert "IES Ríos & Vegas" in mailoutbox[0].subject
     assert "&amp;" not in mailoutbox[0].subject + mailoutbox[0].body

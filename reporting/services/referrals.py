@@ -1,6 +1,7 @@
 """Referrals: a case referred to a police unit, a prosecutor or social services, from the
-draft to the destination's answer. Sending queues the notice e-mail with
-``delay_on_commit``, so nothing is sent for a write that rolled back.
+draft to the destination's answer. Sending writes the notice into the outbox in the same
+transaction (``reporting.delivery``), so nothing is sent for a write that rolled back
+and a committed send always has its notice.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from cases.selectors import units_of
 from cases.services import lock_open_case, validate_plausible
 from cases.transitions import transition
 from cases.verbs import CaseVerb
+from reporting.delivery import referral_notice_enqueue
 from reporting.models import Referral
 
 RS = Referral.Status
@@ -104,18 +106,15 @@ def referral_send(
     sent_at: datetime | None = None,
     context: AuditContext = SYSTEM,
 ) -> Referral:
-    """Send a draft referral: status ``sent`` and, on commit, queue one notice e-mail to
-    the destination's liaisons (a link only; never a child's name or details).
-    The task claims delivery once (``notified_at``), so a retried or duplicated task
-    never sends twice. ``sent_at`` (UTC, default now) may record a referral made
-    earlier by phone or on paper, never in the future nor before 2000. Raises
+    """Send a draft referral: status ``sent`` and, in the same transaction, the notice
+    to the destination's liaisons written into the outbox
+    (:func:`reporting.delivery.referral_notice_enqueue`: a link only, never a child's
+    name or details; delivered once by the relay, ADR 0010). ``sent_at`` (UTC, default
+    now) may record a referral made earlier by phone or on paper, never in the future
+    nor before 2000. Raises
     ``Conflict`` if it is not a draft any more, ``ValidationError`` for a future or
     implausible ``sent_at``."""
     lock_open_case(referral.case_id)
-    # Inside reporting: the tasks module imports these services (the sweep), so the
-    # task is imported when first used, not when this module loads.
-    from reporting.tasks import referral_notify
-
     now = sent_at or timezone.now()
     validate_plausible(now, "sent_at")
     if now > timezone.now():
@@ -130,9 +129,7 @@ def referral_send(
         context=context,
         data={"destination": referral.destination.name},
     )
-    # Celery's ``delay_on_commit`` (5.4: ``transaction.on_commit(partial(delay, ...))``,
-    # ADR 0003) is missing from celery-types 0.26.0.
-    referral_notify.delay_on_commit(referral.pk)  # type: ignore[attr-defined]
+    referral_notice_enqueue(referral)
     return referral
 
 

@@ -28,6 +28,7 @@ from django.utils import timezone
 from cases.models import AccessEvent, Case, CaseEvent, Organisation
 from demo.almendralejo import ALMENDRALEJO, at
 from demo.loader import _Replay, counts
+from outbox.models import Message
 from reporting.models import Referral, TakedownRequest
 from tests.e2e.conftest import wait_for
 from tests.mailbox import messages_in, text_of
@@ -323,8 +324,10 @@ def test_the_almendralejo_scenario_runs_end_to_end_over_http(
 
     # --- the real worker delivers every referral notice, once ------------------------
     sent = Referral.objects.exclude(status=Referral.Status.DRAFT)
+    notices = Message.objects.filter(kind="referral-notice")
+    assert notices.count() == sent.count()
     wait_for(
-        lambda: not sent.filter(notified_at__isnull=True).exists(),
+        lambda: not notices.exclude(state="sent").exists(),
         timeout=120,
         what="the worker to deliver every referral notice",
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from kombu.exceptions import OperationalError as BrokerError
 
 from demo.almendralejo import SCENARIOS, Scenario
 from demo.loader import ScenarioConflict, counts, load, logins
@@ -28,16 +27,6 @@ class Command(BaseCommand):
             loaded = load(spec)
         except ScenarioConflict as exc:
             raise CommandError(str(exc)) from exc
-        except BrokerError as exc:
-            # Raised by an on-commit callback: the data is committed, only queueing the
-            # referral notices failed. The deadline sweep re-queues undelivered notices.
-            loaded = True
-            self.stderr.write(
-                self.style.WARNING(
-                    f"Scenario loaded, but the broker refused the referral notices ({exc}); "
-                    "the deadline sweep will queue them again once a worker and beat run."
-                )
-            )
         if loaded:
             self.stdout.write(self.style.SUCCESS(f"Scenario {scenario!r} loaded."))
         else:
