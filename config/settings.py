@@ -399,6 +399,9 @@ OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", 10)
 OUTBOX_RETRY_BASE_SECONDS = env_int("OUTBOX_RETRY_BASE_SECONDS", 30)
 OUTBOX_RETRY_MAX_SECONDS = env_int("OUTBOX_RETRY_MAX_SECONDS", 3600)
 OUTBOX_WEBHOOK_TIMEOUT = env_int("OUTBOX_WEBHOOK_TIMEOUT", 20)
+# Webhook endpoints must be https:// in production (a police system's address on the
+# internet); plain http is allowed elsewhere for local receivers and tests.
+OUTBOX_WEBHOOK_REQUIRE_HTTPS = env_bool("OUTBOX_WEBHOOK_REQUIRE_HTTPS", default=PRODUCTION)
 # The right-hand side of each e-mail's Message-ID (<idempotency key@domain>).
 OUTBOX_MESSAGE_ID_DOMAIN = env_str("OUTBOX_MESSAGE_ID_DOMAIN", "salvaguarda.invalid")
 if (

@@ -20,10 +20,12 @@ import uuid
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from outbox.kinds import MessageKind
 
@@ -57,15 +59,23 @@ class WebhookEndpoint(models.Model):
     def __str__(self) -> str:
         return f"{self.url} ({self.key_id})"
 
+    def clean(self) -> None:
+        """An endpoint's address is ``https://`` where ``OUTBOX_WEBHOOK_REQUIRE_HTTPS``
+        (production): case references must not cross the internet in clear text.
+        Raises ``ValidationError`` on ``url``."""
+        super().clean()
+        if settings.OUTBOX_WEBHOOK_REQUIRE_HTTPS and not self.url.lower().startswith("https://"):
+            raise ValidationError({"url": _("Use an https:// address.")})
+
 
 class Message(models.Model):
     """One message to one recipient (an e-mail address or a webhook endpoint)."""
 
     class State(models.TextChoices):
-        PENDING = "pending", _("Waiting to be sent")
-        SENDING = "sending", _("Being sent")
-        SENT = "sent", _("Sent")
-        FAILED = "failed", _("Failed")
+        PENDING = "pending", pgettext_lazy("message state", "Waiting to be sent")
+        SENDING = "sending", pgettext_lazy("message state", "Being sent")
+        SENT = "sent", pgettext_lazy("message state", "Sent")
+        FAILED = "failed", pgettext_lazy("message state", "Failed")
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("E-mail")

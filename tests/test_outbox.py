@@ -270,3 +270,17 @@ def test_a_referral_sent_to_a_unit_with_a_webhook_reaches_it_too(
         }
     ]
     assert posted[0]["link"].endswith(f"/referrals/{referral.pk}/")
+
+
+def test_a_webhook_address_must_be_https_in_production(police_unit, settings):
+    from django.core.exceptions import ValidationError
+
+    settings.OUTBOX_WEBHOOK_REQUIRE_HTTPS = True
+    endpoint = WebhookEndpoint(
+        organisation=police_unit, url="http://example.org/hook", key_id="k1", secret="x" * 40
+    )
+    with pytest.raises(ValidationError) as caught:
+        endpoint.full_clean()
+    assert "url" in caught.value.message_dict
+    endpoint.url = "https://example.org/hook"
+    endpoint.full_clean()

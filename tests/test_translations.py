@@ -11,6 +11,10 @@ PO = REPO / "locale" / "es" / "LC_MESSAGES" / "django.po"
 MO = PO.with_suffix(".mo")
 
 ENTRY = re.compile(r'^msgid ((?:".*"\n)+)msgstr ((?:".*"\n)+)', re.MULTILINE)
+# The same, with the context of a pgettext message (``msgctxt "…"``) or none.
+CONTEXT_ENTRY = re.compile(
+    r'^(?:msgctxt "(.*)"\n)?msgid ((?:".*"\n)+)msgstr ((?:".*"\n)+)', re.MULTILINE
+)
 
 
 def _join(quoted: str) -> str:
@@ -33,10 +37,15 @@ def test_the_compiled_catalogue_matches_its_source():
     text = PO.read_text(encoding="utf-8")
     stale = [
         _join(msgid)
-        for msgid, msgstr in ENTRY.findall(text)
+        for context, msgid, msgstr in CONTEXT_ENTRY.findall(text)
         if _join(msgid)
         and "msgid_plural" not in msgid
-        and compiled.gettext(_unescape(_join(msgid))) != _unescape(_join(msgstr))
+        and (
+            compiled.pgettext(context, _unescape(_join(msgid)))
+            if context
+            else compiled.gettext(_unescape(_join(msgid)))
+        )
+        != _unescape(_join(msgstr))
     ]
     assert stale == [], f"locale/es .mo is stale, run `make messages`: {stale[:5]}"
 
