@@ -99,6 +99,14 @@ class MembershipInline(admin.TabularInline[Membership, User]):
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin[User]):
     inlines = [MembershipInline]
+    # Django's sections, with the language Salvaguarda writes to the user in (e-mail
+    # notifications, cases.notifications.recipient_language) beside the e-mail address.
+    fieldsets = tuple(
+        (name, {**options, "fields": (*options["fields"], "language")})
+        if "email" in options["fields"]
+        else (name, options)
+        for name, options in DjangoUserAdmin.fieldsets or ()
+    )
 
     def locked_fields(
         self, request: HttpRequest, obj: User | None

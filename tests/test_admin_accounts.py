@@ -448,3 +448,26 @@ def test_reset_second_factor_of_a_superuser_needs_a_superuser(clerk, root):
             {"user_id": root.pk, "devices": 1, "revoked_tokens": 0, "ended_sessions": 0},
         )
     ]
+
+
+def test_an_operator_sets_the_language_a_user_is_written_to_in(root, lead_a):
+    url = reverse("admin:cases_user_change", args=[lead_a.pk])
+    page = admin_client(root).get(url)
+    assert page.status_code == 200
+    assert 'name="language"' in page.content.decode()
+    form = {
+        "username": lead_a.username,
+        "first_name": lead_a.first_name,
+        "last_name": lead_a.last_name,
+        "email": lead_a.email,
+        "language": "en",
+        "is_active": "on",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "00:00:00",
+        "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0",
+    }
+    response = admin_client(root).post(url, form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    lead_a.refresh_from_db()
+    assert lead_a.language == "en"
