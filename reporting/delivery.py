@@ -93,10 +93,11 @@ def _except(users: Iterable[User], actor: User | None) -> list[User]:
 
 def referral_withdrawn_enqueue(referral: Referral) -> list[Message]:
     """Tell the destination that the school withdrew ``referral`` after sending it: one
-    e-mail per recipient of the original notice (:func:`referral_notice_recipients`) in
-    their language (``reporting/email/referral_withdrawn_*.txt``) and one signed webhook
-    message (``"event": "referral.withdrawn"``) per endpoint the destination registered,
-    so a police system can close its own record. The school's reason stays out (free
+    e-mail to each of its active liaisons, or its own address if it has none
+    (:func:`referral_notice_recipients`, as for the notice), in their language
+    (``reporting/email/referral_withdrawn_*.txt``), and one signed webhook message
+    (``"event": "referral.withdrawn"``) per endpoint the destination registered, so a
+    police system can close its own record. The school's reason stays out (free
     text). Call inside the withdrawal's transaction, only for a referral that was sent
     (a draft was never seen by the destination). Returns the rows written."""
     case = referral.case
