@@ -436,6 +436,10 @@ EMAIL_LINK_PATHS = {
     "referral": "/referrals/{id}/",  # web:referral, the unit's view of a referral
     "check_ins": "/",  # web:dashboard, which lists the check-ins due
     "dashboard": "/",  # web:dashboard, which lists the failed deliveries
+    # web:dashboard, whose "New concerns" list is where a lead opens a case from a new
+    # concern (web has no page of its own for one concern).
+    "concerns": "/",
+    "case": "/cases/{id}/",  # web:case_detail, with its referrals and takedown notices
 }
 
 # --- Logging: never log request bodies (they may carry a file being hashed) --------

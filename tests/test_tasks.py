@@ -172,6 +172,18 @@ def test_the_link_paths_in_settings_are_the_web_pages(settings):
     # (ADR 0007): these must follow web/urls.py.
     assert settings.EMAIL_LINK_PATHS["referral"].format(id=42) == reverse("web:referral", args=[42])
     assert settings.EMAIL_LINK_PATHS["check_ins"] == reverse("web:dashboard")
+    assert settings.EMAIL_LINK_PATHS["dashboard"] == reverse("web:dashboard")
+    # New concerns are listed on the dashboard (web has no page for one concern).
+    assert settings.EMAIL_LINK_PATHS["concerns"] == reverse("web:dashboard")
+    assert settings.EMAIL_LINK_PATHS["case"].format(id=42) == reverse("web:case_detail", args=[42])
+    # Every path is one of these: a new one must be added here too.
+    assert set(settings.EMAIL_LINK_PATHS) == {
+        "referral",
+        "check_ins",
+        "dashboard",
+        "concerns",
+        "case",
+    }
 
 
 def test_the_sweep_no_longer_sends_check_in_reminders(case_a, lead_a, mailoutbox):

@@ -1,7 +1,8 @@
 """Referrals: a case referred to a police unit, a prosecutor or social services, from the
 draft to the destination's answer. Sending writes the notice into the outbox in the same
 transaction (``reporting.delivery``), so nothing is sent for a write that rolled back
-and a committed send always has its notice.
+and a committed send always has its notice; so do the destination's answers (to the
+case's lead) and a withdrawal after sending (to the destination).
 """
 
 from __future__ import annotations
@@ -20,7 +21,11 @@ from cases.selectors import units_of
 from cases.services import lock_open_case, validate_plausible
 from cases.transitions import transition
 from cases.verbs import CaseVerb
-from reporting.delivery import referral_notice_enqueue
+from reporting.delivery import (
+    referral_answer_enqueue,
+    referral_notice_enqueue,
+    referral_withdrawn_enqueue,
+)
 from reporting.models import Referral
 
 RS = Referral.Status
@@ -144,7 +149,8 @@ def referral_acknowledge(
 ) -> Referral:
     """The destination acknowledges a sent referral with its own reference (in Spain the
     atestado number). ``acknowledged_at`` (aware, default now) is never in the future,
-    nor before the referral was sent, nor before 2000.
+    nor before the referral was sent, nor before 2000. The case's lead is told, with
+    that reference, in the same transaction (:func:`reporting.delivery.referral_answer_enqueue`).
     Raises ``ValidationError`` or ``Conflict``."""
     external_reference = external_reference.strip()
     if not external_reference:
@@ -174,6 +180,7 @@ def referral_acknowledge(
         data={"external_reference": external_reference},
         actor_organisation_id=referral.destination_id,
     )
+    referral_answer_enqueue(referral, actor=actor)
     return referral
 
 
@@ -181,7 +188,10 @@ def referral_acknowledge(
 def referral_close(
     *, referral: Referral, actor: User, outcome: str, context: AuditContext = SYSTEM
 ) -> Referral:
-    """Close an acknowledged referral with its outcome. Ends the destination's access."""
+    """Close an acknowledged referral with its outcome. Ends the destination's access.
+    The case's lead is told (not the outcome: free text) in the same transaction
+    (:func:`reporting.delivery.referral_answer_enqueue`). Raises ``ValidationError``
+    or ``Conflict``."""
     if not outcome.strip():
         raise ValidationError({"outcome": _("Record the outcome.")})
     transition(
@@ -200,6 +210,7 @@ def referral_close(
         context=context,
         actor_organisation_id=_actor_org(actor, referral),
     )
+    referral_answer_enqueue(referral, actor=actor)
     return referral
 
 
@@ -207,9 +218,16 @@ def referral_close(
 def referral_withdraw(
     *, referral: Referral, actor: User, reason: str, context: AuditContext = SYSTEM
 ) -> Referral:
-    """The school withdraws a draft or sent referral. Ends the destination's access."""
+    """The school withdraws a draft or sent referral. Ends the destination's access. A
+    referral that was sent is withdrawn from the destination's liaisons (or its own
+    address) and its webhooks in the same transaction
+    (:func:`reporting.delivery.referral_withdrawn_enqueue`; not the reason, free text);
+    a draft was never seen there, so nobody is told. Raises ``ValidationError`` or
+    ``Conflict``."""
     if not reason.strip():
         raise ValidationError({"reason": _("Give a reason.")})
+    # The status the compare-and-set below starts from: if it succeeds, this was it.
+    was_sent = referral.status != RS.DRAFT
     transition(
         referral,
         allowed=REFERRAL_TRANSITIONS,
@@ -225,6 +243,8 @@ def referral_withdraw(
         obj=referral,
         context=context,
     )
+    if was_sent:
+        referral_withdrawn_enqueue(referral)
     return referral
 
 
@@ -232,7 +252,10 @@ def referral_withdraw(
 def referral_reject(
     *, referral: Referral, actor: User, reason: str, context: AuditContext = SYSTEM
 ) -> Referral:
-    """The destination declines a referral, with a reason. Ends its access."""
+    """The destination declines a referral, with a reason. Ends its access. The case's
+    lead is told (not the reason: free text) in the same transaction
+    (:func:`reporting.delivery.referral_answer_enqueue`). Raises ``ValidationError`` or
+    ``Conflict``."""
     if not reason.strip():
         raise ValidationError({"reason": _("Give a reason.")})
     transition(
@@ -251,6 +274,7 @@ def referral_reject(
         context=context,
         actor_organisation_id=referral.destination_id,
     )
+    referral_answer_enqueue(referral, actor=actor)
     return referral
 
 

@@ -1,6 +1,7 @@
 """Takedown notices: a request to a platform to remove an image, its legal clock
 (``deadline_at``), the platform's answer, escalation to a regulator or hotline, and the
-beat's sweep that marks notices overdue.
+beat's sweep that marks notices overdue. A notice overdue or refused is told to the
+case's lead in the same transaction (``reporting.delivery``), with the next step.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from cases.models import Case, EvidenceItem, Organisation, User
 from cases.services import lock_open_case, validate_plausible
 from cases.transitions import transition
 from cases.verbs import CaseVerb
+from reporting.delivery import takedown_overdue_enqueue, takedown_refused_enqueue
 from reporting.models import LegalBasis, Platform, TakedownRequest
 
 TS = TakedownRequest.Status
@@ -149,7 +151,9 @@ def takedown_record_outcome(
     context: AuditContext = SYSTEM,
 ) -> TakedownRequest:
     """Record the platform's answer: ``acknowledged``, ``removed`` or ``refused``.
-    ``removed``/``refused`` stop the clock (``resolved_at``). Raises
+    ``removed``/``refused`` stop the clock (``resolved_at``). A refusal is told to the
+    case's lead (but not to ``actor``) in the same transaction, with the escalation body
+    of the legal basis (:func:`reporting.delivery.takedown_refused_enqueue`). Raises
     ``ValidationError`` (unknown outcome) or ``Conflict`` (not allowed now / lost race)."""
     if status not in TAKEDOWN_OUTCOMES:
         raise ValidationError({"status": _("Choose acknowledged, removed or refused.")})
@@ -167,6 +171,8 @@ def takedown_record_outcome(
         obj=notice,
         context=context,
     )
+    if status == TS.REFUSED:
+        takedown_refused_enqueue(notice, actor=actor)
     return notice
 
 
@@ -210,8 +216,11 @@ def takedown_escalate(
 def takedowns_mark_overdue(*, now: datetime | None = None) -> list[int]:
     """Mark submitted/acknowledged notices whose ``deadline_at`` has passed as overdue
     (DESIGN rule 5). Each row is changed by its own conditional UPDATE and gets its
-    ``CaseEvent`` in the same transaction, so two beats running at once mark each notice
-    once. Returns the ids marked now."""
+    ``CaseEvent`` and its notice to the case's lead
+    (:func:`reporting.delivery.takedown_overdue_enqueue`) in the same transaction, so
+    two beats running at once mark each notice once and tell the lead once: the second
+    UPDATE waits for the first one's row lock, then finds the status changed and
+    matches nothing. ``now``: aware datetime (default now). Returns the ids marked now."""
     now = now or timezone.now()
     marked: list[int] = []
     candidates = TakedownRequest.objects.filter(
@@ -222,7 +231,9 @@ def takedowns_mark_overdue(*, now: datetime | None = None) -> list[int]:
             claimed = TakedownRequest.objects.filter(pk=pk, status=status).update(status=TS.OVERDUE)
             if not claimed:
                 continue
-            notice = TakedownRequest(pk=pk)
+            notice = TakedownRequest.objects.select_related(
+                "case__school", "case__lead", "platform", "legal_basis__escalation_to"
+            ).get(pk=pk)
             record_case_event(
                 school=school_id,
                 case=Case(pk=case_id),
@@ -231,5 +242,6 @@ def takedowns_mark_overdue(*, now: datetime | None = None) -> list[int]:
                 obj=notice,
                 data={"previous_status": status},
             )
+            takedown_overdue_enqueue(notice)
             marked.append(pk)
     return marked
