@@ -83,6 +83,10 @@ CONNECTION_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300"})
 
 outage_log = logging.getLogger("salvaguarda.outage")
 
+# Where ``note_database_unavailable`` leaves the outage it saw, in the WSGI environ
+# (``request.META``; PEP 3333 leaves dotted names to extensions).
+ENVIRON_KEY = "salvaguarda.database_unavailable"
+
 
 def is_database_unavailable(exc: BaseException) -> bool:
     """True when ``exc`` says the database cannot be reached or the connection was lost:
@@ -157,3 +161,13 @@ def log_database_unavailable(request: HttpRequest, exc: BaseException) -> None:
         type(exc).__name__,
         reason,
     )
+
+
+def note_database_unavailable(sender: object, request: HttpRequest | None = None, **kwargs) -> None:
+    """``got_request_exception`` receiver: when the exception Django is handling is an
+    outage, keep it in ``request.META[ENVIRON_KEY]`` for
+    ``config.middleware.DatabaseUnavailableMiddleware``. Django sends the signal inside
+    its ``except`` block, so the exception is the current one."""
+    exc = sys.exception()
+    if request is not None and exc is not None and is_database_unavailable(exc):
+        request.META[ENVIRON_KEY] = exc

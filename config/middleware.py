@@ -12,13 +12,14 @@ from typing import IO
 
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
-from django.core.handlers.wsgi import LimitedStream
+from django.core.signals import got_request_exception
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
 from cases.memberships import request_scope
+from config.errors import ENVIRON_KEY, database_unavailable_response, note_database_unavailable
 from config.http import GetResponse, SalvaguardaHttpRequest, has_case_data
 
 API_PREFIX = "/api/v1/"
@@ -61,6 +62,32 @@ def _is_authenticated(request: HttpRequest) -> bool:
     authenticated (token or session) onto the Django request, so this sees both."""
     user = getattr(request, "user", None)
     return bool(user is not None and user.is_authenticated)
+
+
+class DatabaseUnavailableMiddleware:
+    """Turn the 500 of an unreachable database into the 503 of ``config.errors`` when
+    ``handler500`` was not asked: with ``DEBUG`` on, Django answers an uncaught exception
+    with its debug page (``make run``, runserver) and never calls ``handler500``.
+
+    With ``DEBUG`` off, ``handler500`` already answers 503 and this does nothing. Sees
+    the exception through ``got_request_exception`` (``note_database_unavailable``),
+    which Django sends for every uncaught exception, in a middleware or a view; in DEBUG
+    Django's own log line (the 500, with its traceback) comes before the 503's. Comes
+    right after ``SecurityMiddleware``, before anything that reads the database.
+    """
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+        got_request_exception.connect(
+            note_database_unavailable, dispatch_uid="salvaguarda.database_unavailable"
+        )
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        exc = request.META.get(ENVIRON_KEY)
+        if response.status_code == 500 and exc is not None:
+            return database_unavailable_response(request, exc)
+        return response
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
@@ -176,7 +203,7 @@ def _read_chunked_body(request: HttpRequest, limit: int) -> bool:
     request.META["CONTENT_LENGTH"] = str(size)
     # Django's WSGIRequest reads its body from ``_stream``, sized when it was built
     # (from the missing Content-Length: nothing); give it the bytes just read.
-    request._stream = LimitedStream(io.BytesIO(body), size)  # type: ignore[attr-defined]
+    request._stream = io.BytesIO(body)
     return True
 
 

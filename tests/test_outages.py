@@ -152,6 +152,13 @@ def test_the_language_cookie_chooses_english(session_client):
         assert_json_503(session_client.get(CASES), ENGLISH)
 
 
+def test_with_debug_on_a_page_is_a_503_too_not_the_debug_page(session_client, settings):
+    settings.DEBUG = True  # make run, runserver: Django would show its debug page (500)
+    with database_unreachable():
+        assert_page_503(session_client.get("/cases/", HTTP_ACCEPT_LANGUAGE="en"), ENGLISH)
+        assert_json_503(session_client.get(CASES), SPANISH)
+
+
 def test_an_anonymous_page_that_needs_no_database_still_works(transactional_db):
     with database_unreachable():
         response = Client(raise_request_exception=False).get("/login/")
