@@ -128,12 +128,19 @@ def database_unavailable_response(request: HttpRequest, exc: BaseException) -> H
     JSON ``{"detail": …}`` under ``/api/``, ``templates/503.html`` elsewhere.
 
     Touches no database: the language comes from the request's headers and cookie (not
-    the session), and the page is rendered without a ``RequestContext`` (no context
-    processor reads the session or the user). Logs one line (``salvaguarda.outage``) with
-    the error and the request id; Django's own log line for the response is skipped, so
-    each 503 is logged once.
+    the session, which is dropped from the request), and the page is rendered without a
+    ``RequestContext`` (no context processor reads the session or the user). Logs one
+    line (``salvaguarda.outage``) with the error and the request id (``-`` when the
+    failure came before ``RequestContextMiddleware``); Django's own log line for the
+    response is skipped, so each 503 is logged once.
     """
     log_database_unavailable(request, exc)
+    # The session could not be read. On the way out SessionMiddleware would read it
+    # again (its expiry, for the cookie), wait for the database a second time and fail
+    # the same way: a second 503 for one request. Without a session it leaves the
+    # response and the cookie alone (it never saves one on a 5xx anyway).
+    if hasattr(request, "session"):
+        del request.session
     with translation.override(translation.get_language_from_request(request)):
         message = database_unavailable_message()
         if _is_api(request):

@@ -165,14 +165,27 @@ def test_an_anonymous_page_that_needs_no_database_still_works(transactional_db):
     assert response.status_code == 200
 
 
-def test_a_503_is_logged_once_with_the_request_id(token, caplog):
-    client = APIClient(raise_request_exception=False, HTTP_AUTHORIZATION=f"Token {token}")
+@pytest.mark.parametrize(
+    ("signed_in_by", "path"), [("token", CASES), ("session", CASES), ("session", "/cases/")]
+)
+def test_a_503_is_logged_once_with_the_request_id(
+    token, session_client, caplog, signed_in_by, path
+):
+    # Through DRF's handler (the token) and through handler500 (the session, read in
+    # a middleware; SessionMiddleware would read it again on the way out): one line
+    # each, never Django's "Internal Server Error" too.
+    client = session_client
+    if signed_in_by == "token":
+        client = APIClient(raise_request_exception=False, HTTP_AUTHORIZATION=f"Token {token}")
     with database_unreachable(), caplog.at_level("INFO"):
-        response = client.get(CASES)
+        response = client.get(path)
+    assert response.status_code == 503
     lines = [r for r in caplog.records if r.levelname in ("WARNING", "ERROR")]
     assert len(lines) == 1, [r.getMessage() for r in lines]
     assert lines[0].name == "salvaguarda.outage"
-    assert response["X-Request-ID"] in lines[0].getMessage()
+    # The session is read before RequestContextMiddleware gives the request its id.
+    request_id = response.get("X-Request-ID", "-") if signed_in_by == "token" else "-"
+    assert f"GET {path} request_id={request_id} " in lines[0].getMessage()
 
 
 # --- What counts as the database being unavailable ------------------------------------
