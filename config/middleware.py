@@ -145,10 +145,10 @@ class BodySizeLimitMiddleware:
     ``body_limit`` before anything reads the body: JSON ``{"detail": …}`` under the API,
     a page elsewhere, in the request's language.
 
-    The 413 goes out at once; the rest of the body is then
-    drained in small chunks and dropped (DESIGN rule 1: an oversized upload may be an
-    image), up to ``DRAIN_LIMIT`` bytes and ``DRAIN_SECONDS``, from the response's
-    ``close()``, which the WSGI server calls once the answer is sent. Before issue 9 the
+    The 413 goes out at once; the rest of the body is then drained in small chunks and
+    dropped (DESIGN rule 1: an oversized upload may be an image), up to ``DRAIN_LIMIT``
+    bytes and ``DRAIN_SECONDS``, from the response's ``close()``, which the WSGI server
+    calls once the answer is sent. Before issue 9 the
     body was drained first: a slow client (a phone uploading 30 MB at 700 kB/s) got no
     answer until it had sent everything, and under gunicorn the worker timeout killed
     the worker mid-drain and the client read gunicorn's 500.
