@@ -60,6 +60,9 @@ scenario: $(STAMP) ## Load the Almendralejo demo scenario (idempotent)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_scenario almendralejo
 
+faults: $(STAMP) ## Fault suite (slow): every test marked `faults` under tests/faults/, e.g. PostgreSQL stopped under load (throwaway servers; not in `make test`)
+	$(PY) -m pytest -m faults tests/faults -q $(PYTEST_ARGS)
+
 fuzz: $(STAMP) ## Long schemathesis run: coverage cases + 100 random examples per operation and persona
 	SCHEMA_FUZZ_COVERAGE=1 SCHEMA_FUZZ_EXAMPLES=$${SCHEMA_FUZZ_EXAMPLES:-100} SCHEMA_FUZZ_RANDOM=1 $(PY) -m pytest tests/api/test_schema_fuzz.py -q -W ignore $(PYTEST_ARGS)
 
@@ -69,4 +72,4 @@ bench: $(STAMP) ## Latency, query counts and memory of the case pages vs a bare 
 mutants: $(STAMP) ## Mutation testing of the rule modules (mutmut; not in `make test`): the share of changes the tests catch
 	$(PY) scripts/mutants.py $(MUTANTS_ARGS)
 
-.PHONY: help install run test lint types fmt check messages code scenario fuzz bench mutants
+.PHONY: help install run test lint types fmt check messages code scenario faults fuzz bench mutants

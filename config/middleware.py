@@ -4,16 +4,22 @@ headers for case data, the Content-Security-Policy (issue 3) and the request bod
 
 from __future__ import annotations
 
+import io
+import time
 import uuid
+from functools import partial
+from typing import IO
 
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
+from django.core.signals import got_request_exception
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
 from cases.memberships import request_scope
+from config.errors import ENVIRON_KEY, database_unavailable_response, note_database_unavailable
 from config.http import GetResponse, SalvaguardaHttpRequest, has_case_data
 
 API_PREFIX = "/api/v1/"
@@ -58,6 +64,32 @@ def _is_authenticated(request: HttpRequest) -> bool:
     return bool(user is not None and user.is_authenticated)
 
 
+class DatabaseUnavailableMiddleware:
+    """Turn the 500 of an unreachable database into the 503 of ``config.errors`` when
+    ``handler500`` was not asked: with ``DEBUG`` on, Django answers an uncaught exception
+    with its debug page (``make run``, runserver) and never calls ``handler500``.
+
+    With ``DEBUG`` off, ``handler500`` already answers 503 and this does nothing. Sees
+    the exception through ``got_request_exception`` (``note_database_unavailable``),
+    which Django sends for every uncaught exception, in a middleware or a view; in DEBUG
+    Django's own log line (the 500, with its traceback) comes before the 503's. Comes
+    right after ``SecurityMiddleware``, before anything that reads the database.
+    """
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+        got_request_exception.connect(
+            note_database_unavailable, dispatch_uid="salvaguarda.database_unavailable"
+        )
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        exc = request.META.get(ENVIRON_KEY)
+        if response.status_code == 500 and exc is not None:
+            return database_unavailable_response(request, exc)
+        return response
+
+
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
     """django-csp with the strict policy of ``settings.CONTENT_SECURITY_POLICY`` on every
     response, except the Swagger UI page (``api-docs``, drf-spectacular's sidecar copy,
@@ -79,11 +111,16 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         return parts
 
 
-# Bodies are drained up to this many bytes before a 413 is answered, so that an ordinary
-# client reads the answer instead of a reset connection (a server that closes a socket
-# with unread data makes the kernel send RST). Past it, the client is misbehaving and the
-# connection is simply closed.
+# After a 413 the rest of the body is read and dropped (never kept), so that the client
+# reads the answer instead of a reset connection: a server that closes a socket with
+# unread data makes the kernel send RST, and the client may lose the 413 it was sent.
+# The draining stops after DRAIN_LIMIT bytes or DRAIN_SECONDS seconds, whichever comes
+# first: past that the client is misbehaving (or very slow), and the answer went out long
+# before. DRAIN_SECONDS stays well under gunicorn's worker timeout (30 s), which kills a
+# worker busy on one request and answers the client with a 500 of its own.
 DRAIN_LIMIT = 64 * 1024 * 1024
+DRAIN_SECONDS = 10.0
+DRAIN_CHUNK = 64 * 1024
 JSON_TYPES = ("application/json", "application/problem+json")
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
@@ -104,42 +141,97 @@ def body_limit(request: HttpRequest) -> int:
 
 
 class BodySizeLimitMiddleware:
-    """Answer 413 (Content Too Large, RFC 9110 §15.5.14) to a request whose declared
-    ``Content-Length`` is over ``body_limit`` before anything reads the body: JSON
-    ``{"detail": …}`` under the API, a page elsewhere, in the request's language.
+    """Answer 413 (Content Too Large, RFC 9110 §15.5.14) to a request whose body is over
+    ``body_limit`` before anything reads the body: JSON ``{"detail": …}`` under the API,
+    a page elsewhere, in the request's language.
 
-    WSGI bodies are bounded by ``Content-Length`` (Django reads no further), so the
-    declared length is the whole story. Nothing is read into memory or onto disk: the
-    body is drained in small chunks (up to ``DRAIN_LIMIT``) and dropped (DESIGN rule 1:
-    an oversized upload may be an image). Must come after ``LocaleMiddleware``.
+    The 413 goes out at once; the rest of the body is then drained in small chunks and
+    dropped (DESIGN rule 1: an oversized upload may be an image), up to ``DRAIN_LIMIT``
+    bytes and ``DRAIN_SECONDS``, from the response's ``close()``, which the WSGI server
+    calls once the answer is sent. Before issue 9 the
+    body was drained first: a slow client (a phone uploading 30 MB at 700 kB/s) got no
+    answer until it had sent everything, and under gunicorn the worker timeout killed
+    the worker mid-drain and the client read gunicorn's 500.
+
+    A declared ``Content-Length`` is the whole story for most bodies (Django reads no
+    further). A chunked body (``Transfer-Encoding: chunked``, no length; gunicorn
+    decodes it, Django's WSGI request ignores it and saw an empty body: a 400 "field
+    required", or for a 30 MB upload no 413) is read here, up to the limit, into memory
+    only, and handed on with its length. Must come after ``LocaleMiddleware``.
     """
 
     def __init__(self, get_response: GetResponse) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        limit = body_limit(request)
+        if _is_chunked(request):
+            if not _read_chunked_body(request, limit):
+                return _refuse(request, DRAIN_LIMIT)
+            return self.get_response(request)
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > body_limit(request):
-            _drain(request, min(length, DRAIN_LIMIT))
-            return too_large_response(request)
+        if length > limit:
+            return _refuse(request, min(length, DRAIN_LIMIT))
         return self.get_response(request)
 
 
-def _drain(request: HttpRequest, length: int) -> None:
+def _is_chunked(request: HttpRequest) -> bool:
+    coding = request.META.get("HTTP_TRANSFER_ENCODING", "").lower()
+    return "chunked" in coding and not request.META.get("CONTENT_LENGTH")
+
+
+def _read_chunked_body(request: HttpRequest, limit: int) -> bool:
+    """Read a chunked body (at most ``limit`` bytes, in memory) and make it the request's
+    body with its ``Content-Length``; False when it is longer than ``limit``. Servers
+    that do not decode chunked bodies (Django's runserver) give an empty stream."""
     stream = request.META.get("wsgi.input")
-    if stream is None:
-        return
+    chunks: list[bytes] = []
+    size = 0
+    if stream is not None:
+        while size <= limit:
+            chunk = stream.read(min(DRAIN_CHUNK, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    if size > limit:
+        return False
+    body = b"".join(chunks)
+    request.META["CONTENT_LENGTH"] = str(size)
+    # Django's WSGIRequest reads its body from ``_stream``, sized when it was built
+    # (from the missing Content-Length: nothing); give it the bytes just read.
+    request._stream = io.BytesIO(body)
+    return True
+
+
+def _refuse(request: HttpRequest, drain: int) -> HttpResponseBase:
+    # No ``Connection: close`` here: PEP 3333 leaves hop-by-hop headers to the server
+    # (wsgiref refuses them); gunicorn's sync workers close every connection anyway.
+    response = too_large_response(request)
+    stream = request.META.get("wsgi.input")
+    if stream is not None:
+        # Django's own hook for work after the response is sent (``FileResponse`` closes
+        # its file there); a private list of ``HttpResponseBase`` django-stubs leaves out.
+        response._resource_closers.append(  # type: ignore[attr-defined]
+            partial(_drain, stream, drain, DRAIN_SECONDS)
+        )
+    return response
+
+
+def _drain(stream: IO[bytes], length: int, seconds: float) -> None:
+    """Read and drop up to ``length`` bytes of ``stream`` for at most about ``seconds``."""
+    deadline = time.monotonic() + seconds
     remaining = length
     try:
-        while remaining > 0:
-            chunk = stream.read(min(remaining, 64 * 1024))
+        while remaining > 0 and time.monotonic() < deadline:
+            chunk = stream.read(min(remaining, DRAIN_CHUNK))
             if not chunk:
                 break
             remaining -= len(chunk)
-    except OSError:  # the client went away: nothing to answer
+    except OSError:  # the client went away: nothing more to read
         return
 
 

@@ -81,6 +81,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The database unreachable is a 503, also when DEBUG shows Django's debug page.
+    "config.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -134,7 +136,16 @@ if DATABASE_URL is None:
     if PRODUCTION:
         raise ImproperlyConfigured("Set DATABASE_URL in production.")
     DATABASE_URL = embedded_database_url(VAR_DIR)
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Connections live 60 s (CONN_MAX_AGE) and are health-checked before the first query of
+# each request (CONN_HEALTH_CHECKS, Django ≥ 4.1): after PostgreSQL restarts, the first
+# request on each web worker reconnects instead of failing on a dead connection (issue 9).
+# A server that cannot be reached fails within 5 seconds (libpq's connect_timeout; a
+# DATABASE_URL's own ``?connect_timeout=`` wins), and the request answers 503
+# (config.errors) instead of hanging until the web server kills the worker.
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+}
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["TEST"] = {"NAME": env_str("DATABASE_TEST_NAME", "test_salvaguarda")}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
