@@ -13,6 +13,8 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.request import Request
 
 from cases.models import Person
+from outbox.kinds import MessageKind
+from outbox.models import Message
 from reporting.models import Referral, TakedownRequest
 
 
@@ -38,6 +40,15 @@ class TakedownFilter(django_filters.FilterSet):
     class Meta:
         model = TakedownRequest
         fields = ["status"]
+
+
+class DeliveryFilter(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(choices=Message.State.choices)
+    kind = django_filters.ChoiceFilter(choices=MessageKind.choices)
+
+    class Meta:
+        model = Message
+        fields = ["state", "kind"]
 
 
 def filter_list(request: Request, queryset, view):
