@@ -9,6 +9,7 @@ applied before: a FilterSet only narrows a queryset a selector returned.
 from __future__ import annotations
 
 import django_filters
+from django.db import models
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.request import Request
 
@@ -45,10 +46,27 @@ class TakedownFilter(django_filters.FilterSet):
 class DeliveryFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(choices=Message.State.choices)
     kind = django_filters.ChoiceFilter(choices=MessageKind.choices)
+    # The messages about one referral or takedown notice (``Message.about``).
+    referral = django_filters.NumberFilter(method="about_referral", min_value=1)
+    takedown = django_filters.NumberFilter(method="about_takedown", min_value=1)
 
     class Meta:
         model = Message
-        fields = ["state", "kind"]
+        fields = ["state", "kind", "referral", "takedown"]
+
+    @staticmethod
+    def _about(queryset, model: type[models.Model], pk):
+        return queryset.filter(
+            about_type__app_label=model._meta.app_label,
+            about_type__model=model._meta.model_name,
+            about_id=pk,
+        )
+
+    def about_referral(self, queryset, name: str, value):
+        return self._about(queryset, Referral, value)
+
+    def about_takedown(self, queryset, name: str, value):
+        return self._about(queryset, TakedownRequest, value)
 
 
 def filter_list(request: Request, queryset, view):

@@ -1,7 +1,8 @@
 """API of the messages that left Salvaguarda (issue 9, "Delivery visible"): what was
 sent to whom, when, and its state; and sending a failed one again.
 
-- ``GET /api/v1/deliveries/``: the messages you may see (``?state=failed``, ``?kind=``);
+- ``GET /api/v1/deliveries/``: the messages you may see (``?state=failed``, ``?kind=``,
+  ``?referral=<id>``, ``?takedown=<id>``);
 - ``GET /api/v1/deliveries/{id}/``: one of them; 404 for one you may not see;
 - ``POST /api/v1/deliveries/{id}/retry/``: a lead or deputy of its school sends a failed
   message again (200 with the row, now ``pending``); 409 if it is not failed; 403 for
@@ -87,7 +88,8 @@ class DeliveryListApi(DeliveryApi):
         """Messages you may see, newest first: for a school's lead or deputy every
         message of their schools (those about no case too); for a police liaison the
         referral notices and withdrawals addressed to their unit; for anyone else none.
-        Filters: ``state`` (``?state=failed``: the ones to send again), ``kind``."""
+        Filters: ``state`` (``?state=failed``: the ones to send again), ``kind``,
+        ``referral`` and ``takedown`` (the messages about one of them, by id)."""
         rows = self.filter_queryset(self.get_queryset())
         return self.read_page(request, rows, AccessAction.DELIVERY_LIST)
 

@@ -49,12 +49,19 @@ def test_the_lead_sees_every_message_of_the_school_and_the_failed_ones_by_filter
     assert ids(api.get(reverse("api:delivery-list"))) == {failed.pk, notice.pk, told.pk}
     assert ids(api.get(reverse("api:delivery-list"), {"state": "failed"})) == {failed.pk}
     assert api.get(reverse("api:delivery-list"), {"state": "lost"}).status_code == 400
+    about = api.get(reverse("api:delivery-list"), {"referral": failed.about_id})
+    assert ids(about) == {failed.pk}
+    assert api.get(reverse("api:delivery-list"), {"referral": "x"}).status_code == 400
     case_list = api.get(reverse("api:case-deliveries", args=[failed.case_id]))
     assert ids(case_list) == {failed.pk, notice.pk, told.pk}
 
 
 def test_a_row_says_what_was_sent_to_whom_when_and_why_it_failed(lead_a, failed):
-    body = client_for(lead_a).get(reverse("api:delivery-detail", args=[failed.pk])).json()
+    body = (
+        client_for(lead_a)
+        .get(reverse("api:delivery-detail", args=[failed.pk]), HTTP_ACCEPT_LANGUAGE="en")
+        .json()
+    )
     assert body["kind"] == "referral-notice"
     assert body["kind_label"] == "Referral notice to the destination"
     assert body["state"] == "failed"
