@@ -9,6 +9,7 @@ applied before: a FilterSet only narrows a queryset a selector returned.
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.db import models
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.request import Request
@@ -43,12 +44,24 @@ class TakedownFilter(django_filters.FilterSet):
         fields = ["status"]
 
 
+class IdFilter(django_filters.NumberFilter):
+    """A record's id: a whole number within PostgreSQL's ``bigint`` (``NumberFilter``
+    alone takes decimals, and a number past ``bigint`` would reach the database)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
 class DeliveryFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(choices=Message.State.choices)
     kind = django_filters.ChoiceFilter(choices=MessageKind.choices)
     # The messages about one referral or takedown notice (``Message.about``).
-    referral = django_filters.NumberFilter(method="about_referral", min_value=1)
-    takedown = django_filters.NumberFilter(method="about_takedown", min_value=1)
+    referral = IdFilter(method="about_referral")
+    takedown = IdFilter(method="about_takedown")
 
     class Meta:
         model = Message

@@ -51,7 +51,8 @@ def test_the_lead_sees_every_message_of_the_school_and_the_failed_ones_by_filter
     assert api.get(reverse("api:delivery-list"), {"state": "lost"}).status_code == 400
     about = api.get(reverse("api:delivery-list"), {"referral": failed.about_id})
     assert ids(about) == {failed.pk}
-    assert api.get(reverse("api:delivery-list"), {"referral": "x"}).status_code == 400
+    for bad in ("x", "1.5", "0", str(2**64)):
+        assert api.get(reverse("api:delivery-list"), {"referral": bad}).status_code == 400
     case_list = api.get(reverse("api:case-deliveries", args=[failed.case_id]))
     assert ids(case_list) == {failed.pk, notice.pk, told.pk}
 
