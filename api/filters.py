@@ -9,10 +9,14 @@ applied before: a FilterSet only narrows a queryset a selector returned.
 from __future__ import annotations
 
 import django_filters
+from django import forms
+from django.db import models
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.request import Request
 
 from cases.models import Person
+from outbox.kinds import MessageKind
+from outbox.models import Message
 from reporting.models import Referral, TakedownRequest
 
 
@@ -38,6 +42,44 @@ class TakedownFilter(django_filters.FilterSet):
     class Meta:
         model = TakedownRequest
         fields = ["status"]
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A record's id: a whole number within PostgreSQL's ``bigint`` (``NumberFilter``
+    alone takes decimals, and a number past ``bigint`` would reach the database)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
+class DeliveryFilter(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(choices=Message.State.choices)
+    kind = django_filters.ChoiceFilter(choices=MessageKind.choices)
+    # The messages about one referral or takedown notice (``Message.about``).
+    referral = IdFilter(method="about_referral")
+    takedown = IdFilter(method="about_takedown")
+
+    class Meta:
+        model = Message
+        fields = ["state", "kind", "referral", "takedown"]
+
+    @staticmethod
+    def _about(queryset, model: type[models.Model], pk):
+        return queryset.filter(
+            about_type__app_label=model._meta.app_label,
+            about_type__model=model._meta.model_name,
+            about_id=pk,
+        )
+
+    def about_referral(self, queryset, name: str, value):
+        return self._about(queryset, Referral, value)
+
+    def about_takedown(self, queryset, name: str, value):
+        return self._about(queryset, TakedownRequest, value)
 
 
 def filter_list(request: Request, queryset, view):

@@ -37,6 +37,7 @@ from api.serializers_case_parts import (
     ParticipantOutputSerializer,
     SupportPlanOutputSerializer,
 )
+from api.serializers_deliveries import DeliveryOutputSerializer
 from api.serializers_refs import SchoolRefSerializer, UserRefSerializer
 from cases.models import Case, Concern
 from cases.permissions import CASE_HEADER_FIELDS, CASE_RECORD_PARTS, CASE_RESTRICTED_FIELDS
@@ -155,7 +156,8 @@ class CaseDetailOutputSerializer(CaseOutputSerializer):
     sections is empty (``[]``, ``""``) and ``visible_sections`` says which sections were
     shown. ``referrals`` are the reader's (all of them for the school, those sent to
     their unit for a police liaison); ``events`` are the chronology lines of their
-    sections.
+    sections; ``deliveries`` the messages sent about the case that they may see (pass
+    the reader as ``context["reader"]``).
     """
 
     visible_sections = serializers.SerializerMethodField()
@@ -170,6 +172,8 @@ class CaseDetailOutputSerializer(CaseOutputSerializer):
     actions = ActionOutputSerializer(many=True, read_only=True)
     guardian_contacts = GuardianContactOutputSerializer(many=True, read_only=True)
     concerns = LinkedConcernOutputSerializer(many=True, read_only=True)
+    # Cut again per field to ``context["reader"]`` (``api.serializers_deliveries``).
+    deliveries = DeliveryOutputSerializer(many=True, read_only=True)
 
     # Read from ``view.case``; every other field from the view.
     FROM_CASE = frozenset(CaseOutputSerializer.Meta.fields)

@@ -150,7 +150,7 @@ class CaseDetailApi(CaseFileApi):
         share; other parts are empty and ``visible_sections`` lists what was shown."""
         view = case_view_for_user(user=request.user, case_id=case_id)
         record_read(request, action=AccessAction.CASE_DETAIL, case_ids=[view.case.pk])
-        return Response(CaseDetailOutputSerializer(view).data)
+        return Response(CaseDetailOutputSerializer(view, context={"reader": request.user}).data)
 
     @extend_schema(
         tags=CASES_TAG, request=CaseUpdateInputSerializer, responses=CaseOutputSerializer

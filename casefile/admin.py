@@ -39,6 +39,7 @@ from cases.models import (
 from cases.permissions import CASE_HEADER_FIELDS, CASE_RESTRICTED_FIELDS
 from cases.selectors import case_get_for_user, case_list_for_user
 from config.http import signed_in_user
+from outbox.models import Message
 from reporting.models import TAKEDOWN_NOTICE_FIELDS_IN_CASE, Referral, TakedownRequest
 
 
@@ -160,6 +161,28 @@ class ConcernInline(CasePartInline):
     fields = ["logged_at", "source", "summary", "status"]
 
 
+class DeliveryInline(CasePartInline):
+    model = Message
+    fk_name = "case"
+    part = "deliveries"
+    verbose_name = _("Message sent")
+    verbose_name_plural = _("Messages sent")
+    # Never the address, subject or body here: a liaison reading the admin sees the
+    # rows the view gives them, and those fields are the school's (``casefile.deliveries``).
+    fields = [
+        "kind",
+        "channel",
+        "recipient_label",
+        "state",
+        "created_at",
+        "sent_at",
+        "failed_at",
+        "attempts",
+        "last_error",
+    ]
+    related = ("recipient_user", "recipient_organisation", "endpoint__organisation")
+
+
 @admin.register(Case)
 class CaseAdmin(CaseDataAdmin):
     audit_name = "case"
@@ -178,6 +201,7 @@ class CaseAdmin(CaseDataAdmin):
         ActionInline,
         GuardianContactInline,
         ConcernInline,
+        DeliveryInline,
     ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -20,6 +20,7 @@ from typing import TypeVar
 
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
+from casefile.deliveries import case_deliveries_for_user
 from cases.models import (
     Action,
     Case,
@@ -45,6 +46,7 @@ from cases.selectors import (
     case_sections_for_user,
     case_support_plans,
 )
+from outbox.models import Message
 from reporting.models import Referral, TakedownRequest
 
 T = TypeVar("T")
@@ -78,6 +80,9 @@ class CaseView:
     actions: tuple[Action, ...]
     guardian_contacts: tuple[GuardianContact, ...]
     concerns: tuple[Concern, ...]
+    # The messages sent about the case that the reader may see
+    # (``casefile.deliveries.deliveries_visible_to``), newest first.
+    deliveries: tuple[Message, ...]
 
     def shows(self, part: str) -> bool:
         """Whether the reader sees ``part`` (a name of ``CASE_PARTS``)."""
@@ -92,8 +97,9 @@ def case_view_for_user(*, user: User, case_id: int | str) -> CaseView:
     each part of ``CASE_PARTS`` whose section ``user`` is granted is read with its
     selector, in a constant number of queries whatever the case holds (one or two per
     part shown, none for a part not shown); referrals are cut to the reader's
-    (``case_referrals_for_user``) and the chronology to their sections
-    (``case_events_for_user``). Times are UTC. Writes nothing: the caller records
+    (``case_referrals_for_user``), the messages sent to those the reader may see
+    (``casefile.deliveries.case_deliveries_for_user``) and the chronology to their
+    sections (``case_events_for_user``). Times are UTC. Writes nothing: the caller records
     the read.
     """
     case = case_get_for_user(user=user, case_id=case_id)
@@ -127,6 +133,7 @@ def case_view_for_user(*, user: User, case_id: int | str) -> CaseView:
         actions=shown("actions", lambda: case_actions(case=case)),
         guardian_contacts=shown("guardian_contacts", lambda: case_guardian_contacts(case=case)),
         concerns=shown("concerns", lambda: case_concerns(case=case)),
+        deliveries=shown("deliveries", lambda: case_deliveries_for_user(user=user, case=case)),
     )
 
 

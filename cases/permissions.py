@@ -56,6 +56,8 @@ class Resource(StrEnum):
     CLUSTER = "cluster"  # cases linked by identical or near (PDQ) hashes
     ACCESS_LOG = "access_log"  # who read the case (AccessEvent)
     DENIALS = "denials"  # who was refused a record of the school (DenialEvent)
+    # What left Salvaguarda (``outbox.Message``): what was sent to whom, when, its state.
+    DELIVERY = "delivery"
     STATISTICS = "statistics"  # aggregates, small cells suppressed
 
 
@@ -189,6 +191,17 @@ CASE_PARTS: tuple[CasePart, ...] = (
     CasePart(
         "concerns", _I, Resource.CONCERN, verbs=("concern",), verbs_section=CASE_SECTION_CHRONOLOGY
     ),
+    # The messages sent about the case (``outbox``), cut to the reader like the referrals
+    # (``casefile.deliveries.deliveries_visible_to``): the school's leads see them all, a
+    # police liaison only those addressed to their unit about a referral of theirs. That
+    # a delivery failed or was retried is the school's own business: internal lines.
+    CasePart(
+        "deliveries",
+        None,
+        Resource.DELIVERY,
+        verbs=("delivery",),
+        verbs_section=CASE_SECTION_INTERNAL,
+    ),
 )
 CASE_PART_NAMES: tuple[str, ...] = tuple(part.name for part in CASE_PARTS)
 # The case header: the fields any reader of the case sees (API ``CaseOutputSerializer``,
@@ -242,8 +255,9 @@ SECTION_OF: dict[Resource, str | None] = {
         for part in CASE_PARTS
         if part.kind is PartKind.RECORDS
         and part.section != CASE_SECTION_INTERNAL
-        # Referrals have a scope of their own (``ADDRESSED``), not a shared section.
-        and part.resource is not Resource.REFERRAL
+        # Referrals and the messages about them have a scope of their own
+        # (``ADDRESSED``), not a shared section.
+        and part.resource not in (Resource.REFERRAL, Resource.DELIVERY)
     },
     Resource.CLUSTER: CASE_SECTION_EVIDENCE,  # clusters compare evidence hashes
 }
@@ -267,7 +281,8 @@ class Scope(StrEnum):
     # and of those only the sections that referral shares; withdrawing or closing the
     # referral ends it at once.
     REFERRED = "referred"
-    # Referrals addressed to the user's unit, once sent (the unit's own inbox).
+    # Referrals addressed to the user's unit, once sent (the unit's own inbox), and the
+    # messages addressed to the unit about them.
     ADDRESSED = "addressed"
     # Counts of the user's schools only, with counts of 1–2 shown as "<3".
     AGGREGATE = "aggregate"
@@ -291,6 +306,8 @@ _CASE_OWNER: dict[Resource, dict[Ability, Scope]] = {
     R.CLUSTER: {A.VIEW: S.SCHOOL},
     R.ACCESS_LOG: {A.VIEW: S.SCHOOL},
     R.DENIALS: {A.VIEW: S.SCHOOL},
+    # The school's messages, and sending a failed one again.
+    R.DELIVERY: {A.VIEW: S.SCHOOL, A.CHANGE: S.SCHOOL},
     R.STATISTICS: {A.VIEW: S.AGGREGATE},
 }
 
@@ -320,6 +337,8 @@ POLICY: dict[Role, dict[Resource, dict[Ability, Scope]]] = {
         R.SUPPORT: {A.VIEW: S.REFERRED},
         R.REFERRAL: {A.VIEW: S.ADDRESSED, A.RESPOND: S.ADDRESSED},
         R.CLUSTER: {A.VIEW: S.REFERRED},
+        # The messages addressed to their unit about a referral in their inbox.
+        R.DELIVERY: {A.VIEW: S.ADDRESSED},
     },
     # The authority's oversight of the schools it holds this role in: statistics only,
     # no case contents by default (DESIGN "Users").

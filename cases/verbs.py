@@ -114,6 +114,10 @@ class AccessAction(models.TextChoices):
     TAKEDOWN_LIST = "takedown.list", _("Takedown notice list")
     TAKEDOWN_DETAIL = "takedown.detail", _("Takedown notice")
     DENIAL_LIST = "denial.list", _("Denied requests")
+    # Messages that left Salvaguarda (``casefile.deliveries``): what was sent to whom.
+    CASE_DELIVERIES = "case.deliveries", _("Messages sent about a case")
+    DELIVERY_LIST = "delivery.list", _("Messages sent")
+    DELIVERY_DETAIL = "delivery.detail", _("Message sent")
     # The admin's case-data pages: ``admin.<CaseDataAdmin.audit_name>.<page>``
     # (``cases.admin_site.CaseDataAdmin.record_read``).
     ADMIN_CASE_LIST = "admin.case.list", _("Admin: case list")

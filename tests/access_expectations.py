@@ -179,6 +179,9 @@ EXPECTATIONS: dict[str, dict[str, dict]] = {
     "api:support-plan-check-ins": action(SCHOOL_ONLY),
     "api:support-plan-measures": action(SCHOOL_ONLY),
     "api:action-complete": action(SCHOOL_ONLY),
+    # Messages sent about a case: each reader those they may see (the unit holding the
+    # live referral: the notices addressed to it), so the referred unit reads the list.
+    "api:case-deliveries": detail(SHARED_READ),
     # The case's access log: its school's leads only (a referred unit gets 404 too).
     "api:case-access-log": detail(SCHOOL_ONLY),
     "api:dashboard": endpoint(default=NO_METHOD_LIST, GET=EVERYONE_SIGNED_IN),
@@ -210,6 +213,12 @@ EXPECTATIONS: dict[str, dict[str, dict]] = {
     "api:takedown-outcome": action(SCHOOL_WRITE),
     "api:takedown-escalate": action(SCHOOL_WRITE),
     "api:cluster-list": endpoint(default=NO_METHOD_LIST, GET=EVERYONE_SIGNED_IN),
+    # --- API: messages sent (the outbox) ---
+    # The world's message is the referral notice to the unit's liaison: the school's lead
+    # and that unit see it; only the lead may send it again (409 here: it is not failed).
+    "api:delivery-list": endpoint(default=NO_METHOD_LIST, GET=EVERYONE_SIGNED_IN),
+    "api:delivery-detail": detail(SHARED_READ),
+    "api:delivery-retry": action(SCHOOL_WRITE),
     # --- API: statistics (aggregates of the user's own schools) ---
     "api:statistics": endpoint(default=NO_METHOD_LIST, GET=STATISTICS_READERS),
     # --- API: hash-only intake ---
@@ -266,6 +275,8 @@ EXPECTATIONS: dict[str, dict[str, dict]] = {
     "web:referral_acknowledge": web_form(DESTINATION_WRITE),
     "web:referral_close": web_form(DESTINATION_WRITE),
     "web:referral_reject": web_form(DESTINATION_WRITE),
+    # "Send again" (409 for the world's message, which is not failed).
+    "web:delivery_retry": web_form(SCHOOL_WRITE),
     "web:clusters": web_list(),
     "web:statistics": endpoint(default=NO_METHOD_LIST, GET=STATISTICS_READERS),
     "web:denials": endpoint(default=NO_METHOD_LIST, GET=DENIAL_READERS),
@@ -302,6 +313,9 @@ POLICY_OF: dict[str, dict[str, tuple[Resource, Ability]]] = {
     "api:support-plan-measures": {"POST": (R.SUPPORT, AB.CHANGE)},
     "api:action-complete": {"POST": (R.ACTION, AB.CHANGE)},
     "api:case-access-log": {"GET": (R.ACCESS_LOG, AB.VIEW)},
+    "api:case-deliveries": {"GET": (R.DELIVERY, AB.VIEW)},
+    "api:delivery-detail": {"GET": (R.DELIVERY, AB.VIEW)},
+    "api:delivery-retry": {"POST": (R.DELIVERY, AB.CHANGE)},
     "api:denial-list": {"GET": (R.DENIALS, AB.VIEW)},
     "api:referral-detail": {"GET": (R.REFERRAL, AB.VIEW)},
     "api:referral-send": {"POST": (R.REFERRAL, AB.CHANGE)},
@@ -344,6 +358,7 @@ for _name, _grant in (
     ("web:referral_acknowledge", (R.REFERRAL, AB.RESPOND)),
     ("web:referral_close", (R.REFERRAL, AB.RESPOND)),
     ("web:referral_reject", (R.REFERRAL, AB.RESPOND)),
+    ("web:delivery_retry", (R.DELIVERY, AB.CHANGE)),
 ):
     # A web form: GET shows it, POST submits it, under the same rule.
     POLICY_OF[_name] = {"GET": _grant, "POST": _grant}
@@ -405,6 +420,8 @@ def _kind(route_name: str) -> str:
         ("api:support-plan", "case"),
         ("api:action", "case"),
         ("api:person", "person"),
+        ("api:deliver", "delivery"),
+        ("web:deliver", "delivery"),
         ("api:concern", "concern"),
     ):
         if route_name.startswith(prefix):

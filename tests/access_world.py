@@ -18,6 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases.models import Organisation, Role, User
+from outbox.kinds import MessageKind
+from outbox.models import Message
 from reporting.models import LegalBasis, Platform
 from tests.access_expectations import (
     CONCERN_LOGGED_BY,
@@ -58,6 +60,7 @@ KWARG_OBJECTS = {
     "takedown_id": "takedown",
     "plan_id": "plan",
     "action_id": "action",
+    "delivery_id": "delivery",
 }
 
 # One marker per object kind and school: a word found only in that object's text.
@@ -175,7 +178,12 @@ def _fill(school: Organisation, lead: User, logger: User, unit: Organisation, ow
         shared_sections=list(SHARED_SECTIONS),
         sent=True,
     )
+    # Sending the referral wrote its notice to the unit's liaison into the outbox.
+    delivery = Message.objects.get(
+        case=case, kind=MessageKind.REFERRAL_NOTICE, about_id=referral.pk, endpoint=None
+    )
     return {
+        "delivery": delivery,
         "case": case,
         "pupil": pupil,
         "guardian": guardian,

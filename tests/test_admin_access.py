@@ -49,6 +49,7 @@ from cases.models import (
     User,
 )
 from cases.selectors import case_events_for_user
+from outbox.models import Message
 from reporting import services as reporting_services
 from reporting.admin import TakedownRequestAdmin
 from reporting.models import (
@@ -253,6 +254,7 @@ def test_a_police_liaison_sees_only_the_sections_the_referral_shares(operators, 
         Concern,
         Action,
         GuardianContact,
+        Message,
     }
     assert "Lucía" in lead_page.content.decode()  # the victim, a participant
     assert {"summary", "closure_reason"} <= set(lead_page.context["adminform"].readonly_fields)
@@ -261,7 +263,14 @@ def test_a_police_liaison_sees_only_the_sections_the_referral_shares(operators, 
     police = operators["police"]
     police_page = admin_client(police).get(change_url(case))
     assert police_page.status_code == 200
-    assert inline_models(police_page) == {EvidenceItem, TakedownRequest, Referral, CaseEvent}
+    # The messages sent come with the case, cut to those addressed to their unit.
+    assert inline_models(police_page) == {
+        EvidenceItem,
+        TakedownRequest,
+        Referral,
+        CaseEvent,
+        Message,
+    }
     assert "Lucía" not in police_page.content.decode()
     assert not {"summary", "closure_reason"} & set(police_page.context["adminform"].readonly_fields)
     # The chronology is cut to the shared sections, as on the web and the API.

@@ -23,6 +23,7 @@ from django.urls import URLPattern, get_resolver, reverse
 from django_filters import ChoiceFilter, MultipleChoiceFilter
 
 from cases.models import Case, Concern, EvidenceItem, Organisation, Person, User
+from outbox.models import Message
 from reporting.models import Referral, TakedownRequest
 from tests.access_expectations import EXPECTATIONS, OK
 from tests.access_world import KWARG_OBJECTS, build_world
@@ -40,6 +41,7 @@ API_LISTS = {
     "api:concerns": (Concern, "api:concern-detail", "concern_id"),
     "api:referral-list": (Referral, "api:referral-detail", "referral_id"),
     "api:takedown-list": (TakedownRequest, "api:takedown-detail", "takedown_id"),
+    "api:delivery-list": (Message, "api:delivery-detail", "delivery_id"),
 }
 
 
@@ -257,7 +259,8 @@ def test_list_filters_only_narrow_by_the_records_own_fields():
     """A filter on a related record (``case__school``, a model choice) could let another
     school's id change a count. None exists today; adding one must come with a probe in
     this module (B's id and a missing id must give the same answer)."""
-    probed: set[str] = set()  # "<view>.<filter>" of filters with a probe here
+    # "<view>.<filter>" of filters with a probe here.
+    probed: set[str] = {"DeliveryListApi.referral", "DeliveryListApi.takedown"}
     filtersets = []
     for entry in _walk(get_resolver().url_patterns):
         view = getattr(entry.callback, "cls", None) or getattr(entry.callback, "view_class", None)
@@ -273,6 +276,30 @@ def test_list_filters_only_narrow_by_the_records_own_fields():
             assert own_choice or f"{view_name}.{name}" in probed, (view_name, name)
     for name, field in CaseFilterForm.base_fields.items():
         assert not hasattr(field, "queryset"), f"CaseFilterForm.{name} offers records"
+
+
+@pytest.mark.parametrize("persona", SIGNED_IN)
+def test_the_deliveries_about_another_schools_record_answer_like_a_missing_one(world, persona):
+    """Probe of ``DeliveryListApi.referral`` and ``.takedown``: a record's id only
+    narrows the reader's own messages; B's id gives what a missing id gives (nothing,
+    unless the reader sees B's messages)."""
+    client = client_for(world.users[persona])
+    url = reverse("api:delivery-list")
+    visible = api_ids(client, url)
+    for name, model in (("referral", Referral), ("takedown", TakedownRequest)):
+        assert api_ids(client, f"{url}?{name}=999999999") == set()
+        for owner in ("A", "B"):
+            pk = world.obj(owner, name).pk
+            about = set(
+                Message.objects.filter(
+                    about_type__model=model._meta.model_name, about_id=pk
+                ).values_list("pk", flat=True)
+            )
+            # Exactly the reader's own messages about it: none for another school's.
+            assert api_ids(client, f"{url}?{name}={pk}") == about & visible, (persona, owner)
+    if persona == "lead_a":
+        assert api_ids(client, f"{url}?referral={world.obj('A', 'referral').pk}")
+        assert not api_ids(client, f"{url}?referral={world.obj('B', 'referral').pk}")
 
 
 def _walk(patterns):

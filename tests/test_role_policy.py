@@ -41,7 +41,8 @@ def reaches(persona: str, owner: str, resource: Resource, scope: Scope) -> bool:
         section = SECTION_OF[resource]
         return section is None or section in SHARED_SECTIONS
     if scope is Scope.ADDRESSED:
-        return resource is Resource.REFERRAL and REFERRAL_UNIT[owner] == where
+        # The unit's inbox: its referrals, and the messages addressed to it about them.
+        return resource in (Resource.REFERRAL, Resource.DELIVERY) and REFERRAL_UNIT[owner] == where
     return False  # AGGREGATE: counts, never an object
 
 

@@ -83,6 +83,11 @@ urlpatterns = [
         actions.ReferralRejectView.as_view(),
         name="referral_reject",
     ),
+    path(
+        "deliveries/<int:delivery_id>/retry/",
+        actions.DeliveryRetryView.as_view(),
+        name="delivery_retry",
+    ),
     path("clusters/", views.clusters, name="clusters"),
     path("statistics/", views_statistics.statistics, name="statistics"),
     path("security/denials/", views.denial_list, name="denials"),

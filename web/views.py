@@ -27,6 +27,12 @@ from django.views.decorators.http import require_GET
 from accounts.http import lockout_response
 from accounts.lockout import sign_in_completed
 from accounts.second_factor import needs_verification
+from casefile.deliveries import (
+    can_retry_delivery,
+    deliveries_about_for_user,
+    failed_deliveries_for_user,
+    failure_reason,
+)
 from cases.audit import case_access_log, denials_for_user
 from cases.exceptions import NotFound
 from cases.models import AccessEvent, Case, CheckIn, Concern, Participant, SupportPlan
@@ -42,6 +48,7 @@ from cases.selectors import (
 from cases.verbs import AccessAction
 from config.http import AuthenticatedHttpRequest, axes_locked_out, signed_in_user
 from config.throttling import sign_in_allowed
+from outbox.models import Message
 from reporting.models import LIVE_REFERRAL_STATUSES, Referral, TakedownRequest
 from reporting.selectors import (
     can_act_for_destination,
@@ -104,9 +111,10 @@ class LogoutView(auth_views.LogoutView):
 @login_required
 @require_GET
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """What needs doing: for a lead, open cases, overdue takedown notices and check-ins
-    due this week; for a police liaison, open cases referred to their unit and live
-    referrals; for staff, their concerns."""
+    """What needs doing: for a lead, open cases, overdue takedown notices, check-ins
+    due this week and the messages whose delivery failed (with "Send again"); for a
+    police liaison, open cases referred to their unit and live referrals; for staff,
+    their concerns."""
     user = request.user
     owned = schools_owned_by(user)
     units = units_of(user)
@@ -135,6 +143,18 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
         shown_case_ids.update(row.notice.case_id for row in overdue)
         shown_case_ids.update(c.plan.case_id for c in check_ins)
+        # Shown only when there are some; each one a lead may send again.
+        failed = [
+            DeliveryRow.of(message, can_retry=True)
+            for message in failed_deliveries_for_user(user=user)[:FAILED_DELIVERIES_SHOWN]
+        ]
+        context["failed_deliveries"] = failed
+        context["failed_deliveries_count"] = (
+            len(failed)
+            if len(failed) < FAILED_DELIVERIES_SHOWN
+            else failed_deliveries_for_user(user=user).count()
+        )
+        shown_case_ids.update(row.message.case_id for row in failed if row.message.case_id)
 
     if units:
         live = Referral.objects.filter(destination_id__in=units, status__in=LIVE_REFERRAL_STATUSES)
@@ -151,7 +171,8 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     # to a case are recorded as the read itself).
     concerns_shown = context.get("new_concerns") or context.get("my_concerns") or []
     shown_case_ids.update(c.case_id for c in concerns_shown if c.case_id)
-    if shown_case_ids or concerns_shown:
+    # So are the failed messages (a case reference, a recipient), with or without a case.
+    if shown_case_ids or concerns_shown or context.get("failed_deliveries"):
         record_read(request, AccessAction.DASHBOARD, shown_case_ids)
     return render(request, "web/dashboard.html", context)
 
@@ -208,6 +229,25 @@ class OverdueNoticeRow:
     def of(cls, notice: TakedownRequest, *, now: datetime) -> OverdueNoticeRow:
         deadline = notice.deadline_at
         return cls(notice, None if deadline is None else now - deadline)
+
+
+FAILED_DELIVERIES_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    """A message sent, on a page: why it failed in plain words (``""`` unless failed)
+    and whether the reader may send it again (a lead or deputy of its school, and it
+    is failed)."""
+
+    message: Message
+    reason: str
+    can_retry: bool
+
+    @classmethod
+    def of(cls, message: Message, *, can_retry: bool) -> DeliveryRow:
+        failed = message.state == Message.State.FAILED
+        return cls(message, failure_reason(message), can_retry and failed)
 
 
 @dataclass(frozen=True)
@@ -274,6 +314,7 @@ def case_page_context(request: AuthenticatedHttpRequest, case_id: int | str) -> 
         "can_add": view.can_edit and case.status == case.Status.OPEN,
         "referrals": [ReferralRow(r, section_labels(r)) for r in view.referrals],
         "takedowns": [NoticeRow(n, n.time_left()) for n in view.takedowns],
+        "deliveries": [DeliveryRow.of(m, can_retry=view.can_edit) for m in view.deliveries],
         "plans": plans,
         "victims_without_plan": [
             p
@@ -332,7 +373,12 @@ def referral_detail_context(
     request: AuthenticatedHttpRequest, referral: Referral, **extra: Any
 ) -> dict[str, Any]:
     liaison = can_act_for_destination(request.user, referral)
+    deliveries = [
+        DeliveryRow.of(m, can_retry=can_retry_delivery(request.user, m))
+        for m in deliveries_about_for_user(user=request.user, about=referral)
+    ]
     context = {
+        "deliveries": deliveries,
         "referral": referral,
         "contents_visible": case_data_visible(referral),
         "is_liaison": liaison,

@@ -26,10 +26,12 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
+from casefile.deliveries import can_retry_delivery, delivery_get_for_user
 from cases import services as case_services
 from cases.audit import AuditContext
+from cases.deliveries import delivery_retry
 from cases.denials import refused
-from cases.exceptions import Conflict
+from cases.exceptions import Conflict, NotFound
 from cases.models import Case, Concern, Organisation, SupportPlan, User
 from cases.selectors import (
     concerns_for_user,
@@ -758,3 +760,50 @@ class TakedownEscalateView(TakedownFormView):
             reference=data["reference"],
             context=self.context,
         )
+
+
+# --- Messages sent (the outbox) -----------------------------------------------------
+
+
+class DeliveryRetryView(FormActionView):
+    """Send a failed message again ("Send again" on the case page, the referral page
+    and the dashboard), after fixing what made it fail: ``cases.deliveries.
+    delivery_retry`` (audited ``delivery.retried``). The message through
+    ``casefile.deliveries.delivery_get_for_user`` (404 if not visible); a lead or
+    deputy of its school only (403 for a liaison who sees it). Not failed any more
+    (sent meanwhile, or retried by someone else): 409 with that said, nothing written.
+    Back to the case's "Messages sent", or to the dashboard (``next=dashboard``)."""
+
+    title = _("Send the message again")
+    submit_label = _("Send again")
+    success_message = _("The message will be sent again.")
+    intro = _(
+        "Its attempts start again and it goes out in a moment. Fix what made it fail "
+        "(an e-mail address) first, or it will fail again."
+    )
+    section = "deliveries"
+
+    def load(self, request: HttpRequest, **kwargs: Any) -> None:
+        user = signed_in_user(request)
+        try:
+            self.message = delivery_get_for_user(user=user, delivery_id=kwargs["delivery_id"])
+        except NotFound:
+            raise Http404 from None
+        if not can_retry_delivery(user, self.message):
+            raise PermissionDenied
+        # A lead of the message's school may write to its case: the page to return to.
+        self.case = self.message.case
+
+    def perform(self, form: forms.Form) -> None:
+        delivery_retry(message=self.message, actor=self.user, context=self.context)
+
+    def success_url(self) -> str:
+        if self.request.POST.get("next") == "dashboard" or self.case is None:
+            return reverse("web:dashboard") + "#failed-deliveries"
+        return super().success_url()
+
+    def success(self, request: AuthenticatedHttpRequest) -> HttpResponse:
+        if request.POST.get("next") == "dashboard":
+            messages.success(request, self.success_message)
+            return redirect(self.success_url())
+        return super().success(request)

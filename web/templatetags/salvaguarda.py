@@ -147,6 +147,7 @@ RECORD_KINDS = {
     "referral": gettext_lazy("Referral"),
     "takedownrequest": gettext_lazy("Takedown notice"),
     "organisation": gettext_lazy("School statistics"),
+    "message": gettext_lazy("Message sent"),
 }
 
 
