@@ -66,7 +66,10 @@ fuzz: $(STAMP) ## Long schemathesis run: coverage cases + 100 random examples pe
 bench: $(STAMP) ## Latency, query counts and memory of the case pages vs a bare DRF view (throwaway DB)
 	DJANGO_SETTINGS_MODULE=config.settings $(PY) -m bench $(BENCH_ARGS)
 
+faults: $(STAMP) ## Fault suite: SIGKILLed workers on Redis and RabbitMQ, broker and PostgreSQL outages (docs/faults.md)
+	$(PY) -m pytest -m faults tests/faults -q $(PYTEST_ARGS)
+
 mutants: $(STAMP) ## Mutation testing of the rule modules (mutmut; not in `make test`): the share of changes the tests catch
 	$(PY) scripts/mutants.py $(MUTANTS_ARGS)
 
-.PHONY: help install run test lint types fmt check messages code scenario fuzz bench mutants
+.PHONY: help install run test lint types fmt check messages code scenario fuzz bench faults mutants

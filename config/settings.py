@@ -366,6 +366,22 @@ if CELERY_BROKER_URL is None:
     if PRODUCTION:
         raise ImproperlyConfigured("Set CELERY_BROKER_URL (Redis or RabbitMQ) in production.")
     CELERY_BROKER_URL, CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker(VAR_DIR)
+# A broker that is down or silent never holds up a request that saved a change (issue 9,
+# measured in tests/test_broker_down.py and docs/faults.md): a publish (the outbox's
+# kick) connects once, without kombu's retries (``max_retries`` 0: about 6 s otherwise),
+# and gives up after this many seconds (connecting, and the AMQP handshake). The row
+# waits in the outbox; the sweep sends it once the broker is back.
+CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECTION_TIMEOUT", 2)
+CELERY_BROKER_TRANSPORT_OPTIONS["max_retries"] = 0
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # redis-py waits forever by default: on connecting, and on a broker that accepts the
+    # connection but never answers (a publish then hangs the request for good).
+    CELERY_BROKER_TRANSPORT_OPTIONS["socket_connect_timeout"] = CELERY_BROKER_CONNECTION_TIMEOUT
+    CELERY_BROKER_TRANSPORT_OPTIONS["socket_timeout"] = CELERY_BROKER_CONNECTION_TIMEOUT
+# The worker and beat wait for the broker at start and reconnect by themselves after an
+# outage however long it lasts (Celery's default gives up after 100 tries, ~45 min).
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # One queue name per deployment; tests use their own so no other worker steals them.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "salvaguarda")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
