@@ -372,16 +372,30 @@ if CELERY_BROKER_URL is None:
 # and gives up after this many seconds (connecting, and the AMQP handshake). The row
 # waits in the outbox; the sweep sends it once the broker is back.
 CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECTION_TIMEOUT", 2)
-CELERY_BROKER_TRANSPORT_OPTIONS["max_retries"] = 0
-if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    # redis-py waits forever by default: on connecting, and on a broker that accepts the
-    # connection but never answers (a publish then hangs the request for good).
-    CELERY_BROKER_TRANSPORT_OPTIONS["socket_connect_timeout"] = CELERY_BROKER_CONNECTION_TIMEOUT
-    CELERY_BROKER_TRANSPORT_OPTIONS["socket_timeout"] = CELERY_BROKER_CONNECTION_TIMEOUT
+
+
+def broker_transport_options(url: str, timeout: float) -> dict[str, object]:
+    """kombu's transport options that bound a publish to the broker at ``url`` to about
+    ``timeout`` seconds (added to the filesystem transport's folders in development)."""
+    options: dict[str, object] = {"max_retries": 0}
+    if url.startswith(("redis://", "rediss://")):
+        # redis-py waits forever by default: on connecting, and on a broker that accepts
+        # the connection but never answers (a publish then hangs the request for good).
+        options |= {"socket_connect_timeout": timeout, "socket_timeout": timeout}
+    return options
+
+
+CELERY_BROKER_TRANSPORT_OPTIONS |= broker_transport_options(
+    CELERY_BROKER_URL, CELERY_BROKER_CONNECTION_TIMEOUT
+)
 # The worker and beat wait for the broker at start and reconnect by themselves after an
 # outage however long it lasts (Celery's default gives up after 100 tries, ~45 min).
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# ... and try again at least this often (seconds; config.celery.PromptConsumer), so the
+# outbox's messages go out about one sweep after the broker is back.
+CELERY_BROKER_RECONNECT_SECONDS = env_int("CELERY_BROKER_RECONNECT_SECONDS", 2)
+CELERY_WORKER_CONSUMER = "config.celery:PromptConsumer"
 # One queue name per deployment; tests use their own so no other worker steals them.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "salvaguarda")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)

@@ -45,8 +45,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from kombu import pools
 
 from config.celery import app as celery_app
+from config.settings import broker_transport_options
 from outbox import channels, relay
 from outbox.kinds import MessageKind
 from outbox.models import Message, WebhookEndpoint
@@ -83,19 +85,26 @@ class Receiver:
     Each request whose signature verifies (``outbox.channels.verify`` with ``secret``)
     and whose body's ``id`` equals its ``Idempotency-Key`` is recorded as
     ``(key, time.monotonic())`` in :attr:`received` and answered 200 after ``delay``
-    seconds; any other request is counted in :attr:`refused` and answered 401."""
+    seconds; any other request is counted in :attr:`refused` and answered 401; a
+    request cut short (its sender killed while sending the body) in :attr:`cut`."""
 
     def __init__(self, secret: str, *, delay: float = 0.0) -> None:
         self.secret = secret
         self.delay = delay
         self.received: list[tuple[str, float]] = []
         self.refused = 0
+        self.cut = 0
         self.lock = threading.Lock()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                length = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(length)
+                if len(body) < length:  # the sender died mid-request: nothing to take
+                    with receiver.lock:
+                        receiver.cut += 1
+                    return
                 headers = dict(self.headers.items())
                 key = headers.get(channels.IDEMPOTENCY_HEADER, "")
                 try:
@@ -167,34 +176,38 @@ def enqueue_test_messages(endpoint: WebhookEndpoint, count: int, start: int = 0)
 
 # --- the broker this process publishes to ---------------------------------------------
 def _reset_pools() -> None:
-    """Forget the Celery app's pooled broker connections (they belong to the old URL)."""
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
-        celery_app._pool = None
+    """Close the pooled broker connections (they belong to the old URL): kombu's
+    registry of pools and the Celery app's references to them."""
+    pools.reset()
+    celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
 
 @contextmanager
 def publishing_to(url: str, queue: str) -> Iterator[None]:
-    """Make this process's kicks go to ``url``, queue ``queue``. Celery reads
+    """Make this process's kicks go to ``url`` (with the transport options
+    ``config.settings`` would give it), queue ``queue``. Celery reads
     ``CELERY_BROKER_URL`` from the environment before its configuration, so both
-    change; the old ones come back at the end."""
+    change (unless ``url`` is the configured broker); the old ones come back at the
+    end."""
     old_env = os.environ.get("CELERY_BROKER_URL")
     old_queue = celery_app.conf.task_default_queue
     old_url = celery_app.conf.broker_url
     old_options = dict(celery_app.conf.broker_transport_options or {})
-    os.environ["CELERY_BROKER_URL"] = url
-    celery_app.conf.broker_url = url
+    if url != settings.CELERY_BROKER_URL:
+        os.environ["CELERY_BROKER_URL"] = url
+        celery_app.conf.broker_url = url
+        celery_app.conf.broker_transport_options = broker_transport_options(
+            url, settings.CELERY_BROKER_CONNECTION_TIMEOUT
+        )
     celery_app.conf.task_default_queue = queue
-    options = {"max_retries": 0}
-    if url.startswith("redis"):
-        options |= {"socket_connect_timeout": 2, "socket_timeout": 2}
-    celery_app.conf.broker_transport_options = options
     _reset_pools()
+    relay._broker_down_until = 0.0  # kick()'s memory of a failure is about the old broker
     try:
         yield
     finally:
         _reset_pools()
+        relay._broker_down_until = 0.0
         if old_env is None:
             os.environ.pop("CELERY_BROKER_URL", None)
         else:
@@ -257,14 +270,15 @@ def ensure_vhost(url: str) -> None:
 
 
 # --- worker and beat processes -----------------------------------------------------------
-def process_env(url: str, queue: str, **extra: str) -> dict[str, str]:
-    """The environment of the worker and beat: this test's database, broker and queue,
-    the relay's fault-test numbers (``RELAY_ENV``) and ``extra``."""
+def process_env(url: str | None, queue: str, **extra: str) -> dict[str, str]:
+    """The environment of the worker and beat: this test's database, broker (``None``:
+    this process's own) and queue, the relay's fault-test numbers (``RELAY_ENV``) and
+    ``extra``."""
     env = {
         **os.environ,
+        **({"CELERY_BROKER_URL": url} if url else {}),
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DATABASE_URL": database_url(),
-        "CELERY_BROKER_URL": url,
         "CELERY_TASK_DEFAULT_QUEUE": queue,
         "SALVAGUARDA_VAR_DIR": str(settings.VAR_DIR),
         "PYTHONUNBUFFERED": "1",
