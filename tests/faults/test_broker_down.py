@@ -156,4 +156,4 @@ def test_a_referral_sent_while_the_broker_is_down_goes_out_once_it_is_back(
     assert request_seconds < 4
     # One sweep interval, its grace, the worker's reconnection (every 2 s at most:
     # config.celery.PromptConsumer) and a little slack.
-    assert delivered_after < SWEEP_SECONDS + 1 + 2 + 2
+    assert delivered_after < SWEEP_SECONDS + 1 + 2 + 4

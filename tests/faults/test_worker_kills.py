@@ -496,3 +496,56 @@ def test_nothing_is_lost_when_the_worker_is_killed_again_and_again(
     assert drops > 0
     # Each SIGKILL can interrupt at most the sends in flight (one per pool child).
     assert counts["repeats"] <= sum(kills.values()) * CONCURRENCY
+
+
+@pytest.mark.parametrize("broker", ["redis", "rabbitmq"])
+def test_a_pool_child_killed_mid_task_gives_its_message_back(
+    broker, tmp_path, transactional_db, capsys
+):
+    """``acks_late`` + ``reject_on_worker_lost`` (outbox.tasks): when the pool child
+    running a delivery is SIGKILLed, the main process rejects the task message and the
+    broker hands it out again (the worker logs the same task id received twice). The
+    row itself, claimed by the dead child, waits for its lease and the sweep."""
+    url = REDIS_URL if broker == "redis" else AMQP_URL
+    if broker == "rabbitmq":
+        ensure_vhost(url)
+    queue = f"faults-child-{broker}-{uuid.uuid4().hex[:8]}"
+    env = process_env(url, queue)
+    secret = secrets.token_urlsafe(48)
+    # The receiver takes its time answering: the child is killed inside the send.
+    with Receiver(secret, delay=3.0) as receiver, publishing_to(url, queue):
+        endpoint = police_endpoint(receiver.url, secret)
+        worker = Worker(env, queue, tmp_path)
+        try:
+            worker.start()
+            enqueue_test_messages(endpoint, 1)
+            assert wait_until(lambda: receiver.count() == 1, timeout=30)
+            assert worker.kill("child") == "child"
+            receiver.delay = 0.0  # the next copy is answered at once (below the timeout)
+            row = Message.objects.get()
+            assert wait_until(lambda: _received_twice(worker.log), timeout=30), (
+                worker.log.read_text()
+            )
+            with beat_process(env, tmp_path / "beat.log"):
+                assert wait_until(lambda: Message.objects.get().state == "sent", timeout=60)
+            assert worker.alive()
+        finally:
+            worker.stop_all()
+            forget_queue(url, queue)
+    row.refresh_from_db()
+    assert row.attempts == 2  # the dead child's claim, then the sweep's
+    assert len(receiver.keys()) == 1
+    task = _received_twice(worker.log)
+    with capsys.disabled():
+        print(f"\n[faults] {broker}: task {task} given back after its pool child was killed")
+
+
+def _received_twice(log: Path) -> str:
+    """The id of a ``deliver_message`` task the worker logged as received twice, or
+    ``""``."""
+    received = Counter(
+        line.split("[", 2)[2].split("]")[0]
+        for line in log.read_text(errors="replace").splitlines()
+        if "Task outbox.tasks.deliver_message[" in line and line.endswith("received")
+    )
+    return next((task for task, n in received.items() if n > 1), "")
