@@ -433,6 +433,7 @@ def check_deliveries(receiver: Receiver, *, lease: float = LEASE) -> dict[str, i
 def test_nothing_is_lost_when_the_worker_is_killed_again_and_again(
     broker, tmp_path, transactional_db, capsys
 ):
+    """Done-when 1 of issue 9 on ``broker`` (the module's docstring says how)."""
     url = REDIS_URL if broker == "redis" else AMQP_URL
     if broker == "rabbitmq":
         ensure_vhost(url)
