@@ -302,8 +302,11 @@ class Worker:
     start logs to ``worker-<n>.log`` under ``log_dir``. Every process group it ever
     started is killed by :meth:`stop_all` (orphaned pool children included)."""
 
-    def __init__(self, env: dict[str, str], queue: str, log_dir: Path) -> None:
+    def __init__(
+        self, env: dict[str, str], queue: str, log_dir: Path, concurrency: int = CONCURRENCY
+    ) -> None:
         self.env = env
+        self.concurrency = concurrency
         self.queue = queue
         self.log_dir = log_dir
         self.proc: subprocess.Popen[bytes] | None = None
@@ -327,7 +330,7 @@ class Worker:
                 "worker",
                 "-Q",
                 self.queue,
-                f"--concurrency={CONCURRENCY}",
+                f"--concurrency={self.concurrency}",
                 "--loglevel=INFO",
                 "--without-gossip",
                 "--without-mingle",
@@ -513,10 +516,11 @@ def test_a_pool_child_killed_mid_task_gives_its_message_back(
     queue = f"faults-child-{broker}-{uuid.uuid4().hex[:8]}"
     env = process_env(url, queue)
     secret = secrets.token_urlsafe(48)
-    # The receiver takes its time answering: the child is killed inside the send.
+    # The receiver takes its time answering: the child is killed inside the send (the
+    # only child: the one running the task).
     with Receiver(secret, delay=3.0) as receiver, publishing_to(url, queue):
         endpoint = police_endpoint(receiver.url, secret)
-        worker = Worker(env, queue, tmp_path)
+        worker = Worker(env, queue, tmp_path, concurrency=1)
         try:
             worker.start()
             enqueue_test_messages(endpoint, 1)
