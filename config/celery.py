@@ -3,6 +3,7 @@ embedded filesystem transport (see ``config.settings``)."""
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
@@ -11,6 +12,8 @@ from celery.worker.consumer import Consumer
 from django.conf import settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+logger = logging.getLogger(__name__)
 
 app = Celery("salvaguarda")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -39,3 +42,38 @@ class PromptConsumer(Consumer):
 
         conn.ensure_connection = ensure_promptly
         return super().ensure_connected(conn)
+
+
+def __getattr__(name: str) -> Any:
+    """``PromptDatabaseScheduler`` (``CELERY_BEAT_SCHEDULER``), made on first use:
+    django-celery-beat's scheduler imports its models, which need Django's app registry,
+    ready by the time beat loads its scheduler but not when this module is imported.
+
+    It is django-celery-beat's ``DatabaseScheduler`` whose connection to the broker, when
+    it has to wait for one (beat started, or first sending, while the broker is down),
+    tries again every ``CELERY_BROKER_RECONNECT_SECONDS`` at most instead of Celery's
+    2 s, 4 s … 30 s: the outbox sweep reaches the worker about one sweep interval after
+    the broker is back (tests/faults/test_broker_down.py)."""
+    if name != "PromptDatabaseScheduler":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from django_celery_beat.schedulers import DatabaseScheduler
+
+    class PromptDatabaseScheduler(DatabaseScheduler):  # type: ignore[misc]
+        def _ensure_connected(self) -> Any:
+            every = float(getattr(settings, "CELERY_BROKER_RECONNECT_SECONDS", 2))
+
+            def _error_handler(exc: Exception, interval: float) -> None:
+                logger.error(
+                    "beat: Connection error: %s. Trying again in %s seconds...", exc, interval
+                )
+
+            return self.connection.ensure_connection(
+                _error_handler,
+                self.app.conf.broker_connection_max_retries,
+                interval_start=min(1.0, every),
+                interval_step=1.0,
+                interval_max=every,
+            )
+
+    globals()[name] = PromptDatabaseScheduler
+    return PromptDatabaseScheduler

@@ -404,7 +404,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's DatabaseScheduler, reconnecting every
+# CELERY_BROKER_RECONNECT_SECONDS at most (config.celery).
+CELERY_BEAT_SCHEDULER = "config.celery:PromptDatabaseScheduler"
 CELERY_DEADLINE_SWEEP_SECONDS = env_int("CELERY_DEADLINE_SWEEP_SECONDS", 120)
 # Check-in reminders look 24 h ahead; by default they run as often as the sweep did
 # when it also sent them.

@@ -18,6 +18,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -89,8 +90,9 @@ def own_redis(tmp_path) -> Iterator[OwnRedis]:
     server.kill()
 
 
+@pytest.mark.parametrize("beat_starts", ["before", "during"])
 def test_a_referral_sent_while_the_broker_is_down_goes_out_once_it_is_back(
-    own_redis, tmp_path, transactional_db, capsys, case_a, lead_a, police_unit, police
+    beat_starts, own_redis, tmp_path, transactional_db, capsys, case_a, lead_a, police_unit, police
 ):
     queue = f"faults-down-{uuid.uuid4().hex[:8]}"
     mail_dir = tmp_path / "mail"
@@ -117,9 +119,17 @@ def test_a_referral_sent_while_the_broker_is_down_goes_out_once_it_is_back(
         )
         worker = Worker(env, queue, tmp_path)
         try:
-            with beat_process(env, tmp_path / "beat.log"):
+            with ExitStack() as beat:
                 worker.start()
-                own_redis.kill()  # the broker crashes under a running worker and beat
+                if beat_starts == "before":
+                    beat.enter_context(beat_process(env, tmp_path / "beat.log"))
+                    wait_for(
+                        lambda: "Task outbox.tasks.sweep[" in worker.log.read_text(),
+                        what="beat's first sweep to reach the worker",
+                    )
+                own_redis.kill()  # the broker crashes under a running worker (and beat)
+                if beat_starts == "during":  # beat (re)started while the broker is down
+                    beat.enter_context(beat_process(env, tmp_path / "beat.log"))
 
                 began = time.monotonic()
                 response = client_for(lead_a).post(f"/api/v1/referrals/{referral.pk}/send/")
@@ -146,14 +156,14 @@ def test_a_referral_sent_while_the_broker_is_down_goes_out_once_it_is_back(
     assert len(messages_in(mail_dir)) == 1
     assert len(receiver.keys()) == 1
     line = (
-        f"\n[faults] broker down: the send answered {response.status_code} in "
-        f"{request_seconds:.2f} s; notices delivered {delivered_after:.1f} s after the "
-        f"broker came back (sweep every {SWEEP_SECONDS} s, grace "
+        f"\n[faults] broker down (beat started {beat_starts} the outage): the send "
+        f"answered {response.status_code} in {request_seconds:.2f} s; notices delivered "
+        f"{delivered_after:.1f} s after the broker came back (sweep every {SWEEP_SECONDS} s, grace "
         f"{RELAY_ENV['OUTBOX_SWEEP_GRACE_SECONDS']} s)"
     )
     with capsys.disabled():
         print(line)
     assert request_seconds < 4
-    # One sweep interval, its grace, the worker's reconnection (every 2 s at most:
-    # config.celery.PromptConsumer) and a little slack.
+    # One sweep interval, its grace, the reconnection of the worker and beat (every 2 s
+    # at most: config.celery) and a little slack.
     assert delivered_after < SWEEP_SECONDS + 1 + 2 + 4
