@@ -60,14 +60,14 @@ scenario: $(STAMP) ## Load the Almendralejo demo scenario (idempotent)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_scenario almendralejo
 
-faults: $(STAMP) ## Fault suite (slow): every test marked `faults` under tests/faults/, e.g. PostgreSQL stopped under load (throwaway servers; not in `make test`)
-	$(PY) -m pytest -m faults tests/faults -q $(PYTEST_ARGS)
-
 fuzz: $(STAMP) ## Long schemathesis run: coverage cases + 100 random examples per operation and persona
 	SCHEMA_FUZZ_COVERAGE=1 SCHEMA_FUZZ_EXAMPLES=$${SCHEMA_FUZZ_EXAMPLES:-100} SCHEMA_FUZZ_RANDOM=1 $(PY) -m pytest tests/api/test_schema_fuzz.py -q -W ignore $(PYTEST_ARGS)
 
 bench: $(STAMP) ## Latency, query counts and memory of the case pages vs a bare DRF view (throwaway DB)
 	DJANGO_SETTINGS_MODULE=config.settings $(PY) -m bench $(BENCH_ARGS)
+
+faults: $(STAMP) ## Fault suite (slow, not in `make test`): SIGKILLed workers on Redis and RabbitMQ, broker and PostgreSQL outages; prints its figures (docs/faults.md)
+	$(PY) -m pytest -m faults tests/faults -q -rP $(PYTEST_ARGS)
 
 mutants: $(STAMP) ## Mutation testing of the rule modules (mutmut; not in `make test`): the share of changes the tests catch
 	$(PY) scripts/mutants.py $(MUTANTS_ARGS)

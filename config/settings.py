@@ -377,6 +377,36 @@ if CELERY_BROKER_URL is None:
     if PRODUCTION:
         raise ImproperlyConfigured("Set CELERY_BROKER_URL (Redis or RabbitMQ) in production.")
     CELERY_BROKER_URL, CELERY_BROKER_TRANSPORT_OPTIONS = filesystem_broker(VAR_DIR)
+# A broker that is down or silent never holds up a request that saved a change (issue 9,
+# measured in tests/test_broker_down.py and docs/faults.md): a publish (the outbox's
+# kick) connects once, without kombu's retries (``max_retries`` 0: about 6 s otherwise),
+# and gives up after this many seconds (connecting, and the AMQP handshake). The row
+# waits in the outbox; the sweep sends it once the broker is back.
+CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECTION_TIMEOUT", 2)
+
+
+def broker_transport_options(url: str, timeout: float) -> dict[str, object]:
+    """kombu's transport options that bound a publish to the broker at ``url`` to about
+    ``timeout`` seconds (added to the filesystem transport's folders in development)."""
+    options: dict[str, object] = {"max_retries": 0}
+    if url.startswith(("redis://", "rediss://")):
+        # redis-py waits forever by default: on connecting, and on a broker that accepts
+        # the connection but never answers (a publish then hangs the request for good).
+        options |= {"socket_connect_timeout": timeout, "socket_timeout": timeout}
+    return options
+
+
+CELERY_BROKER_TRANSPORT_OPTIONS |= broker_transport_options(
+    CELERY_BROKER_URL, CELERY_BROKER_CONNECTION_TIMEOUT
+)
+# The worker and beat wait for the broker at start and reconnect by themselves after an
+# outage however long it lasts (Celery's default gives up after 100 tries, ~45 min).
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# ... and try again at least this often (seconds; config.celery.PromptConsumer), so the
+# outbox's messages go out about one sweep after the broker is back.
+CELERY_BROKER_RECONNECT_SECONDS = env_int("CELERY_BROKER_RECONNECT_SECONDS", 2)
+CELERY_WORKER_CONSUMER = "config.celery:PromptConsumer"
 # One queue name per deployment; tests use their own so no other worker steals them.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "salvaguarda")
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -385,7 +415,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's DatabaseScheduler, reconnecting every
+# CELERY_BROKER_RECONNECT_SECONDS at most (config.celery).
+CELERY_BEAT_SCHEDULER = "config.celery:PromptDatabaseScheduler"
 CELERY_DEADLINE_SWEEP_SECONDS = env_int("CELERY_DEADLINE_SWEEP_SECONDS", 120)
 # Check-in reminders look 24 h ahead; by default they run as often as the sweep did
 # when it also sent them.

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -95,17 +96,36 @@ def enqueue(
     return message
 
 
+# time.monotonic() until which this process does not try the broker again after a
+# publish failed (see kick()).
+_broker_down_until = 0.0
+
+
 def kick(message_id: int) -> None:
-    """Ask a worker to deliver ``message_id`` now. Never raises and never waits on a
-    broker that is down (no publish retries): a row whose message is lost is delivered
-    by the next :func:`sweep`, so a request that saved a change always succeeds."""
+    """Ask a worker to deliver ``message_id`` now. Never raises and never waits long on
+    a broker that is down or silent: one connection attempt, bounded by
+    ``CELERY_BROKER_CONNECTION_TIMEOUT`` (config.settings), no publish retries. After a
+    failure this process stops trying for ``OUTBOX_SWEEP_SECONDS`` (a request writing
+    several rows waits once, not once per row). A row whose message is lost or never
+    sent is delivered by the next :func:`sweep`, so a request that saved a change
+    always succeeds (issue 9; tests/test_broker_down.py)."""
+    global _broker_down_until
     from outbox.tasks import deliver_message  # the task module imports this one
 
+    if time.monotonic() < _broker_down_until:
+        logger.warning(
+            "outbox: message %s not queued (broker down); the sweep will send it", message_id
+        )
+        return
     try:
         deliver_message.apply_async((message_id,), retry=False)
-    except Exception:  # any broker error: the sweep delivers it
+    except Exception as exc:  # any broker error: the sweep delivers it
+        _broker_down_until = time.monotonic() + settings.OUTBOX_SWEEP_SECONDS
         logger.warning(
-            "outbox: message %s not queued (broker unavailable); the sweep will send it", message_id
+            "outbox: message %s not queued (broker unavailable: %s: %s); the sweep will send it",
+            message_id,
+            exc.__class__.__name__,
+            exc,
         )
 
 
@@ -222,17 +242,22 @@ def sweep(*, now: datetime | None = None, limit: int | None = None) -> dict[str,
     """Deliver, in this process, up to ``limit`` (default ``OUTBOX_SWEEP_BATCH``) rows
     that are due: oldest due first. A pending row gets ``OUTBOX_SWEEP_GRACE_SECONDS``
     after its due time for its own task to take it first (both may try: the claim lets
-    one send). Returns the count of each outcome."""
-    now = now or timezone.now()
+    one send). Returns the count of each outcome.
+
+    Each row is claimed at the time of its own claim (``now`` given: at ``now``, as a
+    test with a clock of its own wants): a lease counted from the start of a long
+    sweep would be shorter than ``OUTBOX_LEASE_SECONDS`` and could let another relay
+    take a row this one is still sending."""
+    at = now or timezone.now()
     grace = timedelta(seconds=settings.OUTBOX_SWEEP_GRACE_SECONDS)
     ids = list(
-        Message.objects.filter(due(now - grace) | Q(state=MS.SENDING, claimed_until__lt=now))
+        Message.objects.filter(due(at - grace) | Q(state=MS.SENDING, claimed_until__lt=at))
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[: limit or settings.OUTBOX_SWEEP_BATCH]
     )
     counts = {SENT: 0, RETRY: 0, FAILED: 0, SKIPPED: 0}
     for pk in ids:
-        counts[deliver(pk)] += 1
+        counts[deliver(pk, now=now)] += 1
     if ids:
         logger.info("outbox sweep: %s", counts)
     return counts
