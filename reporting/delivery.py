@@ -16,6 +16,7 @@ outcome, notes), which may name a child.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from cases.models import Organisation, User
 from cases.notifications import case_leads, notify, notify_webhooks, site_link
@@ -51,38 +52,9 @@ def referral_notice_enqueue(referral: Referral) -> list[Message]:
     endpoint the destination registered. Carries the case reference, the school, the
     destination and a link, never a child's name or details. Call inside the send's
     transaction. Returns the rows written."""
-    context = {
-        "unit": referral.destination.name,
-        "reference": referral.case.reference,
-        "school": referral.case.school.name,
-        "link": site_link("referral", id=referral.pk),
-    }
-    messages = notify(
-        MessageKind.REFERRAL_NOTICE,
-        referral_notice_recipients(referral),
-        "reporting/email/referral_notice",
-        context,
-        school=referral.case.school_id,
-        case=referral.case,
-        about=referral,
+    return _tell_destination(
+        referral, MessageKind.REFERRAL_NOTICE, "reporting/email/referral_notice", "referral.sent"
     )
-    payload = {
-        "event": "referral.sent",
-        "referral": referral.pk,
-        "case_reference": referral.case.reference,
-        "school": referral.case.school.name,
-        "destination": referral.destination.name,
-        "link": context["link"],
-    }
-    messages += notify_webhooks(
-        MessageKind.REFERRAL_NOTICE,
-        referral.destination_id,
-        payload,
-        school=referral.case.school_id,
-        case=referral.case,
-        about=referral,
-    )
-    return messages
 
 
 def _except(users: Iterable[User], actor: User | None) -> list[User]:
@@ -100,6 +72,21 @@ def referral_withdrawn_enqueue(referral: Referral) -> list[Message]:
     police system can close its own record. The school's reason stays out (free
     text). Call inside the withdrawal's transaction, only for a referral that was sent
     (a draft was never seen by the destination). Returns the rows written."""
+    return _tell_destination(
+        referral,
+        MessageKind.REFERRAL_WITHDRAWN,
+        "reporting/email/referral_withdrawn",
+        "referral.withdrawn",
+    )
+
+
+def _tell_destination(
+    referral: Referral, kind: MessageKind, template: str, event: str
+) -> list[Message]:
+    """One e-mail per recipient of :func:`referral_notice_recipients` (``template``,
+    in their language) and one signed webhook message (``{"event": event, …}``) per
+    endpoint of the destination, about ``referral``: its case reference, school,
+    destination and link, never a child's details. Returns the rows written."""
     case = referral.case
     context = {
         "unit": referral.destination.name,
@@ -107,31 +94,17 @@ def referral_withdrawn_enqueue(referral: Referral) -> list[Message]:
         "school": case.school.name,
         "link": site_link("referral", id=referral.pk),
     }
-    messages = notify(
-        MessageKind.REFERRAL_WITHDRAWN,
-        referral_notice_recipients(referral),
-        "reporting/email/referral_withdrawn",
-        context,
-        school=case.school_id,
-        case=case,
-        about=referral,
-    )
-    messages += notify_webhooks(
-        MessageKind.REFERRAL_WITHDRAWN,
-        referral.destination_id,
-        {
-            "event": "referral.withdrawn",
-            "referral": referral.pk,
-            "case_reference": case.reference,
-            "school": case.school.name,
-            "destination": referral.destination.name,
-            "link": context["link"],
-        },
-        school=case.school_id,
-        case=case,
-        about=referral,
-    )
-    return messages
+    common: dict[str, Any] = {"school": case.school_id, "case": case, "about": referral}
+    messages = notify(kind, referral_notice_recipients(referral), template, context, **common)
+    payload = {
+        "event": event,
+        "referral": referral.pk,
+        "case_reference": case.reference,
+        "school": case.school.name,
+        "destination": referral.destination.name,
+        "link": context["link"],
+    }
+    return messages + notify_webhooks(kind, referral.destination_id, payload, **common)
 
 
 # The template telling the lead of each answer of the destination.

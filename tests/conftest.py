@@ -33,6 +33,7 @@ from tests.factories import (
     SchoolFactory,
     member,
 )
+from tests.webhooks import WebhookReceiver
 
 __all__ = ["PASSWORD", "client_for", "make_user", "nothing_written"]
 
@@ -275,3 +276,12 @@ def clock():
 
     with time_machine.travel(START, tick=False) as traveller:
         yield traveller
+
+
+@pytest.fixture
+def webhook_receiver():
+    """A police system's webhook: a real HTTP server recording each POST
+    (tests/webhooks.py)."""
+    receiver = WebhookReceiver()
+    yield receiver
+    receiver.close()

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -248,36 +246,10 @@ def test_an_answer_goes_to_the_schools_leads_when_the_case_has_no_active_lead(
 # --- a sent referral withdrawn → the unit's liaisons and its webhooks ---------------------
 
 
-class _Receiver(BaseHTTPRequestHandler):
-    received: list[tuple[dict[str, str], bytes]]
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.received.append((dict(self.headers.items()), body))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def webhook_receiver() -> Iterator[tuple[str, list[tuple[dict[str, str], bytes]]]]:
-    """A real HTTP server on 127.0.0.1 (a police system) recording each POST."""
-    received: list[tuple[dict[str, str], bytes]] = []
-    handler = type("Receiver", (_Receiver,), {"received": received})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
-    server.shutdown()
-    server.server_close()
-
-
 def test_withdrawing_a_sent_referral_tells_the_units_liaisons_and_its_system(
     referral_a, case_a, lead_a, police, police_unit, webhook_receiver, mailoutbox
 ):
-    url, received = webhook_receiver
+    url, received = webhook_receiver.url, webhook_receiver.requests
     endpoint = WebhookEndpoint.objects.create(
         organisation=police_unit, url=url, key_id="pol1", secret="s3cret"
     )

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 from django.db import transaction
@@ -42,46 +40,10 @@ def refusing_mail_server(settings):
     settings.EMAIL_TIMEOUT = 2
 
 
-class Receiver:
-    """A webhook receiver on a free local port: records every request, answers with the
-    next status of ``answers`` (then 204)."""
-
-    def __init__(self) -> None:
-        self.requests: list[tuple[dict[str, str], bytes]] = []
-        self.answers: list[int] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append((dict(self.headers.items()), body))
-                self.send_response(receiver.answers.pop(0) if receiver.answers else 204)
-                self.end_headers()
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/salvaguarda"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
-def receiver():
-    r = Receiver()
-    yield r
-    r.close()
-
-
-@pytest.fixture
-def endpoint(police_unit, receiver) -> WebhookEndpoint:
+def endpoint(police_unit, webhook_receiver) -> WebhookEndpoint:
     return WebhookEndpoint.objects.create(
-        organisation=police_unit, url=receiver.url, key_id="pol1-2026", secret="s3cr3t-" * 6
+        organisation=police_unit, url=webhook_receiver.url, key_id="pol1-2026", secret="s3cr3t-" * 6
     )
 
 
@@ -200,7 +162,7 @@ def test_a_lead_sends_a_failed_message_again(case_a, lead_a, police_unit, mailou
 
 
 def test_webhooks_are_signed_and_carry_the_idempotency_key(
-    case_a, lead_a, police_unit, endpoint, receiver
+    case_a, lead_a, police_unit, endpoint, webhook_receiver
 ):
     message = relay.enqueue(
         kind=MessageKind.TEST,
@@ -211,7 +173,7 @@ def test_webhooks_are_signed_and_carry_the_idempotency_key(
     )
     assert relay.deliver(message.pk) == relay.SENT
 
-    [(headers, body)] = receiver.requests
+    [(headers, body)] = webhook_receiver.requests
     assert headers["Idempotency-Key"] == str(message.idempotency_key)
     assert headers["X-Salvaguarda-Key-Id"] == "pol1-2026"
     assert channels.verify(endpoint.secret, headers, body)
@@ -222,8 +184,10 @@ def test_webhooks_are_signed_and_carry_the_idempotency_key(
     assert document["data"] == {"event": "test", "case_reference": case_a.reference}
 
 
-def test_a_webhook_answering_5xx_is_retried_and_4xx_fails(case_a, lead_a, endpoint, receiver):
-    receiver.answers = [503, 410]
+def test_a_webhook_answering_5xx_is_retried_and_4xx_fails(
+    case_a, lead_a, endpoint, webhook_receiver
+):
+    webhook_receiver.answers = [503, 410]
     message = relay.enqueue(
         kind=MessageKind.TEST,
         recipient=relay.Recipient(language="es", endpoint=endpoint),
@@ -237,12 +201,12 @@ def test_a_webhook_answering_5xx_is_retried_and_4xx_fails(case_a, lead_a, endpoi
     message.refresh_from_db()
     assert message.last_error == "webhook answered 410"
     # The same key both times: the receiver can tell a repeat from a new message.
-    keys = {headers["Idempotency-Key"] for headers, _ in receiver.requests}
+    keys = {headers["Idempotency-Key"] for headers, _ in webhook_receiver.requests}
     assert keys == {str(message.idempotency_key)}
 
 
 def test_a_referral_sent_to_a_unit_with_a_webhook_reaches_it_too(
-    referral_a, police, endpoint, receiver, mailoutbox
+    referral_a, police, endpoint, webhook_receiver, mailoutbox
 ):
     # referral_a was sent before the endpoint existed: send another one.
     from reporting import services as reporting_services
@@ -258,7 +222,7 @@ def test_a_referral_sent_to_a_unit_with_a_webhook_reaches_it_too(
     reporting_services.referral_send(referral=referral, actor=referral_a.created_by)
     deliver_outbox()
 
-    posted = [json.loads(body)["data"] for _, body in receiver.requests]
+    posted = [json.loads(body)["data"] for _, body in webhook_receiver.requests]
     assert posted == [
         {
             "event": "referral.sent",

@@ -10,11 +10,8 @@ its ``Message-ID``.
 from __future__ import annotations
 
 import json
-import threading
 from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -46,32 +43,6 @@ SECRETS = (
     "otra demarcación",
     "ya no quiere",
 )
-
-
-class _Receiver(BaseHTTPRequestHandler):
-    received: list[tuple[dict[str, str], bytes]]
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.received.append((dict(self.headers.items()), body))
-        self.send_response(204)
-        self.end_headers()
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def police_system() -> Iterator[tuple[str, list[tuple[dict[str, str], bytes]]]]:
-    """A police unit's own system: an HTTP server on 127.0.0.1 recording each POST."""
-    received: list[tuple[dict[str, str], bytes]] = []
-    server = ThreadingHTTPServer(
-        ("127.0.0.1", 0), type("Receiver", (_Receiver,), {"received": received})
-    )
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/salvaguarda", received
-    server.shutdown()
-    server.server_close()
 
 
 def _subject(mail: Any) -> str:
@@ -116,9 +87,9 @@ def test_every_notification_reaches_its_recipients_in_their_language(
     staff_a,
     police_unit,
     police,
-    police_system,
+    webhook_receiver,
 ):
-    url, received = police_system
+    url, received = webhook_receiver.url, webhook_receiver.requests
     WebhookEndpoint.objects.create(
         organisation=police_unit, url=url, key_id="pol1-e2e", secret="s3cret-e2e"
     )
