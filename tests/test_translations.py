@@ -28,6 +28,13 @@ def test_every_message_has_a_spanish_translation():
         _join(msgid) for msgid, msgstr in ENTRY.findall(text) if _join(msgid) and not _join(msgstr)
     ]
     assert missing == [], f"untranslated in locale/es: {missing[:10]}"
+    # Plural messages (``blocktranslate count``): every form translated.
+    empty_plurals = re.findall(
+        r'^msgid_plural ((?:".*"\n)+)(?:msgstr\[\d\] (?:".*"\n)+)*?msgstr\[\d\] ""\n(?!")',
+        text,
+        re.M,
+    )
+    assert empty_plurals == [], f"untranslated plural forms in locale/es: {empty_plurals[:5]}"
 
 
 def test_the_compiled_catalogue_matches_its_source():
