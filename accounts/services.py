@@ -270,6 +270,35 @@ def account_password_set(
     ]
 
 
+@transaction.atomic
+def user_language_set(
+    *, user: User, language: str, context: AuditContext = SYSTEM
+) -> list[CaseEvent]:
+    """Keep ``language`` (a code of ``settings.LANGUAGES``) as the one Salvaguarda writes
+    to ``user`` in (``User.language``: the outbox's e-mails, ``cases.notifications``),
+    as the user chose it with the language switch. Nothing is written if it is already
+    theirs; else one ``user.language_set`` row per organisation of ``user``
+    (``data``: ``user_id``, ``language``). Raises ``ValueError`` for a code that is not
+    one of ``settings.LANGUAGES`` (the caller checked it)."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValueError(f"not a language of this site: {language!r}")
+    if not User.objects.filter(pk=user.pk).exclude(language=language).update(language=language):
+        return []
+    user.language = language
+    return [
+        record_case_event(
+            school=organisation_id,
+            case=None,
+            actor=user,
+            verb=CaseVerb.USER_LANGUAGE_SET,
+            obj=user,
+            context=context,
+            data={"user_id": user.pk, "language": language},
+        )
+        for organisation_id in filed_under(AccountState.of(user.pk))
+    ]
+
+
 def _end_sessions_of(user: User) -> int:
     """Delete every live session signed in as ``user``; return how many.
 

@@ -75,6 +75,7 @@ class CaseVerb(models.TextChoices):
     USER_FLAGS_CHANGED = "user.flags_changed", _("Account status changed")
     USER_PERMISSIONS_CHANGED = "user.permissions_changed", _("Account permissions changed")
     USER_PASSWORD_SET = "user.password_set", _("Password set")
+    USER_LANGUAGE_SET = "user.language_set", _("Language chosen")
     USER_SECOND_FACTOR_ENROLLED = "user.second_factor_enrolled", _("Second factor set up")
     USER_SECOND_FACTOR_RESET = "user.second_factor_reset", _("Second factor reset")
     GROUP_PERMISSIONS_CHANGED = "group.permissions_changed", _("Group permissions changed")

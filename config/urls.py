@@ -4,12 +4,15 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.http import set_language
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The language switch, kept on the signed-in user's account (accounts.http).
+    path("i18n/setlang/", set_language, name="set_language"),
     path("", include("web.urls")),
 ]
 
