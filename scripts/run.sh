@@ -56,7 +56,11 @@ $PY manage.py collectstatic --noinput -v0
 # Appended, not overwritten: the log of a process that died is still there after the
 # next `make run`.
 for log in worker beat web; do echo "=== make run $(date -u +%FT%TZ) ===" >>"$VAR/log/$log.log"; done
-start worker $CELERY -A config worker --loglevel=INFO --concurrency=2 >>"$VAR/log/worker.log" 2>&1
+# Threads, not prefork: the outbox relay waits on mail servers and webhooks (I/O), and a
+# prefork pool whose child is SIGKILLed can wedge (celery/celery#2011): a live worker
+# that delivers nothing, which nothing here would notice. A thread pool dies whole, and
+# this script then stops everything and says so (docs/faults.md).
+start worker $CELERY -A config worker --loglevel=INFO --pool=threads --concurrency=4 >>"$VAR/log/worker.log" 2>&1
 start beat $CELERY -A config beat --loglevel=INFO >>"$VAR/log/beat.log" 2>&1
 start web $PY manage.py runserver "$HOST:$PORT" --noreload >>"$VAR/log/web.log" 2>&1
 
