@@ -22,6 +22,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from cases.models import Case, CaseEvent, Organisation, Person, Role, User
+from outbox.kinds import MessageKind
+from outbox.models import Message
 from reporting.models import Referral
 from tests.factories import (
     PASSWORD,
@@ -33,6 +35,7 @@ from tests.factories import (
     SchoolFactory,
     member,
 )
+from tests.outbox import deliver_outbox
 from tests.webhooks import WebhookReceiver
 
 __all__ = ["PASSWORD", "client_for", "make_user", "nothing_written"]
@@ -285,3 +288,22 @@ def webhook_receiver():
     receiver = WebhookReceiver()
     yield receiver
     receiver.close()
+
+
+@pytest.fixture
+def failed(case_a, lead_a):
+    """A referral of case A to a unit with no liaison and no address: its notice fails
+    at once ("no address") and the leads are told (a ``delivery-failed`` message).
+    Returns the failed ``outbox.models.Message``."""
+    unit = PoliceUnitFactory.create(name="Unidad sin correo", code="NOMAIL", email="")
+    referral = ReferralFactory.create(case=case_a, actor=lead_a, destination=unit, sent=True)
+    deliver_outbox()
+    return Message.objects.get(about_id=referral.pk, kind=MessageKind.REFERRAL_NOTICE)
+
+
+@pytest.fixture
+def notice(referral_a):
+    """The notice of A's referral to the unit's liaison (``police``), delivered: its
+    ``outbox.models.Message``."""
+    deliver_outbox()
+    return Message.objects.get(about_id=referral_a.pk, kind=MessageKind.REFERRAL_NOTICE)

@@ -13,27 +13,8 @@ from outbox.kinds import MessageKind
 from outbox.models import Message
 from reporting.models import Referral
 from tests.conftest import client_for
-from tests.factories import PoliceUnitFactory, ReferralFactory
-from tests.outbox import deliver_outbox
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def failed(case_a, lead_a) -> Message:
-    """A referral of case A to a unit with no liaison and no address: its notice fails
-    at once ("no address") and the leads are told (a ``delivery-failed`` message)."""
-    unit = PoliceUnitFactory.create(name="Unidad sin correo", code="NOMAIL", email="")
-    referral = ReferralFactory.create(case=case_a, actor=lead_a, destination=unit, sent=True)
-    deliver_outbox()
-    return Message.objects.get(about_id=referral.pk, kind=MessageKind.REFERRAL_NOTICE)
-
-
-@pytest.fixture
-def notice(referral_a) -> Message:
-    """The notice of A's referral, to the unit's liaison (``police``), sent."""
-    deliver_outbox()
-    return Message.objects.get(about_id=referral_a.pk, kind=MessageKind.REFERRAL_NOTICE)
 
 
 def ids(response) -> set[int]:

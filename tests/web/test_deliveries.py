@@ -10,28 +10,10 @@ import pytest
 from django.urls import reverse
 
 from cases.models import AccessEvent, CaseEvent
-from outbox.kinds import MessageKind
 from outbox.models import Message
-from tests.factories import PoliceUnitFactory, ReferralFactory
-from tests.outbox import deliver_outbox
 from tests.web.test_pages import client_as
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def failed(case_a, lead_a) -> Message:
-    """The notice of a referral of case A to a unit with no address: failed at once."""
-    unit = PoliceUnitFactory.create(name="Unidad sin correo", code="NOMAIL", email="")
-    referral = ReferralFactory.create(case=case_a, actor=lead_a, destination=unit, sent=True)
-    deliver_outbox()
-    return Message.objects.get(about_id=referral.pk, kind=MessageKind.REFERRAL_NOTICE)
-
-
-@pytest.fixture
-def notice(referral_a) -> Message:
-    deliver_outbox()
-    return Message.objects.get(about_id=referral_a.pk, kind=MessageKind.REFERRAL_NOTICE)
 
 
 def test_the_case_page_shows_what_was_sent_to_whom_and_offers_send_again(lead_a, failed, notice):
