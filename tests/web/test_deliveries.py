@@ -30,6 +30,10 @@ def test_the_case_page_shows_what_was_sent_to_whom_and_offers_send_again(lead_a,
     # One "Send again", for the failed row only.
     assert html.count(reverse("web:delivery_retry", args=[failed.pk])) == 1
     assert reverse("web:delivery_retry", args=[notice.pk]) not in html
+    # Each notice links to the referral it is about (rows to one unit look alike).
+    for message in (failed, notice):
+        row = html.split(f'data-id="{message.pk}"', 1)[1].split("</tr>", 1)[0]
+        assert f'href="{reverse("web:referral", args=[message.about_id])}"' in row
 
 
 def test_the_page_speaks_spanish(lead_a, failed):
