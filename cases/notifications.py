@@ -99,10 +99,12 @@ def notify(
     ``context`` in each recipient's language (:func:`recipient_language`; an
     organisation's own address gets the default). A recipient without an address still
     gets a row, which fails visibly ("no address") and is reported to the leads.
-    Recipients are de-duplicated. Returns the rows written."""
+    Recipients are de-duplicated; the template is rendered once per language. Returns
+    the rows written."""
     school_obj = Organisation(pk=school) if isinstance(school, int) else school
     written: list[Message] = []
     seen: set[tuple[str, int]] = set()
+    rendered: dict[str, tuple[str, str]] = {}
     for recipient in recipients:
         key = ("user" if isinstance(recipient, User) else "org", recipient.pk)
         if key in seen:
@@ -110,7 +112,9 @@ def notify(
         seen.add(key)
         user = recipient if isinstance(recipient, User) else None
         language = recipient_language(user)
-        subject, body = render_email(template, context, language=language)
+        if language not in rendered:
+            rendered[language] = render_email(template, context, language=language)
+        subject, body = rendered[language]
         written.append(
             enqueue(
                 kind=kind,

@@ -39,7 +39,7 @@ from reporting import services as reporting_services
 from reporting.models import LegalBasis, Platform, TakedownRequest
 from reporting.tasks import deadline_sweep
 from tests.conftest import make_user
-from tests.factories import EvidenceItemFactory
+from tests.factories import EvidenceItemFactory, ReferralFactory
 from tests.outbox import deliver_outbox
 
 pytestmark = pytest.mark.django_db
@@ -288,15 +288,7 @@ def test_withdrawing_a_sent_referral_tells_the_units_liaisons_and_its_system(
 def test_a_unit_without_liaisons_is_told_at_its_own_address(case_a, lead_a, other_unit, mailoutbox):
     other_unit.email = "unidad@example.org"
     other_unit.save(update_fields=["email"])
-    referral = reporting_services.referral_create(
-        case=case_a,
-        actor=lead_a,
-        destination=other_unit,
-        summary="s",
-        legal_basis="consent",
-        shared_sections=["evidence"],
-    )
-    reporting_services.referral_send(referral=referral, actor=lead_a)
+    referral = ReferralFactory.create(case=case_a, actor=lead_a, destination=other_unit, sent=True)
     reporting_services.referral_withdraw(referral=referral, actor=lead_a, reason="r")
 
     [row] = rows("referral-withdrawn")
@@ -306,14 +298,7 @@ def test_a_unit_without_liaisons_is_told_at_its_own_address(case_a, lead_a, othe
 
 
 def test_withdrawing_a_draft_tells_nobody(case_a, lead_a, police_unit, police):
-    referral = reporting_services.referral_create(
-        case=case_a,
-        actor=lead_a,
-        destination=police_unit,
-        summary="s",
-        legal_basis="consent",
-        shared_sections=["evidence"],
-    )
+    referral = ReferralFactory.create(case=case_a, actor=lead_a, destination=police_unit)
 
     reporting_services.referral_withdraw(referral=referral, actor=lead_a, reason="r")
 

@@ -18,6 +18,7 @@ from cases.models import Organisation
 from outbox import channels, relay
 from outbox.kinds import MessageKind
 from outbox.models import Message, WebhookEndpoint
+from tests.factories import ReferralFactory
 from tests.outbox import deliver_outbox
 
 pytestmark = pytest.mark.django_db
@@ -209,17 +210,13 @@ def test_a_referral_sent_to_a_unit_with_a_webhook_reaches_it_too(
     referral_a, police, endpoint, webhook_receiver, mailoutbox
 ):
     # referral_a was sent before the endpoint existed: send another one.
-    from reporting import services as reporting_services
 
-    referral = reporting_services.referral_create(
+    referral = ReferralFactory.create(
         case=referral_a.case,
         actor=referral_a.created_by,
         destination=referral_a.destination,
-        summary="s",
-        legal_basis="consent",
-        shared_sections=["evidence"],
+        sent=True,
     )
-    reporting_services.referral_send(referral=referral, actor=referral_a.created_by)
     deliver_outbox()
 
     posted = [json.loads(body)["data"] for _, body in webhook_receiver.requests]

@@ -19,21 +19,10 @@ from outbox.models import Message
 from reporting import services as reporting_services
 from reporting.models import LegalBasis, Platform
 from reporting.tasks import deadline_sweep
+from tests.factories import ReferralFactory
 from tests.outbox import deliver_outbox
 
 pytestmark = pytest.mark.django_db
-
-
-def _send(case, lead, unit):
-    referral = reporting_services.referral_create(
-        case=case,
-        actor=lead,
-        destination=unit,
-        summary="s",
-        legal_basis="consent",
-        shared_sections=["evidence"],
-    )
-    return reporting_services.referral_send(referral=referral, actor=lead)
 
 
 def test_sending_writes_one_notice_that_is_delivered_once_to_the_units_liaison(
@@ -71,14 +60,7 @@ def test_referral_email_never_carries_a_childs_name_or_case_details(referral_a, 
 def test_nothing_is_written_for_drafts_or_withdrawn_referrals(
     case_a, lead_a, police_unit, police, mailoutbox
 ):
-    draft = reporting_services.referral_create(
-        case=case_a,
-        actor=lead_a,
-        destination=police_unit,
-        summary="s",
-        legal_basis="consent",
-        shared_sections=["evidence"],
-    )
+    draft = ReferralFactory.create(case=case_a, actor=lead_a, destination=police_unit)
     reporting_services.referral_withdraw(referral=draft, actor=lead_a, reason="error")
 
     assert not Message.objects.filter(kind="referral-notice").exists()
@@ -89,7 +71,7 @@ def test_nothing_is_written_for_drafts_or_withdrawn_referrals(
 def test_without_a_liaison_the_units_address_is_used(case_a, lead_a, police_unit, mailoutbox):
     police_unit.email = "guardia@example.org"
     police_unit.save(update_fields=["email"])
-    _send(case_a, lead_a, police_unit)
+    ReferralFactory.create(case=case_a, actor=lead_a, destination=police_unit, sent=True)
 
     assert deliver_outbox() == {"sent": 1}
     assert mailoutbox[0].to == ["guardia@example.org"]
@@ -98,7 +80,7 @@ def test_without_a_liaison_the_units_address_is_used(case_a, lead_a, police_unit
 def test_a_unit_with_no_address_at_all_is_a_visible_failure_told_to_the_lead(
     case_a, lead_a, police_unit, mailoutbox
 ):
-    _send(case_a, lead_a, police_unit)
+    ReferralFactory.create(case=case_a, actor=lead_a, destination=police_unit, sent=True)
 
     assert deliver_outbox() == {"failed": 1}
     notice = Message.objects.get(kind="referral-notice")
@@ -143,7 +125,7 @@ def test_the_notice_is_written_in_each_recipients_language(
 ):
     Membership.objects.create(user=other_police, organisation=police_unit, role="police_liaison")
     type(police).objects.filter(pk=other_police.pk).update(language="en")
-    _send(case_a, lead_a, police_unit)
+    ReferralFactory.create(case=case_a, actor=lead_a, destination=police_unit, sent=True)
     deliver_outbox()
 
     by_address = {m.to[0]: m for m in mailoutbox}
@@ -159,7 +141,7 @@ def test_the_email_text_is_not_html_escaped(case_a, lead_a, police_unit, police,
     school = case_a.school
     school.name = "IES Ríos & Vegas"
     school.save(update_fields=["name"])
-    _send(case_a, lead_a, police_unit)
+    ReferralFactory.create(case=case_a, actor=lead_a, destination=police_unit, sent=True)
 
     deliver_outbox()
 
