@@ -57,6 +57,10 @@ class Organisation(models.Model):
         POLICE_UNIT = "police_unit", _("Police unit")
         PROSECUTOR = "prosecutor", _("Prosecutor")
         SOCIAL_SERVICES = "social_services", _("Social services")
+        # The regional service that protects children (Spain: the autonomous community's
+        # Servicio de Protección de Menores), where an alleged perpetrator under 14 goes
+        # (LO 5/2000 art. 3; LAW.md §3).
+        CHILD_PROTECTION = "child_protection", _("Child-protection service")
         REGULATOR = "regulator", _("Regulator")
         HOTLINE = "hotline", _("Hotline")
         SUPPORT_SERVICE = "support_service", _("Support service")
@@ -77,6 +81,10 @@ class Organisation(models.Model):
     email = models.EmailField(_("contact email"), blank=True)
     # Where the organisation receives reports, when it is a reporting destination.
     report_url = models.URLField(_("reporting address"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # Where the directory's facts about this organisation come from (a law, an official
+    # page), for the rows of ``reporting.directory``; blank for schools.
+    source = models.CharField(_("source"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("organisation")
@@ -298,6 +306,11 @@ class Participant(models.Model):
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="participations")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     notes = models.TextField(_("notes"), max_length=5000, blank=True)
+    # The date of the act, for an alleged perpetrator: their age on it decides where the
+    # case goes in Spain (LO 5/2000 art. 1 and 3: 14–17 to the Fiscalía de Menores, under
+    # 14 to child protection). Blank: the date of the case's first concern or evidence
+    # (``reporting.routing.act_date``).
+    act_on = models.DateField(_("date of the act"), null=True, blank=True)
     added_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

@@ -59,6 +59,12 @@ class Resource(StrEnum):
     # What left Salvaguarda (``outbox.Message``): what was sent to whom, when, its state.
     DELIVERY = "delivery"
     STATISTICS = "statistics"  # aggregates, small cells suppressed
+    # Issue 10: routing advice (internal: the school's own decision), what the victim
+    # shared of their own removal reports (Take It Down, StopNCII…; with the evidence),
+    # and reports to regulators and hotlines (escalations; with the takedown notices).
+    ROUTING = "routing"
+    REMOVAL_REPORT = "removal_report"
+    AUTHORITY_REPORT = "authority_report"
 
 
 # --- Sections and parts of a case: what a reader may see of it ---------------------------
@@ -309,6 +315,9 @@ _CASE_OWNER: dict[Resource, dict[Ability, Scope]] = {
     # The school's messages, and sending a failed one again.
     R.DELIVERY: {A.VIEW: S.SCHOOL, A.CHANGE: S.SCHOOL},
     R.STATISTICS: {A.VIEW: S.AGGREGATE},
+    R.ROUTING: {A.VIEW: S.SCHOOL, A.CHANGE: S.SCHOOL},
+    R.REMOVAL_REPORT: {A.VIEW: S.SCHOOL, A.CREATE: S.SCHOOL, A.CHANGE: S.SCHOOL},
+    R.AUTHORITY_REPORT: {A.VIEW: S.SCHOOL, A.CREATE: S.SCHOOL, A.CHANGE: S.SCHOOL},
 }
 
 POLICY: dict[Role, dict[Resource, dict[Ability, Scope]]] = {

@@ -48,8 +48,25 @@ class CaseVerb(models.TextChoices):
     TAKEDOWN_REFUSED = "takedown.refused", _("Platform refused removal")
     TAKEDOWN_OVERDUE = "takedown.overdue", _("Takedown notice overdue")
     TAKEDOWN_ESCALATED = "takedown.escalated", _("Takedown notice escalated")
+    # Reports to regulators and hotlines (``reporting.models.AuthorityReport``): drafted
+    # by hand or once when a notice goes overdue or is refused, then filed by a person.
+    AUTHORITY_REPORT_DRAFTED = "authority_report.drafted", _("Report to an authority drafted")
+    AUTHORITY_REPORT_FILED = "authority_report.filed", _("Report to an authority filed")
+    AUTHORITY_REPORT_ANSWERED = "authority_report.answered", _("Authority answered")
+    # What the victim chose to share of their own removal report (Take It Down…).
+    REMOVAL_REPORT_RECORDED = "removal_report.recorded", _("Victim's own report recorded")
+    REMOVAL_REPORT_UPDATED = "removal_report.updated", _("Victim's own report updated")
+    # Routing advice (``reporting.routing``): where the case should go, and the lead's
+    # decision on it.
+    ROUTING_SUGGESTED = "routing.suggested", _("Routing advice given")
+    ROUTING_ACCEPTED = "routing.accepted", _("Routing advice accepted")
+    ROUTING_DISMISSED = "routing.dismissed", _("Routing advice dismissed")
+    ROUTING_LAPSED = "routing.lapsed", _("Routing advice no longer applies")
+    # Documents made for someone outside the school, with their SHA-256.
+    DOCUMENT_GENERATED = "document.generated", _("Document generated")
     # Referrals to the police, a prosecutor or social services.
     REFERRAL_CREATED = "referral.created", _("Referral drafted")
+    REFERRAL_PHONED = "referral.phoned", _("Urgent referral made by phone")
     REFERRAL_SENT = "referral.sent", _("Referral sent")
     REFERRAL_ACKNOWLEDGED = "referral.acknowledged", _("Referral acknowledged")
     REFERRAL_CLOSED = "referral.closed", _("Referral closed")
@@ -114,6 +131,15 @@ class AccessAction(models.TextChoices):
     REFERRAL_FORM = "referral.form", _("Referral form")
     TAKEDOWN_LIST = "takedown.list", _("Takedown notice list")
     TAKEDOWN_DETAIL = "takedown.detail", _("Takedown notice")
+    # Documents downloaded (DESIGN rule 3: every download audited).
+    REFERRAL_PACKET = "referral.packet", _("Referral packet downloaded")
+    TAKEDOWN_NOTICE_TEXT = "takedown.notice", _("Takedown notice text downloaded")
+    AUTHORITY_REPORT_LIST = "authority_report.list", _("Reports to authorities")
+    AUTHORITY_REPORT_DETAIL = "authority_report.detail", _("Report to an authority")
+    AUTHORITY_REPORT_DOCUMENT = "authority_report.document", _("Report to an authority downloaded")
+    CYBERTIPLINE_EXPORT = "case.cybertipline", _("CyberTipline export downloaded")
+    CASE_ROUTING = "case.routing", _("Routing advice of a case")
+    CASE_REMOVAL_REPORTS = "case.removal_reports", _("Victim's own reports of a case")
     DENIAL_LIST = "denial.list", _("Denied requests")
     # Messages that left Salvaguarda (``casefile.deliveries``): what was sent to whom.
     CASE_DELIVERIES = "case.deliveries", _("Messages sent about a case")

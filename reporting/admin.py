@@ -18,6 +18,7 @@ from reporting.models import (
     LegalBasis,
     Platform,
     Referral,
+    RemovalRoute,
     TakedownRequest,
 )
 from reporting.selectors import (
@@ -28,16 +29,37 @@ from reporting.selectors import (
     takedown_list_for_user,
 )
 
+# --- The directory (issue 10: as data, editable here, a source per row) --------------
+
 
 @admin.register(Platform)
 class PlatformAdmin(admin.ModelAdmin[Platform]):
-    list_display = ["name", "slug", "report_channel", "report_url"]
-    search_fields = ["name", "slug"]
+    list_display = ["name", "kind", "operator", "report_channel", "report_url"]
+    list_filter = ["kind", "report_channel"]
+    search_fields = ["name", "slug", "operator"]
+    filter_horizontal = ["legal_bases"]
 
 
 @admin.register(LegalBasis)
 class LegalBasisAdmin(admin.ModelAdmin[LegalBasis]):
-    list_display = ["name", "citation", "jurisdiction", "deadline_hours", "statutory"]
+    list_display = [
+        "code",
+        "name_en",
+        "purpose",
+        "jurisdiction",
+        "status",
+        "enabled",
+        "deadline_hours",
+        "statutory",
+    ]
+    list_filter = ["purpose", "jurisdiction", "status", "enabled"]
+    search_fields = ["code", "name_es", "name_en", "citation_es", "citation_en"]
+
+
+@admin.register(RemovalRoute)
+class RemovalRouteAdmin(admin.ModelAdmin[RemovalRoute]):
+    list_display = ["code", "name_en", "organisation", "jurisdiction", "min_age", "max_age"]
+    search_fields = ["code", "name_es", "name_en"]
 
 
 # --- Referrals and takedown notices: case data, read-only, scoped, audited -------------

@@ -1,12 +1,8 @@
-"""Load the platform and authority directory (see ``reporting/directory.py``)."""
+"""Loaded the platform and authority directory; since issue 10 the directory's fields
+changed, so the load moved to ``0005_directory_as_data`` (this step does nothing, as
+the historical models here lack the new fields)."""
 
 from django.db import migrations
-
-from reporting.directory import load_directory
-
-
-def load(apps, schema_editor):
-    load_directory(apps)
 
 
 class Migration(migrations.Migration):
@@ -15,4 +11,4 @@ class Migration(migrations.Migration):
         ("cases", "0001_initial"),
     ]
 
-    operations = [migrations.RunPython(load, migrations.RunPython.noop)]
+    operations = []
