@@ -28,6 +28,7 @@ from cases.models import Case, EvidenceItem, Organisation, Person
 from cases.selectors import schools_owned_by
 from reporting.models import (
     TAKEDOWN_NOTICE_FIELDS,
+    AuthorityReport,
     LegalBasis,
     Platform,
     Referral,
@@ -413,3 +414,28 @@ class ClusterOutputSerializer(serializers.Serializer):
         help_text=_("sha256: identical files link every case; pdq: near-identical images."),
     )
     hashes = serializers.ListField(child=serializers.CharField())
+
+
+# --- The CyberTipline report (issue 10) ---------------------------------------------
+
+
+class CyberTiplineFiledInputSerializer(ZonedInputSerializer):
+    reference = serializers.CharField(
+        max_length=18,
+        help_text=_("The CyberTipline report number NCMEC gave (digits only)."),
+    )
+    filed_at = SchoolDateTimeField(
+        required=False, help_text=_("When it was submitted; default now; not in the future.")
+    )
+
+
+class CyberTiplineFiledOutputSerializer(serializers.ModelSerializer):
+    case = CaseRefSerializer(read_only=True)
+    authority: serializers.SlugRelatedField[Organisation] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+
+    class Meta:
+        model = AuthorityReport
+        fields = ["id", "case", "authority", "route", "status", "reference", "filed_at"]
+        read_only_fields = fields

@@ -53,4 +53,9 @@ urlpatterns = [
         views_cybertipline.CaseCyberTiplineApi.as_view(),
         name="case-cybertipline",
     ),
+    path(
+        "cases/<int:case_id>/cybertipline/filed/",
+        views_cybertipline.CaseCyberTiplineFiledApi.as_view(),
+        name="case-cybertipline-filed",
+    ),
 ]

@@ -14,12 +14,22 @@ from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
+from rest_framework.response import Response
 
 from api.base import Api, audit_context, mark_case_data
+from api.fields import zoned_context
+from api.serializers_reporting import (
+    CyberTiplineFiledInputSerializer,
+    CyberTiplineFiledOutputSerializer,
+)
+from api.views_reporting import SCHOOL_ONLY
 from casefile.cybertipline import cybertipline_export
+from cases.selectors import can_edit_case, case_get_for_user
 from config.http import AuthenticatedRequest
+from reporting import services
 
 XML = "application/xml"
 
@@ -69,3 +79,40 @@ class CaseCyberTiplineApi(Api):
         )
         response["X-Content-SHA256"] = document.sha256
         return response
+
+
+class CaseCyberTiplineFiledApi(Api):
+    """Record that the school submitted the case's CyberTipline report to NCMEC, with the
+    report number NCMEC gave (``reporting.services.cybertipline_filed``)."""
+
+    @extend_schema(
+        tags=["cases"],
+        operation_id="case_cybertipline_filed",
+        request=CyberTiplineFiledInputSerializer,
+        responses={
+            201: CyberTiplineFiledOutputSerializer,
+            400: OpenApiResponse(description=_("Invalid input; nothing was written.")),
+            403: OpenApiResponse(description=_("You may see this but not do this.")),
+            404: OpenApiResponse(description=_("Not found, or not visible to you.")),
+            409: OpenApiResponse(description=_("The case is closed.")),
+        },
+    )
+    def post(self, request: AuthenticatedRequest, case_id: int) -> Response:
+        case = case_get_for_user(user=request.user, case_id=case_id)
+        if not can_edit_case(request.user, case):
+            raise exceptions.PermissionDenied(SCHOOL_ONLY)
+        data = CyberTiplineFiledInputSerializer(
+            data=request.data, context=zoned_context(request, school=case.school)
+        )
+        data.is_valid(raise_exception=True)
+        report = services.cybertipline_filed(
+            case=case,
+            actor=request.user,
+            reference=data.validated_data["reference"],
+            filed_at=data.validated_data.get("filed_at"),
+            context=audit_context(request),
+        )
+        mark_case_data(request)
+        return Response(
+            CyberTiplineFiledOutputSerializer(report).data, status=status.HTTP_201_CREATED
+        )

@@ -16,7 +16,7 @@ from lxml import etree
 
 from cases.models import AccessEvent, CaseEvent, EvidenceItem, Participant, Person, Role
 from cases.verbs import AccessAction, CaseVerb
-from reporting.models import GeneratedDocument, Platform
+from reporting.models import AuthorityReport, GeneratedDocument, Platform
 from tests.conftest import client_for
 from tests.factories import (
     PASSWORD,
@@ -354,3 +354,80 @@ def test_ages_are_counted_on_the_incident_date(schema, school_a, lead_a):
     report = valid(schema, client_for(lead_a).get(url(case)).content)
 
     assert report.findtext("victim/victimPerson/age") == "17"
+
+
+# --- Recording the submission (NCMEC's report number) ----------------------------------
+
+
+def filed_url(case) -> str:
+    return f"/api/v1/cases/{case.pk}/cybertipline/filed/"
+
+
+def test_the_lead_records_the_submission_with_ncmecs_report_number(case_a, lead_a):
+    response = client_for(lead_a).post(filed_url(case_a), {"reference": "184467"}, format="json")
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["route"], body["status"], body["reference"]) == (
+        "cybertipline",
+        "filed",
+        "184467",
+    )
+    assert body["authority"] == "NCMECCT"
+    report = AuthorityReport.objects.get(case=case_a)
+    assert (report.filed_by, report.created_by, report.takedown) == (lead_a, lead_a, None)
+    line = CaseEvent.objects.get(case=case_a, verb=CaseVerb.AUTHORITY_REPORT_FILED)
+    assert line.data["reference"] == "184467"
+
+
+@pytest.mark.parametrize("reference", ["", "CT-184467", "١٨٤", "1" * 19])
+def test_a_report_number_that_is_not_one_is_refused_and_nothing_written(case_a, lead_a, reference):
+    response = client_for(lead_a).post(filed_url(case_a), {"reference": reference}, format="json")
+
+    assert response.status_code == 400
+    assert "reference" in response.json()
+    assert not AuthorityReport.objects.exists()
+
+
+def test_the_same_report_number_is_recorded_once_and_a_future_time_is_refused(case_a, lead_a):
+    client = client_for(lead_a)
+    assert client.post(filed_url(case_a), {"reference": "77"}, format="json").status_code == 201
+
+    again = client.post(filed_url(case_a), {"reference": "77"}, format="json")
+    future = client.post(
+        filed_url(case_a),
+        {"reference": "78", "filed_at": (timezone.now() + timedelta(days=1)).isoformat()},
+        format="json",
+    )
+
+    assert again.status_code == 400 and "reference" in again.json()
+    assert future.status_code == 400 and "filed_at" in future.json()
+    assert AuthorityReport.objects.count() == 1
+
+
+def test_the_referred_unit_gets_403_and_other_schools_404_when_recording(
+    case_a, referral_a, police, lead_b
+):
+    assert (
+        client_for(police).post(filed_url(case_a), {"reference": "1"}, format="json").status_code
+        == 403
+    )
+    assert (
+        client_for(lead_b).post(filed_url(case_a), {"reference": "1"}, format="json").status_code
+        == 404
+    )
+    assert not AuthorityReport.objects.exists()
+
+
+def test_the_web_form_records_the_submission(case_a, lead_a):
+    web = Client()
+    assert web.login(username=lead_a.username, password=PASSWORD)
+    form_url = f"/cases/{case_a.pk}/cybertipline/filed/"
+
+    assert web.get(form_url).status_code == 200
+    bad = web.post(form_url, {"reference": "abc"})
+    assert bad.status_code == 400
+    done = web.post(form_url, {"reference": "99001"})
+
+    assert done.status_code == 302
+    assert AuthorityReport.objects.get(case=case_a).reference == "99001"

@@ -67,6 +67,11 @@ urlpatterns = [
         name="takedown_escalate",
     ),
     path(CASE + "cybertipline.xml", views_tipline.case_cybertipline, name="case_cybertipline"),
+    path(
+        CASE + "cybertipline/filed/",
+        views_tipline.CyberTiplineFiledView.as_view(),
+        name="cybertipline_filed",
+    ),
     path("referrals/", views.referral_inbox, name="referral_inbox"),
     path("referrals/<int:referral_id>/", views.referral_detail, name="referral"),
     path(
