@@ -431,3 +431,13 @@ def test_the_web_form_records_the_submission(case_a, lead_a):
 
     assert done.status_code == 302
     assert AuthorityReport.objects.get(case=case_a).reference == "99001"
+
+
+def test_a_client_asking_for_xml_gets_the_report_and_errors_stay_json(case_a, lead_a, lead_b):
+    asked = client_for(lead_a).get(url(case_a), HTTP_ACCEPT="application/xml")
+    refused = client_for(lead_b).get(url(case_a), HTTP_ACCEPT="application/xml")
+
+    assert asked.status_code == 200
+    assert asked.content.startswith(b"<?xml")
+    assert refused.status_code == 404
+    assert refused["Content-Type"] == "application/json"
