@@ -182,6 +182,7 @@ def test_names_and_citations_come_in_the_requests_language(lead_a):
     with translation.override("es"):
         label_es = str(LegalBasis.Status.COMMENCEMENT_UNCONFIRMED.label)
     assert es["uk-osa-s10-3a"]["status_label"] == label_es
+    assert label_es == "Aprobada; entrada en vigor sin confirmar"
 
 
 def test_platforms_list_kind_operator_report_email_bases_and_source(lead_a):
