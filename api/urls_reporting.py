@@ -3,12 +3,14 @@ clusters (helper "api-reporting"; see notes/API.md)."""
 
 from django.urls import path
 
+from api import views_cybertipline
 from api import views_reporting as v
 
 urlpatterns = [
     path("organisations/", v.OrganisationListApi.as_view(), name="organisation-list"),
     path("platforms/", v.PlatformListApi.as_view(), name="platform-list"),
     path("legal-bases/", v.LegalBasisListApi.as_view(), name="legal-basis-list"),
+    path("removal-routes/", v.RemovalRouteListApi.as_view(), name="removal-route-list"),
     path("referrals/", v.ReferralListCreateApi.as_view(), name="referral-list"),
     path("referrals/<int:referral_id>/", v.ReferralDetailApi.as_view(), name="referral-detail"),
     path("referrals/<int:referral_id>/send/", v.ReferralSendApi.as_view(), name="referral-send"),
@@ -46,4 +48,14 @@ urlpatterns = [
         name="takedown-escalate",
     ),
     path("clusters/", v.ClusterListApi.as_view(), name="cluster-list"),
+    path(
+        "cases/<int:case_id>/cybertipline/",
+        views_cybertipline.CaseCyberTiplineApi.as_view(),
+        name="case-cybertipline",
+    ),
+    path(
+        "cases/<int:case_id>/cybertipline/filed/",
+        views_cybertipline.CaseCyberTiplineFiledApi.as_view(),
+        name="case-cybertipline-filed",
+    ),
 ]

@@ -10,8 +10,10 @@ Import from here (``from reporting import services``), not from the modules:
 - ``referrals``: draft, send, acknowledge, close, withdraw and reject a referral
 - ``takedowns``: draft and submit a takedown notice, record the platform's answer,
   escalate it, and mark notices overdue (the beat's sweep)
+- ``cybertipline``: record that the school submitted its CyberTipline report to NCMEC
 """
 
+from reporting.services.cybertipline import cybertipline_filed
 from reporting.services.referrals import (
     REFERRAL_DESTINATION_KINDS,
     REFERRAL_TRANSITIONS,
@@ -37,6 +39,7 @@ __all__ = [
     "REFERRAL_TRANSITIONS",
     "TAKEDOWN_OUTCOMES",
     "TAKEDOWN_TRANSITIONS",
+    "cybertipline_filed",
     "referral_acknowledge",
     "referral_close",
     "referral_create",
