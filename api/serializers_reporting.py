@@ -9,6 +9,7 @@ after them.
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -29,6 +30,7 @@ from cases.selectors import schools_owned_by
 from reporting.models import (
     TAKEDOWN_NOTICE_FIELDS,
     AuthorityReport,
+    GuardianPosition,
     LegalBasis,
     Platform,
     Referral,
@@ -221,7 +223,11 @@ def _user(serializer: serializers.Serializer):
 # --- Referrals ----------------------------------------------------------------------
 
 
-class ReferralCreateInputSerializer(InputSerializer):
+class ReferralCreateInputSerializer(ZonedInputSerializer):
+    """A referral's draft. ``destination`` must serve the case's school (its
+    jurisdiction covers the school's; ``GET /api/v1/organisations/``), checked by the
+    service (400). ``phoned_at`` without an offset is read on the case's school's clock."""
+
     case = StrictPrimaryKeyRelatedField(queryset=Case.objects.none())
     destination = StrictPrimaryKeyRelatedField(
         queryset=Organisation.objects.filter(kind__in=REFERRAL_DESTINATION_KINDS)
@@ -237,6 +243,36 @@ class ReferralCreateInputSerializer(InputSerializer):
     complainant = StrictPrimaryKeyRelatedField(
         queryset=Person.objects.none(), required=False, allow_null=True
     )
+    guardians = serializers.ChoiceField(
+        choices=GuardianPosition.choices,
+        required=False,
+        allow_blank=True,
+        help_text=_(
+            "Whether the victim's parents or guardians consented, were informed or were "
+            "not asked (then give guardians_note). Omitted: not recorded."
+        ),
+    )
+    guardians_note = serializers.CharField(
+        max_length=1000,
+        required=False,
+        allow_blank=True,
+        help_text=_("Why the parents or guardians were not asked (required then)."),
+    )
+    phoned_at = SchoolDateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_(
+            "An urgent referral made by phone first: when (not in the future). The written "
+            "confirmation, sending this referral, is due within 24 hours."
+        ),
+    )
+    phoned_to = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text=_("Who took the call (required with phoned_at)."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -247,6 +283,16 @@ class ReferralCreateInputSerializer(InputSerializer):
         owned = schools_owned_by(user)
         self.fields["case"].queryset = Case.objects.visible_to(user).filter(school_id__in=owned)
         self.fields["complainant"].queryset = Person.objects.filter(school_id__in=owned)
+
+    def record_school(self, data):
+        # The client names the case: its school's clock reads ``phoned_at``. An id that
+        # is not one of the user's cases is refused by the ``case`` field itself.
+        raw = data.get("case") if hasattr(data, "get") else None
+        if isinstance(raw, int) or (isinstance(raw, str) and raw.isascii() and raw.isdecimal()):
+            case = self.fields["case"].queryset.filter(pk=int(raw)).select_related("school")
+            found = case.first()
+            return found.school if found is not None else None
+        return None
 
 
 class ReferralOutputSerializer(serializers.Serializer):
@@ -266,6 +312,26 @@ class ReferralOutputSerializer(serializers.Serializer):
     legal_basis = serializers.ChoiceField(choices=Referral.Basis.choices, allow_null=True)
     legal_basis_note = serializers.CharField(allow_null=True)
     complainant = serializers.IntegerField(source="complainant_id", allow_null=True)
+    guardians = serializers.ChoiceField(
+        choices=GuardianPosition.choices,
+        allow_blank=True,
+        allow_null=True,
+        help_text=_("Blank: not recorded."),
+    )
+    guardians_note = serializers.CharField(allow_null=True)
+    phoned_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    phoned_to = serializers.CharField(allow_null=True)
+    confirmation_due_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text=_(
+            "A referral phoned in: when its written confirmation (the send) is due, 24 h "
+            "after the call (UTC); null otherwise."
+        ),
+    )
+    confirmation_overdue = serializers.SerializerMethodField(
+        help_text=_("Phoned in, not yet sent, and the 24 h have passed.")
+    )
     outcome = serializers.CharField(allow_null=True)
     external_reference = serializers.CharField()
     created_at = serializers.DateTimeField(read_only=True)
@@ -280,8 +346,15 @@ class ReferralOutputSerializer(serializers.Serializer):
         "legal_basis",
         "legal_basis_note",
         "complainant",
+        "guardians",
+        "guardians_note",
+        "phoned_to",
         "outcome",
     )
+
+    def get_confirmation_overdue(self, instance: Referral) -> bool:
+        due = instance.confirmation_due_at
+        return due is not None and instance.sent_at is None and due < timezone.now()
 
     def to_representation(self, instance: Referral):
         data = super().to_representation(instance)

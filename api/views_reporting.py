@@ -214,7 +214,9 @@ class ReferralListCreateApi(Api):
         responses={201: s.ReferralOutputSerializer, 400: ERRORS[400]},
     )
     def post(self, request: AuthenticatedRequest) -> Response:
-        data = s.ReferralCreateInputSerializer(data=request.data, context={"request": request})
+        data = s.ReferralCreateInputSerializer(
+            data=request.data, context=zoned_context(request, school=None)
+        )
         data.is_valid(raise_exception=True)
         v = data.validated_data
         referral = services.referral_create(
@@ -226,6 +228,10 @@ class ReferralListCreateApi(Api):
             shared_sections=v["shared_sections"],
             legal_basis_note=v.get("legal_basis_note", ""),
             complainant=v.get("complainant"),
+            guardians=v.get("guardians", ""),
+            guardians_note=v.get("guardians_note", ""),
+            phoned_at=v.get("phoned_at"),
+            phoned_to=v.get("phoned_to", ""),
             context=audit_context(request),
         )
         return _referral_response(request, referral, code=status.HTTP_201_CREATED)

@@ -53,6 +53,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -136,6 +137,28 @@ def referral_packet(*, user: User, referral: Referral, language: str) -> Packet:
     with translation.override(language):
         data = _build(referral, view, language)
     return Packet(referral=referral, view=view, language=language, data=data)
+
+
+class BadPacketRequest(ValueError):
+    """A packet asked for in a language or format not offered: a 400, in the reader's
+    language (``str(error)``)."""
+
+
+def packet_language(*, user: User, requested: str | None) -> str:
+    """The language of a packet: ``requested`` (``"es"`` or ``"en"``; anything else
+    raises :class:`BadPacketRequest`), else the user's own (``User.language``), else the
+    language of the request (the active one), else ``settings.LANGUAGE_CODE``."""
+    if requested is not None:
+        if requested not in DOCUMENT_LANGUAGES:
+            raise BadPacketRequest(
+                _("Choose the packet's language: %(choices)s.")
+                % {"choices": ", ".join(DOCUMENT_LANGUAGES)}
+            )
+        return requested
+    for candidate in (user.language, (translation.get_language() or "")[:2]):
+        if candidate in DOCUMENT_LANGUAGES:
+            return candidate
+    return str(settings.LANGUAGE_CODE)[:2]
 
 
 @dataclass(frozen=True)
