@@ -110,6 +110,7 @@ class ReferralPacketPdfApi(_ReferralPacketApi):
 
     @extend_schema(
         tags=["referrals"],
+        operation_id="referral_packet_pdf",
         parameters=[LANG],
         responses={(200, "application/pdf"): OpenApiTypes.BINARY, **ERRORS},
     )
@@ -126,6 +127,7 @@ class ReferralPacketJsonApi(_ReferralPacketApi):
 
     @extend_schema(
         tags=["referrals"],
+        operation_id="referral_packet_json",
         parameters=[LANG],
         responses={(200, "application/json"): OpenApiTypes.OBJECT, **ERRORS},
     )
