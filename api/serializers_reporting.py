@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.fields import (
@@ -24,7 +25,7 @@ from api.fields import (
     StrictSlugRelatedField,
     ZonedInputSerializer,
 )
-from api.serializers_refs import CaseRefSerializer, DestinationRefSerializer
+from api.serializers_refs import CaseRefSerializer, DestinationRefSerializer, PersonRefSerializer
 from cases.models import Case, EvidenceItem, Organisation, Person
 from cases.selectors import schools_owned_by
 from reporting.models import (
@@ -295,9 +296,21 @@ class ReferralCreateInputSerializer(ZonedInputSerializer):
         return None
 
 
+class ReferralAboutSerializer(serializers.Serializer):
+    """Who a referral is about: the complainant and the case's victims. ``shared`` is
+    false (and the people empty) for a liaison of a referral that does not share
+    "People and roles" or is no longer live."""
+
+    shared = serializers.BooleanField()
+    complainant = PersonRefSerializer(allow_null=True)
+    victims = PersonRefSerializer(many=True)
+
+
 class ReferralOutputSerializer(serializers.Serializer):
     """A referral. When ``case_data_visible`` is false (a police liaison after the
-    referral stopped being live) the case and what was shared are null."""
+    referral stopped being live) the case and what was shared are null. ``about``
+    needs ``context["people"]`` (``reporting.selectors.referral_people_for_user``);
+    without it, it is null."""
 
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=Referral.Status.choices)
@@ -333,6 +346,7 @@ class ReferralOutputSerializer(serializers.Serializer):
         help_text=_("Phoned in, not yet sent, and the 24 h have passed.")
     )
     outcome = serializers.CharField(allow_null=True)
+    about = serializers.SerializerMethodField()
     external_reference = serializers.CharField()
     created_at = serializers.DateTimeField(read_only=True)
     sent_at = serializers.DateTimeField(read_only=True, allow_null=True)
@@ -351,6 +365,13 @@ class ReferralOutputSerializer(serializers.Serializer):
         "phoned_to",
         "outcome",
     )
+
+    @extend_schema_field(ReferralAboutSerializer(allow_null=True))
+    def get_about(self, instance: Referral):
+        people = self.context.get("people")
+        if people is None or instance.pk not in people:
+            return None
+        return ReferralAboutSerializer(people[instance.pk]).data
 
     def get_confirmation_overdue(self, instance: Referral) -> bool:
         due = instance.confirmation_due_at

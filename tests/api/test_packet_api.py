@@ -145,3 +145,35 @@ def test_a_call_in_the_future_is_a_400(case_a, lead_a, police_unit):
         )
     assert response.status_code == 400
     assert "phoned_at" in response.json()
+
+
+def test_the_referral_says_who_it_is_about_only_where_people_are_shared(
+    case_a, lead_a, police, police_unit
+):
+    from tests.factories import ReferralFactory
+
+    lucia = Person.objects.get(given_name="Lucía")
+    shared = ReferralFactory.create(
+        case=case_a,
+        actor=lead_a,
+        destination=police_unit,
+        shared_sections=["participants"],
+        complainant=lucia,
+        sent=True,
+    )
+    narrow = ReferralFactory.create(
+        case=case_a,
+        actor=lead_a,
+        destination=police_unit,
+        shared_sections=["chronology"],
+        complainant=lucia,
+        sent=True,
+    )
+    about = client_for(police).get(f"{REFERRALS}{shared.pk}/").json()["about"]
+    assert about["shared"] is True
+    assert about["complainant"]["given_name"] == "Lucía"
+    assert [v["given_name"] for v in about["victims"]] == ["Lucía"]
+    about = client_for(police).get(f"{REFERRALS}{narrow.pk}/").json()["about"]
+    assert about == {"shared": False, "complainant": None, "victims": []}
+    listed = {r["id"]: r["about"] for r in client_for(lead_a).get(REFERRALS).json()["results"]}
+    assert listed[narrow.pk]["complainant"]["given_name"] == "Lucía"
