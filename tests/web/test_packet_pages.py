@@ -133,12 +133,22 @@ def test_a_recent_call_shows_when_to_confirm_in_writing(case_a, lead_a, police_u
 def test_the_inbox_and_the_referral_page_show_the_complainant_and_victims(
     case_a, lead_a, police, police_unit
 ):
-    shared = _sent(case_a, lead_a, police_unit, ["participants"], complainant=_lucia())
+    shared = _sent(
+        case_a,
+        lead_a,
+        police_unit,
+        ["participants"],
+        complainant=_lucia(),
+        guardians="not_asked",
+        guardians_note="Riesgo en casa",
+    )
     for user in (lead_a, police):
         inbox = client_as(user, "en").get(reverse("web:referral_inbox")).content.decode()
         assert "Complainant: Lucía Prueba" in inbox
+        assert "Parents or guardians: Not asked (reason recorded)" in inbox
         page = client_as(user, "en").get(reverse("web:referral", args=[shared.pk]))
         assert "Lucía Prueba" in page.content.decode()
+        assert "Riesgo en casa" in page.content.decode()
 
 
 def test_the_police_see_not_shared_when_people_are_not_shared(case_a, lead_a, police, police_unit):
