@@ -472,3 +472,27 @@ def test_a_referral_may_go_to_the_child_protection_service(case_a, lead_a):
         shared_sections=["participants"],
     )
     assert referral.destination == service
+
+
+def test_building_a_packet_costs_the_same_queries_whatever_the_case_holds(
+    full_case, lead_a, police_unit
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    referral = _referral(full_case, lead_a, police_unit, ALL)
+
+    def count() -> int:
+        seen = referral_get_for_user(user=lead_a, referral_id=referral.pk)
+        with CaptureQueriesContext(connection) as queries:
+            referral_packet(user=lead_a, referral=seen, language="en")
+        return len(queries)
+
+    before = count()
+    for n in range(3):
+        EvidenceItemFactory.create(
+            case=full_case, kind="message", location=f"https://x.invalid/{n}"
+        )
+        ParticipantFactory.create(case=full_case, role=Participant.Role.ALLEGED_PERPETRATOR)
+        TakedownRequestFactory.create(case=full_case, platform_ticket=f"T-{n}")
+    assert count() == before
