@@ -26,7 +26,7 @@ from reporting.delivery import (
     referral_notice_enqueue,
     referral_withdrawn_enqueue,
 )
-from reporting.directory_selectors import destinations_for
+from reporting.jurisdictions import covers
 from reporting.models import GuardianPosition, Referral
 
 RS = Referral.Status
@@ -91,9 +91,10 @@ def referral_create(
     """
     lock_open_case(case.pk)
     errors: dict[str, str] = {}
-    if destination.kind not in REFERRAL_DESTINATION_KINDS or destination.pk not in {
-        d.pk for d in destinations_for(school=case.school, kinds=REFERRAL_DESTINATION_KINDS)
-    }:
+    # The rule of ``destinations_for`` (what the forms offer), for this one row.
+    if destination.kind not in REFERRAL_DESTINATION_KINDS or not covers(
+        destination.jurisdiction, case.school.jurisdiction
+    ):
         errors["destination"] = _(
             "Referrals go to a police unit, a prosecutor, social services or the "
             "child-protection service that serves the school."
