@@ -9,6 +9,8 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from pypdf import PdfReader
 
@@ -32,6 +34,7 @@ from tests.factories import (
     GuardianFactory,
     ParticipantFactory,
     PersonFactory,
+    PoliceUnitFactory,
     PupilFactory,
     ReferralFactory,
     SupportPlanFactory,
@@ -441,8 +444,6 @@ def test_bad_phone_or_guardian_input_is_refused(case_a, lead_a, police_unit, ext
 
 
 def test_a_destination_that_does_not_serve_the_school_is_refused(case_a, lead_a):
-    from tests.factories import PoliceUnitFactory
-
     ceop = PoliceUnitFactory.create(jurisdiction="GB")
     with nothing_written(Referral), pytest.raises(ValidationError) as error:
         reporting_services.referral_create(
@@ -477,9 +478,6 @@ def test_a_referral_may_go_to_the_child_protection_service(case_a, lead_a):
 def test_building_a_packet_costs_the_same_queries_whatever_the_case_holds(
     full_case, lead_a, police_unit
 ):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     referral = _referral(full_case, lead_a, police_unit, ALL)
 
     def count() -> int:

@@ -17,6 +17,7 @@ from reporting import services as reporting_services
 from reporting.documents import sha256_hex
 from reporting.models import GeneratedDocument, Referral
 from tests.conftest import client_for, nothing_written
+from tests.factories import ReferralFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -150,8 +151,6 @@ def test_a_call_in_the_future_is_a_400(case_a, lead_a, police_unit):
 def test_the_referral_says_who_it_is_about_only_where_people_are_shared(
     case_a, lead_a, police, police_unit
 ):
-    from tests.factories import ReferralFactory
-
     lucia = Person.objects.get(given_name="Lucía")
     shared = ReferralFactory.create(
         case=case_a,
