@@ -3,7 +3,7 @@ clusters (helper "api-reporting"; see notes/API.md)."""
 
 from django.urls import path
 
-from api import views_cybertipline
+from api import views_cybertipline, views_packet
 from api import views_reporting as v
 
 urlpatterns = [
@@ -29,6 +29,17 @@ urlpatterns = [
         "referrals/<int:referral_id>/reject/",
         v.ReferralRejectApi.as_view(),
         name="referral-reject",
+    ),
+    # Issue 10: the referral packet (LAW.md §2), api/views_packet.py.
+    path(
+        "referrals/<int:referral_id>/packet.pdf",
+        views_packet.ReferralPacketPdfApi.as_view(),
+        name="referral-packet-pdf",
+    ),
+    path(
+        "referrals/<int:referral_id>/packet.json",
+        views_packet.ReferralPacketJsonApi.as_view(),
+        name="referral-packet-json",
     ),
     path("takedowns/", v.TakedownListCreateApi.as_view(), name="takedown-list"),
     path("takedowns/<int:takedown_id>/", v.TakedownDetailApi.as_view(), name="takedown-detail"),

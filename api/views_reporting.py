@@ -37,6 +37,7 @@ from reporting.selectors import (
     case_data_visible,
     referral_get_for_user,
     referral_list_for_user,
+    referral_people_for_user,
     takedown_get_for_user,
     takedown_list_for_user,
 )
@@ -180,7 +181,13 @@ def _referral_response(
     # Re-read through the selector: fresh status and the ``case_data_visible`` flag.
     referral = referral_get_for_user(user=request.user, referral_id=referral.pk)
     mark_case_data(request)
-    return Response(s.ReferralOutputSerializer(referral).data, status=code)
+    return Response(_referral_out(request, [referral])[0], status=code)
+
+
+def _referral_out(request: AuthenticatedRequest, referrals: list[Referral]) -> Any:
+    # Who each referral is about (issue 10): one query for the page's victims.
+    people = referral_people_for_user(user=request.user, referrals=referrals)
+    return s.ReferralOutputSerializer(referrals, many=True, context={"people": people}).data
 
 
 class ReferralListCreateApi(Api):
@@ -206,7 +213,7 @@ class ReferralListCreateApi(Api):
             action=AccessAction.REFERRAL_LIST,
             case_ids=[r.case_id for r in page if case_data_visible(r)],
         )
-        return paginator.get_paginated_response(s.ReferralOutputSerializer(page, many=True).data)
+        return paginator.get_paginated_response(_referral_out(request, list(page)))
 
     @extend_schema(
         tags=["referrals"],
@@ -214,7 +221,9 @@ class ReferralListCreateApi(Api):
         responses={201: s.ReferralOutputSerializer, 400: ERRORS[400]},
     )
     def post(self, request: AuthenticatedRequest) -> Response:
-        data = s.ReferralCreateInputSerializer(data=request.data, context={"request": request})
+        data = s.ReferralCreateInputSerializer(
+            data=request.data, context=zoned_context(request, school=None)
+        )
         data.is_valid(raise_exception=True)
         v = data.validated_data
         referral = services.referral_create(
@@ -226,6 +235,10 @@ class ReferralListCreateApi(Api):
             shared_sections=v["shared_sections"],
             legal_basis_note=v.get("legal_basis_note", ""),
             complainant=v.get("complainant"),
+            guardians=v.get("guardians", ""),
+            guardians_note=v.get("guardians_note", ""),
+            phoned_at=v.get("phoned_at"),
+            phoned_to=v.get("phoned_to", ""),
             context=audit_context(request),
         )
         return _referral_response(request, referral, code=status.HTTP_201_CREATED)
@@ -242,7 +255,7 @@ class ReferralDetailApi(Api):
             action=AccessAction.REFERRAL_DETAIL,
             case_ids=[referral.case_id] if case_data_visible(referral) else [],
         )
-        return Response(s.ReferralOutputSerializer(referral).data)
+        return Response(_referral_out(request, [referral])[0])
 
 
 class ReferralActionApi(Api):

@@ -288,6 +288,12 @@ EXPECTATIONS: dict[str, dict[str, dict]] = {
     "web:clusters": web_list(),
     "web:statistics": endpoint(default=NO_METHOD_LIST, GET=STATISTICS_READERS),
     "web:denials": endpoint(default=NO_METHOD_LIST, GET=DENIAL_READERS),
+    # Issue 10: the referral packet (LAW.md §2), PDF and JSON: the school's lead, and the
+    # destination's liaison while the referral is live (cut to what it shares).
+    "web:referral_packet_pdf": detail(SHARED_READ),
+    "web:referral_packet_json": detail(SHARED_READ),
+    "api:referral-packet-pdf": detail(SHARED_READ),
+    "api:referral-packet-json": detail(SHARED_READ),
 }
 
 # What each URL does in the terms of ``cases.permissions.POLICY``: (resource, ability)
@@ -350,6 +356,10 @@ POLICY_OF: dict[str, dict[str, tuple[Resource, Ability]]] = {
     "api:case-cybertipline": {"GET": (R.AUTHORITY_REPORT, AB.CREATE)},
     "web:case_cybertipline": {"GET": (R.AUTHORITY_REPORT, AB.CREATE)},
     "api:case-cybertipline-filed": {"POST": (R.AUTHORITY_REPORT, AB.CREATE)},
+    "web:referral_packet_pdf": {"GET": (R.REFERRAL, AB.VIEW)},
+    "web:referral_packet_json": {"GET": (R.REFERRAL, AB.VIEW)},
+    "api:referral-packet-pdf": {"GET": (R.REFERRAL, AB.VIEW)},
+    "api:referral-packet-json": {"GET": (R.REFERRAL, AB.VIEW)},
 }
 for _name, _grant in (
     ("web:participant_new", (R.PARTICIPANT, AB.CREATE)),

@@ -429,6 +429,28 @@ API_INPUTS = [
         by_id(Referral, "acknowledged_at"),
         sr.ReferralAcknowledgeInputSerializer,
     ),
+    TimeInput(
+        "api referral phoned_at",
+        "phoned_at",
+        Referral,
+        lambda w: (
+            lambda t: api_post(
+                w.lead,
+                f"{API}referrals/",
+                {
+                    "case": w.case.pk,
+                    "destination": w.unit.pk,
+                    "summary": "Llamada urgente",
+                    "legal_basis": "vital_interests",
+                    "shared_sections": ["chronology"],
+                    "phoned_to": "Agente",
+                    "phoned_at": t,
+                },
+            )
+        ),
+        by_id(Referral, "phoned_at"),
+        sr.ReferralCreateInputSerializer,
+    ),
 ]
 
 
@@ -538,6 +560,22 @@ WEB_INPUTS = [
         newest(Referral, "acknowledged_at", acknowledged_at__isnull=False),
         web_forms.AcknowledgeForm,
         api=False,
+    ),
+    _web(
+        "referral",
+        "phoned_at",
+        Referral,
+        _case_url("referral_new"),
+        lambda w: {
+            "destination": w.unit.pk,
+            "summary": "Llamada urgente",
+            "shared_sections": ["chronology"],
+            "legal_basis": "vital_interests",
+            "guardians": "informed",
+            "phoned_to": "Agente",
+        },
+        newest(Referral, "phoned_at", phoned_at__isnull=False),
+        web_forms.ReferralForm,
     ),
 ]
 TIME_INPUTS = API_INPUTS + WEB_INPUTS

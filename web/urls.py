@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from web import otp, otp_setup, views, views_statistics, views_tipline
+from web import otp, otp_setup, views, views_packet, views_statistics, views_tipline
 from web import views_actions as actions
 
 app_name = "web"
@@ -97,4 +97,15 @@ urlpatterns = [
     path("clusters/", views.clusters, name="clusters"),
     path("statistics/", views_statistics.statistics, name="statistics"),
     path("security/denials/", views.denial_list, name="denials"),
+    # Issue 10: the referral packet (LAW.md §2), as PDF and JSON (web/views_packet.py).
+    path(
+        "referrals/<int:referral_id>/packet.pdf",
+        views_packet.referral_packet_pdf,
+        name="referral_packet_pdf",
+    ),
+    path(
+        "referrals/<int:referral_id>/packet.json",
+        views_packet.referral_packet_json,
+        name="referral_packet_json",
+    ),
 ]

@@ -527,7 +527,7 @@ class ReferralNewView(CaseFormView):
     section = "referrals"
 
     def form_kwargs(self) -> dict[str, Any]:
-        return {"case": self.case}
+        return {"case": self.case, "destination": self.request.GET.get("destination")}
 
     def perform(self, form) -> None:
         data = form.cleaned_data
@@ -540,6 +540,10 @@ class ReferralNewView(CaseFormView):
             shared_sections=data["shared_sections"],
             legal_basis_note=data["legal_basis_note"],
             complainant=data["complainant"],
+            guardians=data["guardians"],
+            guardians_note=data["guardians_note"],
+            phoned_at=data["phoned_at"],
+            phoned_to=data["phoned_to"],
             context=self.context,
         )
         if data["send_now"]:
