@@ -12,6 +12,7 @@ change to refuse.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
@@ -47,7 +48,7 @@ from cases.models import (
 )
 from cases.zones import is_skipped_or_repeated
 from reporting import services as reporting_services
-from reporting.models import LegalBasis, Platform, Referral, TakedownRequest
+from reporting.models import AuthorityReport, LegalBasis, Platform, Referral, TakedownRequest
 from tests.conftest import client_for, make_user, nothing_written
 from tests.intake_files import png_bytes
 from web import forms as web_forms
@@ -451,7 +452,25 @@ API_INPUTS = [
         by_id(Referral, "phoned_at"),
         sr.ReferralCreateInputSerializer,
     ),
+    TimeInput(
+        "api cybertipline filed_at",
+        "filed_at",
+        AuthorityReport,
+        lambda w: (
+            lambda t: api_post(
+                w.lead,
+                f"{API}cases/{w.case.pk}/cybertipline/filed/",
+                # NCMEC's numbers are unique: one per submission tried here.
+                {"reference": f"9{next(_TIPLINE_NUMBERS)}", "filed_at": t},
+            )
+        ),
+        by_id(AuthorityReport, "filed_at"),
+        sr.CyberTiplineFiledInputSerializer,
+    ),
 ]
+
+
+_TIPLINE_NUMBERS = itertools.count(100000)
 
 
 def _web(name: str, field: str, model, url: Callable[[World], str], data, stored, form):
@@ -576,6 +595,15 @@ WEB_INPUTS = [
         },
         newest(Referral, "phoned_at", phoned_at__isnull=False),
         web_forms.ReferralForm,
+    ),
+    _web(
+        "cybertipline",
+        "filed_at",
+        AuthorityReport,
+        _case_url("cybertipline_filed"),
+        lambda w: {"reference": f"8{next(_TIPLINE_NUMBERS)}"},
+        newest(AuthorityReport, "filed_at", filed_at__isnull=False),
+        web_forms.CyberTiplineFiledForm,
     ),
 ]
 TIME_INPUTS = API_INPUTS + WEB_INPUTS
