@@ -280,6 +280,11 @@ class _Replay:
                 )
                 org.full_clean()
                 org.save()
+            elif spec.email and not org.email:
+                # A row of the directory (the region's child-protection service) that has
+                # no address yet: the demo fills it in, as an operator would in the admin.
+                org.email = spec.email
+                org.save(update_fields=["email"])
             self.orgs[spec.code] = org
 
     def accounts(self) -> None:
@@ -399,6 +404,10 @@ class _Replay:
             legal_basis_note=r.legal_basis_note,
             shared_sections=list(r.shared_sections),
             complainant=self.people[r.complainant] if r.complainant else None,
+            guardians=r.guardians,
+            guardians_note=r.guardians_note,
+            phoned_at=self.at(r.phoned_at) if r.phoned_at is not None else None,
+            phoned_to=r.phoned_to,
         )
         reporting_services.referral_send(referral=referral, actor=lead, sent_at=self.at(r.sent_at))
         if r.acknowledged_at is not None:
