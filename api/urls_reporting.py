@@ -4,6 +4,7 @@ clusters (helper "api-reporting"; see notes/API.md)."""
 from django.urls import path
 
 from api import views_reporting as v
+from api import views_routing as vr
 
 urlpatterns = [
     path("organisations/", v.OrganisationListApi.as_view(), name="organisation-list"),
@@ -46,4 +47,27 @@ urlpatterns = [
         name="takedown-escalate",
     ),
     path("clusters/", v.ClusterListApi.as_view(), name="cluster-list"),
+]
+
+# Routing advice and the victims' own removal routes ledger (issue 10, helper "routing").
+urlpatterns += [
+    path("cases/<int:case_id>/routing/", vr.CaseRoutingApi.as_view(), name="case-routing"),
+    path(
+        "routing/<int:suggestion_id>/accept/", vr.RoutingAcceptApi.as_view(), name="routing-accept"
+    ),
+    path(
+        "routing/<int:suggestion_id>/dismiss/",
+        vr.RoutingDismissApi.as_view(),
+        name="routing-dismiss",
+    ),
+    path(
+        "cases/<int:case_id>/removal-reports/",
+        vr.CaseRemovalReportsApi.as_view(),
+        name="case-removal-reports",
+    ),
+    path(
+        "cases/<int:case_id>/removal-reports/<int:report_id>/",
+        vr.RemovalReportDetailApi.as_view(),
+        name="removal-report-detail",
+    ),
 ]

@@ -213,6 +213,14 @@ EXPECTATIONS: dict[str, dict[str, dict]] = {
     "api:takedown-outcome": action(SCHOOL_WRITE),
     "api:takedown-escalate": action(SCHOOL_WRITE),
     "api:cluster-list": endpoint(default=NO_METHOD_LIST, GET=EVERYONE_SIGNED_IN),
+    # --- API: routing advice (internal: the school's leads) and the victims' own reports
+    # (evidence section: the referred unit reads them, cannot write them) ---
+    "api:case-routing": detail(SCHOOL_ONLY),
+    # Suggestions are fetched "for an editor": 404 for anyone who cannot write.
+    "api:routing-accept": action(SCHOOL_ONLY),
+    "api:routing-dismiss": action(SCHOOL_ONLY),
+    "api:case-removal-reports": detail(SHARED_READ, POST=SCHOOL_WRITE),
+    "api:removal-report-detail": endpoint(default=NO_METHOD, PATCH=SCHOOL_ONLY),
     # --- API: messages sent (the outbox) ---
     # The world's message is the referral notice to the unit's liaison: the school's lead
     # and that unit see it; only the lead may send it again (409 here: it is not failed).
@@ -270,6 +278,10 @@ EXPECTATIONS: dict[str, dict[str, dict]] = {
     "web:takedown_submit": web_form(SCHOOL_WRITE),
     "web:takedown_outcome": web_form(SCHOOL_WRITE),
     "web:takedown_escalate": web_form(SCHOOL_WRITE),
+    "web:routing_accept": web_form(SCHOOL_WRITE),
+    "web:routing_dismiss": web_form(SCHOOL_WRITE),
+    "web:removal_report_new": web_form(SCHOOL_WRITE),
+    "web:removal_report_update": web_form(SCHOOL_WRITE),
     "web:referral_inbox": web_list(),
     "web:referral": detail(SHARED_READ),
     "web:referral_acknowledge": web_form(DESTINATION_WRITE),
@@ -328,6 +340,14 @@ POLICY_OF: dict[str, dict[str, tuple[Resource, Ability]]] = {
     "api:takedown-outcome": {"POST": (R.TAKEDOWN, AB.CHANGE)},
     "api:takedown-escalate": {"POST": (R.TAKEDOWN, AB.CHANGE)},
     "api:statistics": {"GET": (R.STATISTICS, AB.VIEW)},
+    "api:case-routing": {"GET": (R.ROUTING, AB.VIEW)},
+    "api:routing-accept": {"POST": (R.ROUTING, AB.CHANGE)},
+    "api:routing-dismiss": {"POST": (R.ROUTING, AB.CHANGE)},
+    "api:case-removal-reports": {
+        "GET": (R.REMOVAL_REPORT, AB.VIEW),
+        "POST": (R.REMOVAL_REPORT, AB.CREATE),
+    },
+    "api:removal-report-detail": {"PATCH": (R.REMOVAL_REPORT, AB.CHANGE)},
     "api:evidence-upload": {"POST": (R.EVIDENCE, AB.CREATE)},
     # Hashing a file in memory (nothing kept) serves whoever may log a concern: staff
     # hash what they were shown, to report it without keeping it.
@@ -359,6 +379,10 @@ for _name, _grant in (
     ("web:referral_close", (R.REFERRAL, AB.RESPOND)),
     ("web:referral_reject", (R.REFERRAL, AB.RESPOND)),
     ("web:delivery_retry", (R.DELIVERY, AB.CHANGE)),
+    ("web:routing_accept", (R.ROUTING, AB.CHANGE)),
+    ("web:routing_dismiss", (R.ROUTING, AB.CHANGE)),
+    ("web:removal_report_new", (R.REMOVAL_REPORT, AB.CREATE)),
+    ("web:removal_report_update", (R.REMOVAL_REPORT, AB.CHANGE)),
 ):
     # A web form: GET shows it, POST submits it, under the same rule.
     POLICY_OF[_name] = {"GET": _grant, "POST": _grant}

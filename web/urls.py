@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from web import otp, otp_setup, views, views_statistics
+from web import otp, otp_setup, views, views_routing, views_statistics
 from web import views_actions as actions
 
 app_name = "web"
@@ -91,4 +91,28 @@ urlpatterns = [
     path("clusters/", views.clusters, name="clusters"),
     path("statistics/", views_statistics.statistics, name="statistics"),
     path("security/denials/", views.denial_list, name="denials"),
+]
+
+# Routing advice and the victims' own removal routes ledger (issue 10, helper "routing").
+urlpatterns += [
+    path(
+        CASE + "routing/<int:suggestion_id>/accept/",
+        views_routing.RoutingAcceptView.as_view(),
+        name="routing_accept",
+    ),
+    path(
+        CASE + "routing/<int:suggestion_id>/dismiss/",
+        views_routing.RoutingDismissView.as_view(),
+        name="routing_dismiss",
+    ),
+    path(
+        CASE + "removal-reports/new/",
+        views_routing.RemovalReportNewView.as_view(),
+        name="removal_report_new",
+    ),
+    path(
+        CASE + "removal-reports/<int:report_id>/",
+        views_routing.RemovalReportUpdateView.as_view(),
+        name="removal_report_update",
+    ),
 ]

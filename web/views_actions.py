@@ -529,6 +529,12 @@ class ReferralNewView(CaseFormView):
     def form_kwargs(self) -> dict[str, Any]:
         return {"case": self.case}
 
+    def initial(self) -> dict[str, Any]:
+        # ``?destination=<id>``: from the routing advice ("Refer", ``web/_routing.html``),
+        # the initial choice only (the form still checks it).
+        destination = whole_number(self.request.GET.get("destination"))
+        return {"destination": destination} if destination is not None else {}
+
     def perform(self, form) -> None:
         data = form.cleaned_data
         referral = reporting_services.referral_create(
