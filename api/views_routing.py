@@ -14,7 +14,7 @@ audit context, errors mapped by ``api/exceptions.py`` (400, 404, 409).
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -22,6 +22,7 @@ from api import serializers_routing as s
 from api.base import audit_context, mark_case_data
 from api.views_case_parts import CaseSubresourceApi
 from api.views_cases import CaseFileApi
+from api.views_reporting import ERRORS
 from cases.permissions import CASE_SECTION_EVIDENCE, CASE_SECTION_INTERNAL
 from cases.verbs import AccessAction
 from config.http import AuthenticatedRequest
@@ -35,11 +36,6 @@ from reporting.routing_selectors import (
 )
 
 ROUTING_TAG = ["routing"]
-ERRORS = {
-    400: OpenApiResponse(description="Invalid input; nothing was written."),
-    404: OpenApiResponse(description="Not found, or not yours to change."),
-    409: OpenApiResponse(description="Already decided, a lost race, or the case is closed."),
-}
 
 
 class CaseRoutingApi(CaseSubresourceApi):
