@@ -58,11 +58,11 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Min
+from django.db.models import Min, OuterRef, Subquery
 from django.utils import formats, timezone
 from django.utils.translation import gettext, gettext_noop
 
-from cases.models import Case, Organisation, Participant, Person
+from cases.models import Case, Concern, EvidenceItem, Organisation, Participant, Person
 from reporting.jurisdictions import covers
 from reporting.models import RemovalRoute, RoutingSuggestion
 
@@ -279,14 +279,32 @@ class CaseFacts:
         return [p for p in self.participants if p.role == role]
 
 
+def _first_of(model: type[Concern] | type[EvidenceItem], field: str) -> Subquery:
+    """The earliest ``field`` of ``model``'s rows of the outer case."""
+    return Subquery(
+        model.objects.filter(case=OuterRef("pk"))
+        .order_by()
+        .values("case")
+        .annotate(first=Min(field))
+        .values("first")[:1]
+    )
+
+
 def case_facts(case: Case) -> CaseFacts:
     """Read what the rules need of ``case``: its participants with their people (one
     query) and the earliest concern and evidence times (one query)."""
     participants = list(
         Participant.objects.filter(case=case).select_related("person").order_by("id")
     )
-    firsts = Case.objects.filter(pk=case.pk).aggregate(
-        concern=Min("concerns__occurred_at"), evidence=Min("evidence_items__first_seen_at")
+    # Two subqueries (not a join of both tables, whose rows would multiply).
+    firsts = (
+        Case.objects.filter(pk=case.pk)
+        .annotate(
+            concern=_first_of(Concern, "occurred_at"),
+            evidence=_first_of(EvidenceItem, "first_seen_at"),
+        )
+        .values("concern", "evidence")
+        .get()
     )
     return CaseFacts(
         case=case,

@@ -13,9 +13,11 @@ from django.utils import timezone, translation
 
 from cases import services as case_services
 from cases.exceptions import Conflict
+from cases.extensions import case_changed_hooks, register_case_changed
 from cases.models import CaseEvent, Organisation, Participant, Person
 from reporting import routing
 from reporting import services as reporting_services
+from reporting.extensions import refresh_routing
 from reporting.models import RemovalRoute, RemovalRouteReport, RoutingSuggestion
 from tests.conftest import nothing_written
 from tests.factories import (
@@ -519,3 +521,32 @@ def test_the_reason_names_the_age_and_date_in_english_and_spanish(spain_school, 
             pytest.xfail("Spanish msgids are added to locale/es at merge (notes/routing.es.json)")
         assert spanish.startswith("Un presunto autor tenía 14 años en la fecha de los hechos")
         assert "2 de marzo de 2026" in spanish
+
+
+# --- the hook -------------------------------------------------------------------------
+
+
+def test_routing_is_registered_once_as_a_case_changed_hook():
+    register_case_changed(refresh_routing)  # again: a no-op
+    assert case_changed_hooks().count(refresh_routing) == 1
+
+
+def test_a_refresh_with_nothing_changed_costs_a_handful_of_queries(
+    spain_school, django_assert_max_num_queries
+):
+    case = CaseFactory.create(school=spain_school, adult_involved=True)
+    add(case, pupil(spain_school, years_ago(15)))
+    # Lock, suggestions, participants, first dates, destinations, routes; and the
+    # savepoint pair of its ``atomic`` inside the test's transaction.
+    with django_assert_max_num_queries(8):
+        reporting_services.routing_refresh(case=case)
+
+
+def test_a_closed_case_is_left_as_it_is(uk_school):
+    case = CaseFactory.create(school=uk_school, adult_involved=True)
+    case_services.case_close(case=case, actor=case.opened_by, reason="Done")
+    case.refresh_from_db()
+    Organisation.objects.filter(code="CEOP").update(jurisdiction="US")  # would lapse it
+    with nothing_written(RoutingSuggestion):
+        reporting_services.routing_refresh(case=case)
+    assert len(police_suggestions(case)) == 1
