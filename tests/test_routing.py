@@ -550,3 +550,16 @@ def test_a_closed_case_is_left_as_it_is(uk_school):
     with nothing_written(RoutingSuggestion):
         reporting_services.routing_refresh(case=case)
     assert len(police_suggestions(case)) == 1
+
+
+def test_a_date_of_the_act_in_the_future_is_refused(spain_school):
+    case = CaseFactory.create(school=spain_school)
+    boy = pupil(spain_school, years_ago(15), kind=Person.Kind.EXTERNAL)
+    with pytest.raises(ValidationError) as refused:
+        add(
+            case,
+            boy,
+            Participant.Role.ALLEGED_PERPETRATOR,
+            act_on=timezone.localdate() + timedelta(days=3),
+        )
+    assert "act_on" in refused.value.message_dict

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from cases.models import AccessEvent, CaseEvent, Person
+from cases.models import AccessEvent, CaseEvent, Organisation, Person
 from reporting.models import RemovalRouteReport, RoutingSuggestion
 from tests.conftest import client_for, nothing_written
 
@@ -202,3 +202,47 @@ def test_the_police_read_the_ledger_without_the_victims_name(referral_a, case_a,
     assert victim.given_name not in response.content.decode()
     write = client_for(police).post(ledger_url(case_a.pk), {}, format="json")
     assert write.status_code == 403
+
+
+def test_routing_lines_stay_out_of_the_polices_chronology(referral_a, case_a, lead_a, police):
+    lead_verbs = {
+        e["verb"] for e in client_for(lead_a).get(f"/api/v1/cases/{case_a.pk}/").json()["events"]
+    }
+    assert "routing.suggested" in lead_verbs
+    police_verbs = {
+        e["verb"] for e in client_for(police).get(f"/api/v1/cases/{case_a.pk}/").json()["events"]
+    }
+    assert not {v for v in police_verbs if v.startswith("routing.")}
+
+
+def test_a_perpetrators_date_of_the_act_given_through_the_api_routes_the_case(
+    case_a, lead_a, school_a
+):
+    fiscalia = Organisation.objects.create(
+        name="Fiscalía de Menores X", code="FMX", kind="prosecutor", jurisdiction="ES-BA"
+    )
+    today = timezone.localdate()
+    boy = Person.objects.create(
+        school=school_a,
+        kind="pupil",
+        given_name="Leo",
+        date_of_birth=today.replace(year=today.year - 14) - timedelta(days=30),
+    )
+    response = client_for(lead_a).post(
+        f"/api/v1/cases/{case_a.pk}/participants/",
+        {
+            "person": boy.pk,
+            "role": "alleged_perpetrator",
+            "act_on": (today - timedelta(days=60)).isoformat(),  # he was 13
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["act_on"] == (today - timedelta(days=60)).isoformat()
+    rules = set(
+        RoutingSuggestion.objects.filter(case=case_a, status=RS.OPEN, person=boy).values_list(
+            "rule", flat=True
+        )
+    )
+    assert rules == {"child_protection"}
+    assert not RoutingSuggestion.objects.filter(destination=fiscalia).exists()
