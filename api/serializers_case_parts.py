@@ -217,6 +217,11 @@ class EvidenceItemOutputSerializer(serializers.ModelSerializer):
 
 class CaseReferralOutputSerializer(serializers.ModelSerializer):
     destination = DestinationRefSerializer(read_only=True)
+    confirmation_due_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text=_("Phoned in: when the written confirmation (the send) is due, UTC."),
+    )
     shared_sections = serializers.ListField(
         child=serializers.ChoiceField(choices=Referral.Section.choices), read_only=True
     )
@@ -232,6 +237,12 @@ class CaseReferralOutputSerializer(serializers.ModelSerializer):
             "legal_basis",
             "legal_basis_note",
             "complainant",
+            # Issue 10: the guardians' position and the phone-first clock (LAW.md §2).
+            "guardians",
+            "guardians_note",
+            "phoned_at",
+            "phoned_to",
+            "confirmation_due_at",
             "external_reference",
             "created_at",
             "sent_at",

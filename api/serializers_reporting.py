@@ -9,25 +9,33 @@ after them.
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.fields import (
     InputSerializer,
+    OptionalEmailOutputField,
+    OptionalTextOutputField,
     OptionalURLOutputField,
     SchoolDateTimeField,
+    StrictIntegerField,
     StrictPrimaryKeyRelatedField,
     StrictSlugRelatedField,
     ZonedInputSerializer,
 )
-from api.serializers_refs import CaseRefSerializer, DestinationRefSerializer
+from api.serializers_refs import CaseRefSerializer, DestinationRefSerializer, PersonRefSerializer
 from cases.models import Case, EvidenceItem, Organisation, Person
 from cases.selectors import schools_owned_by
 from reporting.models import (
     TAKEDOWN_NOTICE_FIELDS,
+    AuthorityReport,
+    GuardianPosition,
     LegalBasis,
     Platform,
     Referral,
+    RemovalRoute,
     TakedownRequest,
 )
 from reporting.services import REFERRAL_DESTINATION_KINDS, TAKEDOWN_OUTCOMES
@@ -37,38 +45,168 @@ from reporting.services import REFERRAL_DESTINATION_KINDS, TAKEDOWN_OUTCOMES
 
 class OrganisationFilterSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Organisation.Kind.choices, required=False)
+    serves_my_school = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_(
+            "Only the organisations that serve one of your schools (their jurisdiction "
+            "covers the school's: a school in Badajoz gets Spain's national units and "
+            "Extremadura's child-protection service, not CEOP), and your own schools."
+        ),
+    )
 
 
 class OrganisationOutputSerializer(serializers.ModelSerializer):
     report_url = OptionalURLOutputField(help_text=_("Where to report online; null if none."))
+    phone = OptionalTextOutputField(help_text=_("Telephone; null if none."))
+    # ``source`` shadows ``Field.source`` for mypy only: the metaclass takes the field.
+    source = OptionalTextOutputField(  # type: ignore[assignment]
+        help_text=_("Where the directory's facts about it come from; null if none.")
+    )
 
     class Meta:
         model = Organisation
-        fields = ["id", "name", "kind", "code", "jurisdiction", "time_zone", "report_url"]
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "code",
+            "jurisdiction",
+            "time_zone",
+            "report_url",
+            "phone",
+            "source",
+        ]
         read_only_fields = fields
 
 
 class PlatformOutputSerializer(serializers.ModelSerializer):
     required_identifiers = serializers.ListField(child=serializers.CharField(), read_only=True)
     report_url = OptionalURLOutputField(help_text=_("Where to report online; null if none."))
+    report_email = OptionalEmailOutputField(help_text=_("Where to report by e-mail; null if none."))
+    operator = OptionalTextOutputField(help_text=_("The company that runs it; null if unknown."))
+    legal_bases: serializers.SlugRelatedField[LegalBasis] = serializers.SlugRelatedField(
+        many=True,
+        read_only=True,
+        slug_field="code",
+        help_text=_("Codes of the removal duties it must answer under (see legal-bases)."),
+    )
+    # ``source`` shadows ``Field.source`` for mypy only: the metaclass takes the field.
+    source = OptionalTextOutputField(  # type: ignore[assignment]
+        help_text=_("Where these facts come from; null if none.")
+    )
 
     class Meta:
         model = Platform
-        fields = ["slug", "name", "report_channel", "report_url", "required_identifiers"]
+        fields = [
+            "slug",
+            "name",
+            "kind",
+            "operator",
+            "report_channel",
+            "report_url",
+            "report_email",
+            "required_identifiers",
+            "legal_bases",
+            "source",
+        ]
         read_only_fields = fields
 
 
+class LegalBasisFilterSerializer(serializers.Serializer):
+    platform = StrictSlugRelatedField(
+        slug_field="slug",
+        queryset=Platform.objects.all(),
+        required=False,
+        help_text=_(
+            "A platform's slug: only the removal duties it answers under that apply to "
+            "your schools (their jurisdiction covers the school's), enabled ones only."
+        ),
+    )
+    purpose = serializers.ChoiceField(choices=LegalBasis.Purpose.choices, required=False)
+
+
 class LegalBasisOutputSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True, help_text=_("In the request's language."))
+    citation = serializers.CharField(read_only=True, help_text=_("In the request's language."))
+    status_label = serializers.CharField(
+        source="get_status_display",
+        read_only=True,
+        help_text=_("The status in words, e.g. 'Enacted; commencement not yet confirmed'."),
+    )
+    # ``source`` shadows ``Field.source`` for mypy only: the metaclass takes the field.
+    source = OptionalTextOutputField(  # type: ignore[assignment]
+        help_text=_("Where these facts come from; null if none.")
+    )
+
     class Meta:
         model = LegalBasis
         fields = [
             "code",
+            "purpose",
             "name",
             "citation",
+            "name_es",
+            "name_en",
+            "citation_es",
+            "citation_en",
             "jurisdiction",
+            "status",
+            "status_label",
+            "enabled",
             "deadline_hours",
             "statutory",
             "escalation_to",
+            "source",
+        ]
+        read_only_fields = fields
+
+
+class RemovalRouteFilterSerializer(serializers.Serializer):
+    age = StrictIntegerField(
+        required=False,
+        min_value=0,
+        max_value=120,
+        help_text=_("The age of the person depicted, in years: only the routes open to them."),
+    )
+    serves_my_school = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_("Only the routes open where your schools are (Report Remove: the UK)."),
+    )
+
+
+class RemovalRouteOutputSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True, help_text=_("In the request's language."))
+    description = serializers.CharField(read_only=True, help_text=_("In the request's language."))
+    organisation: serializers.SlugRelatedField[Organisation] = serializers.SlugRelatedField(
+        read_only=True, slug_field="code", help_text=_("The code of the organisation running it.")
+    )
+    url = OptionalURLOutputField(help_text=_("Its address; null if none."))
+    phone = OptionalTextOutputField(help_text=_("Telephone; null if none."))
+    jurisdiction = OptionalTextOutputField(help_text=_("Where it is open; null: anywhere."))
+    # ``source`` shadows ``Field.source`` for mypy only: the metaclass takes the field.
+    source = OptionalTextOutputField(  # type: ignore[assignment]
+        help_text=_("Where these facts come from; null if none.")
+    )
+
+    class Meta:
+        model = RemovalRoute
+        fields = [
+            "code",
+            "name",
+            "name_es",
+            "name_en",
+            "description",
+            "description_es",
+            "description_en",
+            "organisation",
+            "url",
+            "phone",
+            "min_age",
+            "max_age",
+            "jurisdiction",
+            "source",
         ]
         read_only_fields = fields
 
@@ -86,7 +224,11 @@ def _user(serializer: serializers.Serializer):
 # --- Referrals ----------------------------------------------------------------------
 
 
-class ReferralCreateInputSerializer(InputSerializer):
+class ReferralCreateInputSerializer(ZonedInputSerializer):
+    """A referral's draft. ``destination`` must serve the case's school (its
+    jurisdiction covers the school's; ``GET /api/v1/organisations/``), checked by the
+    service (400). ``phoned_at`` without an offset is read on the case's school's clock."""
+
     case = StrictPrimaryKeyRelatedField(queryset=Case.objects.none())
     destination = StrictPrimaryKeyRelatedField(
         queryset=Organisation.objects.filter(kind__in=REFERRAL_DESTINATION_KINDS)
@@ -102,6 +244,36 @@ class ReferralCreateInputSerializer(InputSerializer):
     complainant = StrictPrimaryKeyRelatedField(
         queryset=Person.objects.none(), required=False, allow_null=True
     )
+    guardians = serializers.ChoiceField(
+        choices=GuardianPosition.choices,
+        required=False,
+        allow_blank=True,
+        help_text=_(
+            "Whether the victim's parents or guardians consented, were informed or were "
+            "not asked (then give guardians_note). Omitted: not recorded."
+        ),
+    )
+    guardians_note = serializers.CharField(
+        max_length=1000,
+        required=False,
+        allow_blank=True,
+        help_text=_("Why the parents or guardians were not asked (required then)."),
+    )
+    phoned_at = SchoolDateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_(
+            "An urgent referral made by phone first: when (not in the future). The written "
+            "confirmation, sending this referral, is due within 24 hours."
+        ),
+    )
+    phoned_to = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text=_("Who took the call (required with phoned_at)."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -113,10 +285,32 @@ class ReferralCreateInputSerializer(InputSerializer):
         self.fields["case"].queryset = Case.objects.visible_to(user).filter(school_id__in=owned)
         self.fields["complainant"].queryset = Person.objects.filter(school_id__in=owned)
 
+    def record_school(self, data):
+        # The client names the case: its school's clock reads ``phoned_at``. An id that
+        # is not one of the user's cases is refused by the ``case`` field itself.
+        raw = data.get("case") if hasattr(data, "get") else None
+        if isinstance(raw, int) or (isinstance(raw, str) and raw.isascii() and raw.isdecimal()):
+            case = self.fields["case"].queryset.filter(pk=int(raw)).select_related("school")
+            found = case.first()
+            return found.school if found is not None else None
+        return None
+
+
+class ReferralAboutSerializer(serializers.Serializer):
+    """Who a referral is about: the complainant and the case's victims. ``shared`` is
+    false (and the people empty) for a liaison of a referral that does not share
+    "People and roles" or is no longer live."""
+
+    shared = serializers.BooleanField()
+    complainant = PersonRefSerializer(allow_null=True)
+    victims = PersonRefSerializer(many=True)
+
 
 class ReferralOutputSerializer(serializers.Serializer):
     """A referral. When ``case_data_visible`` is false (a police liaison after the
-    referral stopped being live) the case and what was shared are null."""
+    referral stopped being live) the case and what was shared are null. ``about``
+    needs ``context["people"]`` (``reporting.selectors.referral_people_for_user``);
+    without it, it is null."""
 
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=Referral.Status.choices)
@@ -131,7 +325,28 @@ class ReferralOutputSerializer(serializers.Serializer):
     legal_basis = serializers.ChoiceField(choices=Referral.Basis.choices, allow_null=True)
     legal_basis_note = serializers.CharField(allow_null=True)
     complainant = serializers.IntegerField(source="complainant_id", allow_null=True)
+    guardians = serializers.ChoiceField(
+        choices=GuardianPosition.choices,
+        allow_blank=True,
+        allow_null=True,
+        help_text=_("Blank: not recorded."),
+    )
+    guardians_note = serializers.CharField(allow_null=True)
+    phoned_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    phoned_to = serializers.CharField(allow_null=True)
+    confirmation_due_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text=_(
+            "A referral phoned in: when its written confirmation (the send) is due, 24 h "
+            "after the call (UTC); null otherwise."
+        ),
+    )
+    confirmation_overdue = serializers.SerializerMethodField(
+        help_text=_("Phoned in, not yet sent, and the 24 h have passed.")
+    )
     outcome = serializers.CharField(allow_null=True)
+    about = serializers.SerializerMethodField()
     external_reference = serializers.CharField()
     created_at = serializers.DateTimeField(read_only=True)
     sent_at = serializers.DateTimeField(read_only=True, allow_null=True)
@@ -145,8 +360,22 @@ class ReferralOutputSerializer(serializers.Serializer):
         "legal_basis",
         "legal_basis_note",
         "complainant",
+        "guardians",
+        "guardians_note",
+        "phoned_to",
         "outcome",
     )
+
+    @extend_schema_field(ReferralAboutSerializer(allow_null=True))
+    def get_about(self, instance: Referral):
+        people = self.context.get("people")
+        if people is None or instance.pk not in people:
+            return None
+        return ReferralAboutSerializer(people[instance.pk]).data
+
+    def get_confirmation_overdue(self, instance: Referral) -> bool:
+        due = instance.confirmation_due_at
+        return due is not None and instance.sent_at is None and due < timezone.now()
 
     def to_representation(self, instance: Referral):
         data = super().to_representation(instance)
@@ -279,3 +508,28 @@ class ClusterOutputSerializer(serializers.Serializer):
         help_text=_("sha256: identical files link every case; pdq: near-identical images."),
     )
     hashes = serializers.ListField(child=serializers.CharField())
+
+
+# --- The CyberTipline report (issue 10) ---------------------------------------------
+
+
+class CyberTiplineFiledInputSerializer(ZonedInputSerializer):
+    reference = serializers.CharField(
+        max_length=18,
+        help_text=_("The CyberTipline report number NCMEC gave (digits only)."),
+    )
+    filed_at = SchoolDateTimeField(
+        required=False, help_text=_("When it was submitted; default now; not in the future.")
+    )
+
+
+class CyberTiplineFiledOutputSerializer(serializers.ModelSerializer):
+    case = CaseRefSerializer(read_only=True)
+    authority: serializers.SlugRelatedField[Organisation] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+
+    class Meta:
+        model = AuthorityReport
+        fields = ["id", "case", "authority", "route", "status", "reference", "filed_at"]
+        read_only_fields = fields

@@ -3,6 +3,7 @@ clusters (helper "api-reporting"; see notes/API.md)."""
 
 from django.urls import path
 
+from api import views_cybertipline, views_packet
 from api import views_reporting as v
 from api import views_routing as vr
 
@@ -10,6 +11,7 @@ urlpatterns = [
     path("organisations/", v.OrganisationListApi.as_view(), name="organisation-list"),
     path("platforms/", v.PlatformListApi.as_view(), name="platform-list"),
     path("legal-bases/", v.LegalBasisListApi.as_view(), name="legal-basis-list"),
+    path("removal-routes/", v.RemovalRouteListApi.as_view(), name="removal-route-list"),
     path("referrals/", v.ReferralListCreateApi.as_view(), name="referral-list"),
     path("referrals/<int:referral_id>/", v.ReferralDetailApi.as_view(), name="referral-detail"),
     path("referrals/<int:referral_id>/send/", v.ReferralSendApi.as_view(), name="referral-send"),
@@ -29,6 +31,17 @@ urlpatterns = [
         v.ReferralRejectApi.as_view(),
         name="referral-reject",
     ),
+    # Issue 10: the referral packet (LAW.md §2), api/views_packet.py.
+    path(
+        "referrals/<int:referral_id>/packet.pdf",
+        views_packet.ReferralPacketPdfApi.as_view(),
+        name="referral-packet-pdf",
+    ),
+    path(
+        "referrals/<int:referral_id>/packet.json",
+        views_packet.ReferralPacketJsonApi.as_view(),
+        name="referral-packet-json",
+    ),
     path("takedowns/", v.TakedownListCreateApi.as_view(), name="takedown-list"),
     path("takedowns/<int:takedown_id>/", v.TakedownDetailApi.as_view(), name="takedown-detail"),
     path(
@@ -47,6 +60,16 @@ urlpatterns = [
         name="takedown-escalate",
     ),
     path("clusters/", v.ClusterListApi.as_view(), name="cluster-list"),
+    path(
+        "cases/<int:case_id>/cybertipline/",
+        views_cybertipline.CaseCyberTiplineApi.as_view(),
+        name="case-cybertipline",
+    ),
+    path(
+        "cases/<int:case_id>/cybertipline/filed/",
+        views_cybertipline.CaseCyberTiplineFiledApi.as_view(),
+        name="case-cybertipline-filed",
+    ),
 ]
 
 # Routing advice and the victims' own removal routes ledger (issue 10, helper "routing").

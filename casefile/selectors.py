@@ -32,7 +32,7 @@ from cases.models import (
     SupportPlan,
     User,
 )
-from cases.permissions import case_parts_granted
+from cases.permissions import case_parts_granted, event_section
 from cases.selectors import (
     can_edit_case,
     case_actions,
@@ -94,8 +94,16 @@ class CaseView:
         return part in self.parts
 
 
-def case_view_for_user(*, user: User, case_id: int | str) -> CaseView:
+def case_view_for_user(
+    *, user: User, case_id: int | str, within: frozenset[str] | None = None
+) -> CaseView:
     """Everything ``user`` may see of case ``case_id``, cut to their sections.
+
+    ``within``: cut further to these sections (a document made for one referral, e.g.
+    its packet, ``casefile.packets``: the referral's ``shared_sections``, whoever reads
+    it — the school's lead sees every section, the packet only what it shares). The
+    view's sections are those ``user`` is granted *and* ``within``; the chronology is
+    cut to them too (``cases.permissions.event_section``).
 
     Through the guarded door (``case_get_for_user``): ``cases.exceptions.NotFound``
     when the case does not exist or ``user`` may not see it (the same answer). Then
@@ -116,6 +124,8 @@ def case_view_for_user(*, user: User, case_id: int | str) -> CaseView:
         ),
     )
     sections = case_sections_for_user(user=user, case=case)
+    if within is not None:
+        sections = sections & within
     parts = case_parts_granted(sections)
 
     def shown(part: str, read: Callable[[], Iterable[T]]) -> tuple[T, ...]:
@@ -136,12 +146,23 @@ def case_view_for_user(*, user: User, case_id: int | str) -> CaseView:
         routing=shown("routing", lambda: case_routing(case=case)),
         removal_reports=shown("removal_reports", lambda: case_removal_reports(case=case)),
         support_plans=shown("support_plans", lambda: case_support_plans(case=case)),
-        events=shown("events", lambda: case_events_for_user(user=user, case=case)),
+        events=shown("events", lambda: _events(user, case, within=within, sections=sections)),
         actions=shown("actions", lambda: case_actions(case=case)),
         guardian_contacts=shown("guardian_contacts", lambda: case_guardian_contacts(case=case)),
         concerns=shown("concerns", lambda: case_concerns(case=case)),
         deliveries=shown("deliveries", lambda: case_deliveries_for_user(user=user, case=case)),
     )
+
+
+def _events(
+    user: User, case: Case, *, within: frozenset[str] | None, sections: frozenset[str]
+) -> Iterable[CaseEvent]:
+    events = case_events_for_user(user=user, case=case)
+    if within is None:
+        return events
+    # Cut to the view's sections: the reader's own grant may be wider (the school's lead
+    # reads every line; a liaison those of every live referral to their unit).
+    return [event for event in events if event_section(event.verb) in sections]
 
 
 def _case_takedowns(case: Case) -> QuerySet[TakedownRequest]:

@@ -9,6 +9,7 @@ Every function takes the requesting ``user`` and returns only what DESIGN rule 2
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -19,7 +20,8 @@ from django.utils import timezone
 
 from cases.denials import refused
 from cases.exceptions import NotFound
-from cases.models import Case, EvidenceItem, User
+from cases.models import Case, EvidenceItem, Participant, Person, User
+from cases.permissions import CASE_SECTION_PARTICIPANTS
 from cases.selectors import (
     CASE_SECTION_EVIDENCE,
     cases_sharing_section_for_user,
@@ -28,7 +30,12 @@ from cases.selectors import (
     schools_owned_by,
     units_of,
 )
-from reporting.models import LIVE_REFERRAL_STATUSES, Referral, TakedownRequest
+from reporting.models import (
+    LIVE_REFERRAL_STATUSES,
+    GeneratedDocument,
+    Referral,
+    TakedownRequest,
+)
 
 # PDQ matching thresholds (Meta's PDQ, 256-bit hashes):
 # - two hashes match when their Hamming distance is <= 31 bits: the "confident match"
@@ -79,9 +86,58 @@ def referral_list_for_user(*, user: User) -> QuerySet[Referral]:
                 output_field=BooleanField(),
             )
         )
-        .select_related("case__school", "destination")
+        .select_related("case__school", "destination", "complainant")
         .order_by("-created_at", "-id")
     )
+
+
+@dataclass(frozen=True)
+class ReferralPeople:
+    """Who a referral is about, as its reader may know it: ``shared`` is false when the
+    reader may not see the case's people through this referral (a liaison of a
+    referral that does not share "People and roles", or no longer live); then
+    ``complainant`` is ``None`` and ``victims`` empty ("not shared", never a name)."""
+
+    shared: bool
+    complainant: Person | None = None
+    victims: tuple[Person, ...] = ()
+
+
+def referral_people_for_user(
+    *, user: User, referrals: Iterable[Referral]
+) -> dict[int, ReferralPeople]:
+    """For each of ``referrals`` (from :func:`referral_list_for_user`, so annotated
+    with ``case_data_visible``), the complainant and the victims of its case, keyed by
+    referral id: for the school's lead or deputy always; for the destination's liaison
+    only while the referral is live and shares ``participants`` (DESIGN rule 2). The
+    inbox and the referral page show them (issue 10: "which victim each is about").
+    One query for all the referrals' victims (the complainant is joined by the list)."""
+    referrals = list(referrals)
+    owned = set(schools_owned_by(user))
+    shown = [
+        r
+        for r in referrals
+        if case_data_visible(r)
+        and (r.case.school_id in owned or CASE_SECTION_PARTICIPANTS in (r.shared_sections or []))
+    ]
+    victims: dict[int, list[Person]] = defaultdict(list)
+    for participant in Participant.objects.filter(
+        case_id__in={r.case_id for r in shown}, role=Participant.Role.VICTIM
+    ).select_related("person"):
+        victims[participant.case_id].append(participant.person)
+    people = {r.pk: ReferralPeople(shared=False) for r in referrals}
+    for r in shown:
+        people[r.pk] = ReferralPeople(
+            shared=True, complainant=r.complainant, victims=tuple(victims[r.case_id])
+        )
+    return people
+
+
+def referral_documents(*, referral: Referral) -> QuerySet[GeneratedDocument]:
+    """The documents generated from ``referral`` (its packets), newest first, each with
+    its SHA-256 so a recipient can check a copy. ``referral`` must come from
+    :func:`referral_get_for_user` and the reader be one who may download its packet."""
+    return GeneratedDocument.objects.filter(referral=referral).order_by("-generated_at", "-id")
 
 
 def referral_get_for_user(*, user: User, referral_id: int | str) -> Referral:

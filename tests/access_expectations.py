@@ -193,6 +193,7 @@ EXPECTATIONS: dict[str, dict[str, dict]] = {
     "api:organisation-list": endpoint(default=NO_METHOD_LIST, GET=EVERYONE_SIGNED_IN),
     "api:platform-list": endpoint(default=NO_METHOD_LIST, GET=EVERYONE_SIGNED_IN),
     "api:legal-basis-list": endpoint(default=NO_METHOD_LIST, GET=EVERYONE_SIGNED_IN),
+    "api:removal-route-list": endpoint(default=NO_METHOD_LIST, GET=EVERYONE_SIGNED_IN),
     # --- API: referrals and takedowns ---
     # The POST body names the case; the case is looked up through the visibility
     # selectors (an empty body is a 400 for everyone: no object named, no hint).
@@ -221,6 +222,11 @@ EXPECTATIONS: dict[str, dict[str, dict]] = {
     "api:routing-dismiss": action(SCHOOL_ONLY),
     "api:case-removal-reports": detail(SHARED_READ, POST=SCHOOL_WRITE),
     "api:removal-report-detail": endpoint(default=NO_METHOD, PATCH=SCHOOL_ONLY),
+    # The CyberTipline export (LAW.md §4): the school's lead or deputy only; the referred
+    # unit sees the case but not this report (404, not 403: the export is the school's).
+    "api:case-cybertipline": detail(SCHOOL_ONLY),
+    # Recording that it was submitted (NCMEC's number): the referred unit sees the case: 403.
+    "api:case-cybertipline-filed": action(SCHOOL_WRITE),
     # --- API: messages sent (the outbox) ---
     # The world's message is the referral notice to the unit's liaison: the school's lead
     # and that unit see it; only the lead may send it again (409 here: it is not failed).
@@ -282,6 +288,8 @@ EXPECTATIONS: dict[str, dict[str, dict]] = {
     "web:routing_dismiss": web_form(SCHOOL_WRITE),
     "web:removal_report_new": web_form(SCHOOL_WRITE),
     "web:removal_report_update": web_form(SCHOOL_WRITE),
+    "web:case_cybertipline": detail(SCHOOL_ONLY),
+    "web:cybertipline_filed": web_form(SCHOOL_WRITE),
     "web:referral_inbox": web_list(),
     "web:referral": detail(SHARED_READ),
     "web:referral_acknowledge": web_form(DESTINATION_WRITE),
@@ -292,6 +300,12 @@ EXPECTATIONS: dict[str, dict[str, dict]] = {
     "web:clusters": web_list(),
     "web:statistics": endpoint(default=NO_METHOD_LIST, GET=STATISTICS_READERS),
     "web:denials": endpoint(default=NO_METHOD_LIST, GET=DENIAL_READERS),
+    # Issue 10: the referral packet (LAW.md §2), PDF and JSON: the school's lead, and the
+    # destination's liaison while the referral is live (cut to what it shares).
+    "web:referral_packet_pdf": detail(SHARED_READ),
+    "web:referral_packet_json": detail(SHARED_READ),
+    "api:referral-packet-pdf": detail(SHARED_READ),
+    "api:referral-packet-json": detail(SHARED_READ),
 }
 
 # What each URL does in the terms of ``cases.permissions.POLICY``: (resource, ability)
@@ -358,6 +372,14 @@ POLICY_OF: dict[str, dict[str, tuple[Resource, Ability]]] = {
     "web:statistics": {"GET": (R.STATISTICS, AB.VIEW)},
     "web:denials": {"GET": (R.DENIALS, AB.VIEW)},
     "web:referral": {"GET": (R.REFERRAL, AB.VIEW)},
+    # Generating the CyberTipline report: a report to an authority (NCMEC).
+    "api:case-cybertipline": {"GET": (R.AUTHORITY_REPORT, AB.CREATE)},
+    "web:case_cybertipline": {"GET": (R.AUTHORITY_REPORT, AB.CREATE)},
+    "api:case-cybertipline-filed": {"POST": (R.AUTHORITY_REPORT, AB.CREATE)},
+    "web:referral_packet_pdf": {"GET": (R.REFERRAL, AB.VIEW)},
+    "web:referral_packet_json": {"GET": (R.REFERRAL, AB.VIEW)},
+    "api:referral-packet-pdf": {"GET": (R.REFERRAL, AB.VIEW)},
+    "api:referral-packet-json": {"GET": (R.REFERRAL, AB.VIEW)},
 }
 for _name, _grant in (
     ("web:participant_new", (R.PARTICIPANT, AB.CREATE)),
@@ -383,6 +405,7 @@ for _name, _grant in (
     ("web:routing_dismiss", (R.ROUTING, AB.CHANGE)),
     ("web:removal_report_new", (R.REMOVAL_REPORT, AB.CREATE)),
     ("web:removal_report_update", (R.REMOVAL_REPORT, AB.CHANGE)),
+    ("web:cybertipline_filed", (R.AUTHORITY_REPORT, AB.CREATE)),
 ):
     # A web form: GET shows it, POST submits it, under the same rule.
     POLICY_OF[_name] = {"GET": _grant, "POST": _grant}

@@ -12,6 +12,7 @@ change to refuse.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
@@ -47,7 +48,7 @@ from cases.models import (
 )
 from cases.zones import is_skipped_or_repeated
 from reporting import services as reporting_services
-from reporting.models import LegalBasis, Platform, Referral, TakedownRequest
+from reporting.models import AuthorityReport, LegalBasis, Platform, Referral, TakedownRequest
 from tests.conftest import client_for, make_user, nothing_written
 from tests.intake_files import png_bytes
 from web import forms as web_forms
@@ -429,7 +430,47 @@ API_INPUTS = [
         by_id(Referral, "acknowledged_at"),
         sr.ReferralAcknowledgeInputSerializer,
     ),
+    TimeInput(
+        "api referral phoned_at",
+        "phoned_at",
+        Referral,
+        lambda w: (
+            lambda t: api_post(
+                w.lead,
+                f"{API}referrals/",
+                {
+                    "case": w.case.pk,
+                    "destination": w.unit.pk,
+                    "summary": "Llamada urgente",
+                    "legal_basis": "vital_interests",
+                    "shared_sections": ["chronology"],
+                    "phoned_to": "Agente",
+                    "phoned_at": t,
+                },
+            )
+        ),
+        by_id(Referral, "phoned_at"),
+        sr.ReferralCreateInputSerializer,
+    ),
+    TimeInput(
+        "api cybertipline filed_at",
+        "filed_at",
+        AuthorityReport,
+        lambda w: (
+            lambda t: api_post(
+                w.lead,
+                f"{API}cases/{w.case.pk}/cybertipline/filed/",
+                # NCMEC's numbers are unique: one per submission tried here.
+                {"reference": f"9{next(_TIPLINE_NUMBERS)}", "filed_at": t},
+            )
+        ),
+        by_id(AuthorityReport, "filed_at"),
+        sr.CyberTiplineFiledInputSerializer,
+    ),
 ]
+
+
+_TIPLINE_NUMBERS = itertools.count(100000)
 
 
 def _web(name: str, field: str, model, url: Callable[[World], str], data, stored, form):
@@ -538,6 +579,31 @@ WEB_INPUTS = [
         newest(Referral, "acknowledged_at", acknowledged_at__isnull=False),
         web_forms.AcknowledgeForm,
         api=False,
+    ),
+    _web(
+        "referral",
+        "phoned_at",
+        Referral,
+        _case_url("referral_new"),
+        lambda w: {
+            "destination": w.unit.pk,
+            "summary": "Llamada urgente",
+            "shared_sections": ["chronology"],
+            "legal_basis": "vital_interests",
+            "guardians": "informed",
+            "phoned_to": "Agente",
+        },
+        newest(Referral, "phoned_at", phoned_at__isnull=False),
+        web_forms.ReferralForm,
+    ),
+    _web(
+        "cybertipline",
+        "filed_at",
+        AuthorityReport,
+        _case_url("cybertipline_filed"),
+        lambda w: {"reference": f"8{next(_TIPLINE_NUMBERS)}"},
+        newest(AuthorityReport, "filed_at", filed_at__isnull=False),
+        web_forms.CyberTiplineFiledForm,
     ),
 ]
 TIME_INPUTS = API_INPUTS + WEB_INPUTS

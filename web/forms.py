@@ -44,7 +44,8 @@ from cases.zones import input_zone
 if TYPE_CHECKING:
     # A str or a lazy translation (django-stubs' alias; a dev dependency, so types only).
     from django_stubs_ext import StrOrPromise
-from reporting.models import LegalBasis, Platform, Referral, TakedownRequest
+from reporting.directory_selectors import destinations_for
+from reporting.models import GuardianPosition, LegalBasis, Platform, Referral, TakedownRequest
 from reporting.services import REFERRAL_DESTINATION_KINDS, TAKEDOWN_OUTCOMES
 
 HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -449,17 +450,23 @@ class EvidenceForm(ZonedForm):
         return _hex(self.cleaned_data["pdq"], HEX64, _("Enter 64 hexadecimal characters."))
 
 
-class ReferralForm(forms.Form):
-    destination = StrictModelChoiceField(
-        label=_("Refer to"),
-        queryset=Organisation.objects.filter(kind__in=REFERRAL_DESTINATION_KINDS),
-    )
+# Destinations for which "People and roles" is ticked by default: the police and the
+# prosecutor need to know who the victim and the alleged perpetrators are (LAW.md §2.2–3).
+PEOPLE_BY_DEFAULT_KINDS = frozenset({Organisation.Kind.POLICE_UNIT, Organisation.Kind.PROSECUTOR})
+
+
+class ReferralForm(ZonedForm):
+    """A referral of ``case`` to a destination that serves its school
+    (``reporting.directory_selectors.destinations_for``). ``destination``: the initial
+    destination (``?destination=<id>``); when it is the police or a prosecutor, or none
+    is chosen yet, "People and roles" is ticked by default."""
+
+    destination = StrictModelChoiceField(label=_("Refer to"), queryset=Organisation.objects.none())
     summary = _text(Referral, "summary", required=True, rows=5, label=_("Summary for them"))
     shared_sections = forms.MultipleChoiceField(
         label=_("What they will see"),
         choices=Referral.Section.choices,
         widget=forms.CheckboxSelectMultiple,
-        initial=[Referral.Section.CHRONOLOGY, Referral.Section.EVIDENCE],
     )
     legal_basis = _choice(Referral.Basis.choices, label=_("Legal basis for sharing"))
     legal_basis_note = _text(Referral, "legal_basis_note", label=_("Legal basis note"))
@@ -468,6 +475,19 @@ class ReferralForm(forms.Form):
         queryset=Person.objects.none(),
         required=False,
     )
+    guardians = _choice(GuardianPosition.choices, label=_("Do the parents or guardians know?"))
+    guardians_note = _text(
+        Referral,
+        "guardians_note",
+        rows=2,
+        label=_("Why the parents or guardians were not asked"),
+    )
+    phoned_at = SchoolDateTimeField(
+        label=_("Made by phone first, at (urgent referrals)"),
+        required=False,
+        help_text=_("The written confirmation (sending this referral) is due within 24 hours."),
+    )
+    phoned_to = forms.CharField(label=_("Call taken by"), max_length=200, required=False)
     send_now = forms.BooleanField(
         label=_("Send now"),
         required=False,
@@ -475,11 +495,27 @@ class ReferralForm(forms.Form):
         help_text=_("Unticked, the referral is kept as a draft to send later."),
     )
 
-    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, case: Case, destination: str | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        destinations = destinations_for(school=case.school, kinds=REFERRAL_DESTINATION_KINDS)
+        form_field(
+            self, "destination", forms.ModelChoiceField
+        ).queryset = Organisation.objects.filter(pk__in=[d.pk for d in destinations]).order_by(
+            "name"
+        )
         form_field(self, "complainant", forms.ModelChoiceField).queryset = Person.objects.filter(
             participations__case=case, participations__role=Participant.Role.VICTIM
         ).distinct()
+        chosen = next((d for d in destinations if str(d.pk) == destination), None)
+        if chosen is not None:
+            self.initial.setdefault("destination", chosen.pk)
+        sections = [Referral.Section.CHRONOLOGY, Referral.Section.EVIDENCE]
+        # No destination chosen yet: most referrals go to the police.
+        if chosen is None or chosen.kind in PEOPLE_BY_DEFAULT_KINDS:
+            sections.insert(1, Referral.Section.PARTICIPANTS)
+        self.initial.setdefault("shared_sections", sections)
 
 
 class AcknowledgeForm(ZonedForm):
@@ -655,3 +691,15 @@ class CaseFilterForm(forms.Form):
 
     status = _choice(Case.Status.choices, label=_("Status"), required=False)
     category = _choice(Case.Category.choices, label=_("Category"), required=False)
+
+
+class CyberTiplineFiledForm(ZonedForm):
+    """That the school submitted its CyberTipline report, and NCMEC's number for it
+    (``reporting.services.cybertipline_filed``)."""
+
+    reference = forms.CharField(
+        label=_("CyberTipline report number"),
+        max_length=18,
+        help_text=_("The number NCMEC gave when the report was submitted (digits only)."),
+    )
+    filed_at = SchoolDateTimeField(label=_("Submitted at (empty: now)"), required=False)

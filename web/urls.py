@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from web import otp, otp_setup, views, views_routing, views_statistics
+from web import otp, otp_setup, views, views_packet, views_routing, views_statistics, views_tipline
 from web import views_actions as actions
 
 app_name = "web"
@@ -66,6 +66,12 @@ urlpatterns = [
         actions.TakedownEscalateView.as_view(),
         name="takedown_escalate",
     ),
+    path(CASE + "cybertipline.xml", views_tipline.case_cybertipline, name="case_cybertipline"),
+    path(
+        CASE + "cybertipline/filed/",
+        views_tipline.CyberTiplineFiledView.as_view(),
+        name="cybertipline_filed",
+    ),
     path("referrals/", views.referral_inbox, name="referral_inbox"),
     path("referrals/<int:referral_id>/", views.referral_detail, name="referral"),
     path(
@@ -91,6 +97,17 @@ urlpatterns = [
     path("clusters/", views.clusters, name="clusters"),
     path("statistics/", views_statistics.statistics, name="statistics"),
     path("security/denials/", views.denial_list, name="denials"),
+    # Issue 10: the referral packet (LAW.md §2), as PDF and JSON (web/views_packet.py).
+    path(
+        "referrals/<int:referral_id>/packet.pdf",
+        views_packet.referral_packet_pdf,
+        name="referral_packet_pdf",
+    ),
+    path(
+        "referrals/<int:referral_id>/packet.json",
+        views_packet.referral_packet_json,
+        name="referral_packet_json",
+    ),
 ]
 
 # Routing advice and the victims' own removal routes ledger (issue 10, helper "routing").

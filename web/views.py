@@ -56,8 +56,10 @@ from reporting.selectors import (
     case_data_visible,
     overdue_takedowns_for_user,
     referral_list_for_user,
+    referral_people_for_user,
 )
 from reporting.statistics import statistics_schools
+from web import views_packet
 from web.access import (
     case_view_or_404,
     is_htmx,
@@ -350,7 +352,13 @@ def referral_inbox(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "web/referral_list.html",
-        {"referrals": referrals, "is_police": bool(units_of(request.user))},
+        {
+            "referrals": referrals,
+            "is_police": bool(units_of(request.user)),
+            # Issue 10: which victim each referral is about ("not shared" if not).
+            "people": referral_people_for_user(user=request.user, referrals=referrals),
+            "now": timezone.now(),
+        },
     )
 
 
@@ -390,6 +398,7 @@ def referral_detail_context(
     }
     if "ack_form" not in context:
         context["ack_form"] = AcknowledgeForm(user=request.user, school=referral.case.school)
+    context.update(views_packet.packet_context(request, referral))  # issue 10
     context.update(extra)
     return context
 

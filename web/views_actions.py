@@ -528,13 +528,7 @@ class ReferralNewView(CaseFormView):
     section = "referrals"
 
     def form_kwargs(self) -> dict[str, Any]:
-        return {"case": self.case}
-
-    def initial(self) -> dict[str, Any]:
-        # ``?destination=<id>``: from the routing advice ("Refer", ``web/_routing.html``),
-        # the initial choice only (the form still checks it).
-        destination = whole_number(self.request.GET.get("destination"))
-        return {"destination": destination} if destination is not None else {}
+        return {"case": self.case, "destination": self.request.GET.get("destination")}
 
     def perform(self, form) -> None:
         data = form.cleaned_data
@@ -547,6 +541,10 @@ class ReferralNewView(CaseFormView):
             shared_sections=data["shared_sections"],
             legal_basis_note=data["legal_basis_note"],
             complainant=data["complainant"],
+            guardians=data["guardians"],
+            guardians_note=data["guardians_note"],
+            phoned_at=data["phoned_at"],
+            phoned_to=data["phoned_to"],
             context=self.context,
         )
         if data["send_now"]:

@@ -12,8 +12,10 @@ Import from here (``from reporting import services``), not from the modules:
   escalate it, and mark notices overdue (the beat's sweep)
 - ``routing``: the routing advice of a case (refresh, accept, dismiss) and the
   victim's own removal routes ledger
+- ``cybertipline``: record that the school submitted its CyberTipline report to NCMEC
 """
 
+from reporting.services.cybertipline import cybertipline_filed
 from reporting.services.referrals import (
     REFERRAL_DESTINATION_KINDS,
     REFERRAL_TRANSITIONS,
@@ -48,6 +50,7 @@ __all__ = [
     "ROUTING_TRANSITIONS",
     "TAKEDOWN_OUTCOMES",
     "TAKEDOWN_TRANSITIONS",
+    "cybertipline_filed",
     "referral_acknowledge",
     "referral_close",
     "referral_create",

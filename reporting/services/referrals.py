@@ -26,7 +26,8 @@ from reporting.delivery import (
     referral_notice_enqueue,
     referral_withdrawn_enqueue,
 )
-from reporting.models import Referral
+from reporting.jurisdictions import covers
+from reporting.models import GuardianPosition, Referral
 
 RS = Referral.Status
 REFERRAL_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -38,8 +39,16 @@ REFERRAL_TRANSITIONS: dict[str, frozenset[str]] = {
     RS.WITHDRAWN: frozenset(),
 }
 
+# Where a referral may go (LAW.md §2–3): the police, the prosecutor (Fiscalía de
+# Menores: alleged perpetrators aged 14–17), social services and the regional
+# child-protection service (under 14: LO 5/2000 art. 3).
 REFERRAL_DESTINATION_KINDS = frozenset(
-    {Organisation.Kind.POLICE_UNIT, Organisation.Kind.PROSECUTOR, Organisation.Kind.SOCIAL_SERVICES}
+    {
+        Organisation.Kind.POLICE_UNIT,
+        Organisation.Kind.PROSECUTOR,
+        Organisation.Kind.SOCIAL_SERVICES,
+        Organisation.Kind.CHILD_PROTECTION,
+    }
 )
 
 
@@ -54,19 +63,42 @@ def referral_create(
     shared_sections: Sequence[str],
     legal_basis_note: str = "",
     complainant: Person | None = None,
+    guardians: str = "",
+    guardians_note: str = "",
+    phoned_at: datetime | None = None,
+    phoned_to: str = "",
     context: AuditContext = SYSTEM,
 ) -> Referral:
-    """Draft a referral of ``case`` to a police unit, prosecutor or social services.
+    """Draft a referral of ``case`` to a police unit, prosecutor, social services or the
+    child-protection service that serves the case's school
+    (``reporting.directory_selectors.destinations_for``: its jurisdiction covers the
+    school's).
 
-    ``shared_sections`` ⊆ ``Referral.Section`` says what the destination will see;
-    ``legal_basis`` records why sharing is lawful (GDPR art. 6; in Spain LOPIVI
-    art. 15–16 duty to report). ``complainant`` must be a victim in the case.
-    Raises ``ValidationError``.
+    ``shared_sections`` ⊆ ``Referral.Section`` says what the destination will see (and
+    what its packet carries, ``casefile.packets``); ``legal_basis`` records why sharing
+    is lawful (GDPR art. 6; in Spain LOPIVI art. 15–16 duty to report).
+    ``complainant`` must be a victim in the case. ``guardians``
+    (``GuardianPosition``: consented, informed, not asked; blank: not recorded) says
+    whether the victim's parents know of it, with ``guardians_note`` required when they
+    were not asked (LAW.md §2.2: a guardian may be the risk; UKCIS 2024).
+
+    An urgent referral is made by phone first (LAW.md §2, local MARF practice):
+    ``phoned_at`` (aware, UTC; not in the future nor before 2000) and ``phoned_to``
+    (who took the call; required with ``phoned_at``) record the call, with a
+    ``referral.phoned`` chronology line; the written confirmation — sending this
+    referral — is due 24 h later (``Referral.confirmation_due_at``).
+    Raises ``ValidationError`` (nothing written).
     """
     lock_open_case(case.pk)
     errors: dict[str, str] = {}
-    if destination.kind not in REFERRAL_DESTINATION_KINDS:
-        errors["destination"] = _("Referrals go to a police unit, a prosecutor or social services.")
+    # The rule of ``destinations_for`` (what the forms offer), for this one row.
+    if destination.kind not in REFERRAL_DESTINATION_KINDS or not covers(
+        destination.jurisdiction, case.school.jurisdiction
+    ):
+        errors["destination"] = _(
+            "Referrals go to a police unit, a prosecutor, social services or the "
+            "child-protection service that serves the school."
+        )
     sections = list(dict.fromkeys(shared_sections))
     if not sections or any(s not in Referral.Section.values for s in sections):
         errors["shared_sections"] = _("Choose what this referral shares from: %(choices)s.") % {
@@ -77,6 +109,29 @@ def referral_create(
         and not case.participants.filter(person=complainant, role=Participant.Role.VICTIM).exists()
     ):
         errors["complainant"] = _("This person is not a victim in this case.")
+    guardians_note = guardians_note.strip()
+    if guardians and guardians not in GuardianPosition.values:
+        errors["guardians"] = _("Choose what the parents or guardians know: %(choices)s.") % {
+            "choices": ", ".join(GuardianPosition.values)
+        }
+    elif guardians == GuardianPosition.NOT_ASKED and not guardians_note:
+        errors["guardians_note"] = _(
+            "Say why the parents or guardians were not asked (for example, a guardian "
+            "may be the risk to the child)."
+        )
+    phoned_to = phoned_to.strip()
+    if phoned_at is not None:
+        try:
+            validate_plausible(phoned_at, "phoned_at")
+        except ValidationError as error:
+            errors.update({k: v[0] for k, v in error.message_dict.items()})
+        else:
+            if phoned_at > timezone.now():
+                errors["phoned_at"] = _("This date and time is in the future.")
+        if not phoned_to:
+            errors["phoned_to"] = _("Say who took the call.")
+    elif phoned_to:
+        errors["phoned_at"] = _("Give the time of the call.")
     if errors:
         raise ValidationError(errors)
     referral = Referral(
@@ -87,6 +142,10 @@ def referral_create(
         legal_basis=legal_basis,
         legal_basis_note=legal_basis_note,
         shared_sections=sections,
+        guardians=guardians,
+        guardians_note=guardians_note,
+        phoned_at=phoned_at,
+        phoned_to=phoned_to,
         created_by=actor,
     )
     referral.full_clean()
@@ -100,6 +159,16 @@ def referral_create(
         context=context,
         data={"destination": destination.name},
     )
+    if phoned_at is not None:
+        record_case_event(
+            school=case.school_id,
+            case=case,
+            actor=actor,
+            verb=CaseVerb.REFERRAL_PHONED,
+            obj=referral,
+            context=context,
+            data={"destination": destination.name, "phoned_at": phoned_at.isoformat()},
+        )
     return referral
 
 

@@ -378,6 +378,7 @@ def test_refer_and_send_in_one_step(case_a, lead_a, police_unit):
             "summary": "Denuncia de la familia",
             "shared_sections": ["chronology", "participants"],
             "legal_basis": "legal_obligation",
+            "guardians": "informed",
             "send_now": "on",
         },
     )
