@@ -18,21 +18,10 @@ from rest_framework import serializers
 
 from api.fields import InputSerializer, ScopedPrimaryKeyRelatedField, StrictSlugRelatedField
 from api.serializers_refs import DestinationRefSerializer, PersonRefSerializer, UserRefSerializer
+from api.serializers_reporting import RemovalRouteOutputSerializer
 from cases.models import Person
 from reporting import routing
 from reporting.models import RemovalRoute, RemovalRouteReport, RoutingSuggestion
-
-
-class RemovalRouteOutputSerializer(serializers.ModelSerializer):
-    """A victim's own removal route, in the reader's language."""
-
-    name = serializers.CharField(read_only=True)
-    description = serializers.CharField(read_only=True)
-
-    class Meta:
-        model = RemovalRoute
-        fields = ["id", "code", "name", "description", "url", "phone", "min_age", "max_age"]
-        read_only_fields = fields
 
 
 class RoutingSuggestionOutputSerializer(serializers.ModelSerializer):
