@@ -64,6 +64,15 @@ class ParticipantAddInputSerializer(InputSerializer):
     person = ScopedPrimaryKeyRelatedField(scope="person", queryset=Person.objects.none())
     role = serializers.ChoiceField(choices=Participant.Role.choices)
     notes = model_text(Participant, "notes")
+    act_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_(
+            "An alleged perpetrator's date of the act: their age on it decides where the "
+            "case goes (LO 5/2000)."
+        ),
+    )
 
 
 class EvidenceMetadataInputSerializer(ZonedInputSerializer):
@@ -172,7 +181,7 @@ class ParticipantOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Participant
-        fields = ["id", "person", "role", "notes", "added_at"]
+        fields = ["id", "person", "role", "notes", "act_on", "added_at"]
         read_only_fields = fields
 
 

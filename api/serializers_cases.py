@@ -39,6 +39,10 @@ from api.serializers_case_parts import (
 )
 from api.serializers_deliveries import DeliveryOutputSerializer
 from api.serializers_refs import SchoolRefSerializer, UserRefSerializer
+from api.serializers_routing import (
+    RemovalReportOutputSerializer,
+    RoutingSuggestionOutputSerializer,
+)
 from cases.models import Case, Concern
 from cases.permissions import CASE_HEADER_FIELDS, CASE_RECORD_PARTS, CASE_RESTRICTED_FIELDS
 
@@ -167,6 +171,8 @@ class CaseDetailOutputSerializer(CaseOutputSerializer):
     evidence = EvidenceItemOutputSerializer(many=True, read_only=True)
     referrals = CaseReferralOutputSerializer(many=True, read_only=True)
     takedowns = CaseTakedownOutputSerializer(many=True, read_only=True)
+    routing = RoutingSuggestionOutputSerializer(many=True, read_only=True)
+    removal_reports = RemovalReportOutputSerializer(many=True, read_only=True)
     support_plans = SupportPlanOutputSerializer(many=True, read_only=True)
     events = CaseEventOutputSerializer(many=True, read_only=True)
     actions = ActionOutputSerializer(many=True, read_only=True)

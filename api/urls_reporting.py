@@ -5,6 +5,7 @@ from django.urls import path
 
 from api import views_cybertipline, views_packet
 from api import views_reporting as v
+from api import views_routing as vr
 
 urlpatterns = [
     path("organisations/", v.OrganisationListApi.as_view(), name="organisation-list"),
@@ -68,5 +69,28 @@ urlpatterns = [
         "cases/<int:case_id>/cybertipline/filed/",
         views_cybertipline.CaseCyberTiplineFiledApi.as_view(),
         name="case-cybertipline-filed",
+    ),
+]
+
+# Routing advice and the victims' own removal routes ledger (issue 10, helper "routing").
+urlpatterns += [
+    path("cases/<int:case_id>/routing/", vr.CaseRoutingApi.as_view(), name="case-routing"),
+    path(
+        "routing/<int:suggestion_id>/accept/", vr.RoutingAcceptApi.as_view(), name="routing-accept"
+    ),
+    path(
+        "routing/<int:suggestion_id>/dismiss/",
+        vr.RoutingDismissApi.as_view(),
+        name="routing-dismiss",
+    ),
+    path(
+        "cases/<int:case_id>/removal-reports/",
+        vr.CaseRemovalReportsApi.as_view(),
+        name="case-removal-reports",
+    ),
+    path(
+        "cases/<int:case_id>/removal-reports/<int:report_id>/",
+        vr.RemovalReportDetailApi.as_view(),
+        name="removal-report-detail",
     ),
 ]

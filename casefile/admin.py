@@ -40,7 +40,13 @@ from cases.permissions import CASE_HEADER_FIELDS, CASE_RESTRICTED_FIELDS
 from cases.selectors import case_get_for_user, case_list_for_user
 from config.http import signed_in_user
 from outbox.models import Message
-from reporting.models import TAKEDOWN_NOTICE_FIELDS_IN_CASE, Referral, TakedownRequest
+from reporting.models import (
+    TAKEDOWN_NOTICE_FIELDS_IN_CASE,
+    Referral,
+    RemovalRouteReport,
+    RoutingSuggestion,
+    TakedownRequest,
+)
 
 
 # Django's inlines are generic in the stubs only (not subscriptable at run time):
@@ -125,6 +131,32 @@ class TakedownInline(CasePartInline):
     related = ("platform", "legal_basis")
 
 
+class RoutingInline(CasePartInline):
+    model = RoutingSuggestion
+    part = "routing"
+    fields = [
+        "rule",
+        "urgency",
+        "destination",
+        "route",
+        "person",
+        "status",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+    ]
+    related = ("destination", "route", "person", "decided_by")
+
+
+class RemovalReportInline(CasePartInline):
+    model = RemovalRouteReport
+    part = "removal_reports"
+    # No victim column: the ledger goes with the evidence section, which a referral may
+    # share without the participants (who the victim is).
+    fields = ["route", "case_number", "reported_on", "status", "recorded_at"]
+    related = ("route",)
+
+
 class SupportPlanInline(CasePartInline):
     model = SupportPlan
     part = "support_plans"
@@ -196,6 +228,8 @@ class CaseAdmin(CaseDataAdmin):
         EvidenceInline,
         ReferralInline,
         TakedownInline,
+        RoutingInline,
+        RemovalReportInline,
         SupportPlanInline,
         ChronologyInline,
         ActionInline,

@@ -47,7 +47,8 @@ from cases.selectors import (
     case_support_plans,
 )
 from outbox.models import Message
-from reporting.models import Referral, TakedownRequest
+from reporting.models import Referral, RemovalRouteReport, RoutingSuggestion, TakedownRequest
+from reporting.routing_selectors import case_removal_reports, case_routing
 
 T = TypeVar("T")
 
@@ -75,6 +76,10 @@ class CaseView:
     evidence: tuple[EvidenceItem, ...]
     referrals: tuple[Referral, ...]
     takedowns: tuple[TakedownRequest, ...]
+    # Where the case should go (``reporting.routing``): every suggestion, open first.
+    routing: tuple[RoutingSuggestion, ...]
+    # The victims' own removal reports, as they told the school (LAW.md §3).
+    removal_reports: tuple[RemovalRouteReport, ...]
     support_plans: tuple[SupportPlan, ...]
     events: tuple[CaseEvent, ...]
     actions: tuple[Action, ...]
@@ -138,6 +143,8 @@ def case_view_for_user(
         evidence=shown("evidence", lambda: case_evidence(case=case)),
         referrals=shown("referrals", lambda: case_referrals_for_user(user=user, case=case)),
         takedowns=shown("takedowns", lambda: _case_takedowns(case)),
+        routing=shown("routing", lambda: case_routing(case=case)),
+        removal_reports=shown("removal_reports", lambda: case_removal_reports(case=case)),
         support_plans=shown("support_plans", lambda: case_support_plans(case=case)),
         events=shown("events", lambda: _events(user, case, within=within, sections=sections)),
         actions=shown("actions", lambda: case_actions(case=case)),

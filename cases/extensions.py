@@ -14,6 +14,11 @@ holds, so reporting plugs them in here from ``ReportingConfig.ready()``:
 - **closure checks**: what still keeps a case from being closed (an open referral or
   takedown notice). ``cases.services.case_close`` refuses the close with every
   problem the checks report.
+- **case-changed hooks**: what must follow a change of what a case is (reporting's
+  routing advice, ``reporting.services.routing_refresh``). The ``cases`` services that
+  change what routing reads call :func:`case_changed` at their end, inside their
+  transaction and under the case row lock: ``case_open``, ``case_update_flags``,
+  ``participant_add`` and ``evidence_record``.
 
 Hooks are registered once at start-up (registering the same function again is a no-op)
 and are called in registration order. With no app registered, a case is visible to its
@@ -28,6 +33,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from django.db.models import Q
 
+    from cases.audit import AuditContext
     from cases.models import Case, Membership, User
 
 # ``(user, memberships) -> Q | None``: the extra cases ``user`` may see, as a condition on
@@ -41,6 +47,14 @@ VisibilityGrant = Callable[["User", Sequence["Membership"]], "Q | None"]
 # transaction with the case row locked (``cases.services.lock_open_case``'s lock), so
 # nothing can be added between the check and the close.
 ClosureCheck = Callable[["Case"], list[str]]
+
+# ``(case, context) -> object``: called once ``case`` opened or changed (its flags,
+# category, risk, participants or evidence), inside the changing service's transaction
+# with the case row locked, after its chronology line. ``context`` is the change's audit
+# context (pass it on to the lines the hook writes). Raising rolls the change back: a
+# hook should not fail on a valid case. Keep it cheap (a handful of queries): every
+# such write pays for it.
+CaseChangedHook = Callable[["Case", "AuditContext"], object]
 
 
 class SectionGrant(Protocol):
@@ -61,6 +75,7 @@ class SectionGrant(Protocol):
 _visibility_grants: list[VisibilityGrant] = []
 _section_grants: list[SectionGrant] = []
 _closure_checks: list[ClosureCheck] = []
+_case_changed_hooks: list[CaseChangedHook] = []
 
 
 def register_visibility_grant(grant: VisibilityGrant) -> None:
@@ -84,6 +99,13 @@ def register_closure_check(check: ClosureCheck) -> None:
         _closure_checks.append(check)
 
 
+def register_case_changed(hook: CaseChangedHook) -> None:
+    """Add ``hook`` to what :func:`case_changed` calls (see :data:`CaseChangedHook`).
+    Call from an ``AppConfig.ready()``; idempotent."""
+    if hook not in _case_changed_hooks:
+        _case_changed_hooks.append(hook)
+
+
 def visibility_grants() -> tuple[VisibilityGrant, ...]:
     """The registered visibility grants, in registration order."""
     return tuple(_visibility_grants)
@@ -97,3 +119,15 @@ def section_grants() -> tuple[SectionGrant, ...]:
 def closure_checks() -> tuple[ClosureCheck, ...]:
     """The registered closure checks, in registration order."""
     return tuple(_closure_checks)
+
+
+def case_changed_hooks() -> tuple[CaseChangedHook, ...]:
+    """The registered case-changed hooks, in registration order."""
+    return tuple(_case_changed_hooks)
+
+
+def case_changed(case: Case, context: AuditContext) -> None:
+    """Call every case-changed hook with ``case`` and ``context``: from the ``cases``
+    services that change what a case is, at their end (see the module docstring)."""
+    for hook in _case_changed_hooks:
+        hook(case, context)

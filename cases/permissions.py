@@ -175,6 +175,16 @@ CASE_PARTS: tuple[CasePart, ...] = (
     ),
     # A takedown notice lists evidence items: it goes with the evidence.
     CasePart("takedowns", CASE_SECTION_EVIDENCE, Resource.TAKEDOWN, verbs=("takedown",)),
+    # Where the case should go (``reporting.routing``, LAW.md §3): the school's own advice.
+    CasePart("routing", _I, Resource.ROUTING, verbs=("routing",)),
+    # What the victim told the school of their own removal reports (case numbers): like
+    # the notices, part of the evidence's story (LAW.md §2.7, "actions so far").
+    CasePart(
+        "removal_reports",
+        CASE_SECTION_EVIDENCE,
+        Resource.REMOVAL_REPORT,
+        verbs=("removal_report",),
+    ),
     CasePart(
         "support_plans",
         CASE_SECTION_SUPPORT,
@@ -342,6 +352,7 @@ POLICY: dict[Role, dict[Resource, dict[Ability, Scope]]] = {
         R.PARTICIPANT: {A.VIEW: S.REFERRED},
         R.EVIDENCE: {A.VIEW: S.REFERRED},
         R.TAKEDOWN: {A.VIEW: S.REFERRED},
+        R.REMOVAL_REPORT: {A.VIEW: S.REFERRED},
         R.CHRONOLOGY: {A.VIEW: S.REFERRED},
         R.SUPPORT: {A.VIEW: S.REFERRED},
         R.REFERRAL: {A.VIEW: S.ADDRESSED, A.RESPOND: S.ADDRESSED},

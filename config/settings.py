@@ -357,6 +357,10 @@ SPECTACULAR_SETTINGS = {
         "SupportPlanStatusEnum": "cases.models.SupportPlan.Status",
         "PersonKindEnum": "cases.models.Person.Kind",
         "SupportMeasureKindEnum": "cases.models.SupportMeasure.Kind",
+        # routing: advice and the victims' own reports (issue 10).
+        "RoutingSuggestionStatusEnum": "reporting.models.RoutingSuggestion.Status",
+        "RoutingUrgencyEnum": "reporting.models.RoutingSuggestion.Urgency",
+        "RemovalReportStatusEnum": "reporting.models.RemovalRouteReport.Status",
     },
 }
 

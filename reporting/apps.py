@@ -2,6 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from cases.extensions import (
+    register_case_changed,
     register_closure_check,
     register_section_grant,
     register_visibility_grant,
@@ -20,8 +21,10 @@ class ReportingConfig(AppConfig):
             live_referral_grant,
             live_referral_sections,
             open_reporting_problems,
+            refresh_routing,
         )
 
         register_visibility_grant(live_referral_grant)
         register_section_grant(live_referral_sections)
         register_closure_check(open_reporting_problems)
+        register_case_changed(refresh_routing)

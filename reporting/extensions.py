@@ -1,7 +1,7 @@
 """What reporting adds to the case file, plugged into ``cases.extensions`` by
 ``ReportingConfig.ready()`` (ADR 0007): the visibility a live referral grants its
-destination, the sections it shares with them, and the referrals and notices that
-keep a case open."""
+destination, the sections it shares with them, the referrals and notices that
+keep a case open, and the routing advice recomputed when a case changes."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from django.db.models import Q, Subquery
 from django.utils.translation import gettext as _
 
+from cases.audit import AuditContext
 from cases.models import Case, Membership, User
 from cases.permissions import CASE_REFERRED_READER_ROLES, CASE_SECTION_INTERNAL
 from reporting.models import (
@@ -19,6 +20,7 @@ from reporting.models import (
     Referral,
     TakedownRequest,
 )
+from reporting.services.routing import routing_refresh
 
 
 def live_referral_grant(user: User, memberships: Sequence[Membership]) -> Q | None:
@@ -82,3 +84,10 @@ def open_reporting_problems(case: Case) -> list[str]:
     if open_takedowns:
         problems.append(_("%(n)d takedown notice(s) still open.") % {"n": open_takedowns})
     return problems
+
+
+def refresh_routing(case: Case, context: AuditContext) -> None:
+    """Case-changed hook (``cases.extensions.register_case_changed``): recompute the
+    case's routing advice (``reporting.services.routing_refresh``, LAW.md §3) in the
+    changing service's transaction."""
+    routing_refresh(case=case, context=context)

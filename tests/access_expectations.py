@@ -214,6 +214,14 @@ EXPECTATIONS: dict[str, dict[str, dict]] = {
     "api:takedown-outcome": action(SCHOOL_WRITE),
     "api:takedown-escalate": action(SCHOOL_WRITE),
     "api:cluster-list": endpoint(default=NO_METHOD_LIST, GET=EVERYONE_SIGNED_IN),
+    # --- API: routing advice (internal: the school's leads) and the victims' own reports
+    # (evidence section: the referred unit reads them, cannot write them) ---
+    "api:case-routing": detail(SCHOOL_ONLY),
+    # Suggestions are fetched "for an editor": 404 for anyone who cannot write.
+    "api:routing-accept": action(SCHOOL_ONLY),
+    "api:routing-dismiss": action(SCHOOL_ONLY),
+    "api:case-removal-reports": detail(SHARED_READ, POST=SCHOOL_WRITE),
+    "api:removal-report-detail": endpoint(default=NO_METHOD, PATCH=SCHOOL_ONLY),
     # The CyberTipline export (LAW.md §4): the school's lead or deputy only; the referred
     # unit sees the case but not this report (404, not 403: the export is the school's).
     "api:case-cybertipline": detail(SCHOOL_ONLY),
@@ -276,6 +284,10 @@ EXPECTATIONS: dict[str, dict[str, dict]] = {
     "web:takedown_submit": web_form(SCHOOL_WRITE),
     "web:takedown_outcome": web_form(SCHOOL_WRITE),
     "web:takedown_escalate": web_form(SCHOOL_WRITE),
+    "web:routing_accept": web_form(SCHOOL_WRITE),
+    "web:routing_dismiss": web_form(SCHOOL_WRITE),
+    "web:removal_report_new": web_form(SCHOOL_WRITE),
+    "web:removal_report_update": web_form(SCHOOL_WRITE),
     "web:case_cybertipline": detail(SCHOOL_ONLY),
     "web:cybertipline_filed": web_form(SCHOOL_WRITE),
     "web:referral_inbox": web_list(),
@@ -342,6 +354,14 @@ POLICY_OF: dict[str, dict[str, tuple[Resource, Ability]]] = {
     "api:takedown-outcome": {"POST": (R.TAKEDOWN, AB.CHANGE)},
     "api:takedown-escalate": {"POST": (R.TAKEDOWN, AB.CHANGE)},
     "api:statistics": {"GET": (R.STATISTICS, AB.VIEW)},
+    "api:case-routing": {"GET": (R.ROUTING, AB.VIEW)},
+    "api:routing-accept": {"POST": (R.ROUTING, AB.CHANGE)},
+    "api:routing-dismiss": {"POST": (R.ROUTING, AB.CHANGE)},
+    "api:case-removal-reports": {
+        "GET": (R.REMOVAL_REPORT, AB.VIEW),
+        "POST": (R.REMOVAL_REPORT, AB.CREATE),
+    },
+    "api:removal-report-detail": {"PATCH": (R.REMOVAL_REPORT, AB.CHANGE)},
     "api:evidence-upload": {"POST": (R.EVIDENCE, AB.CREATE)},
     # Hashing a file in memory (nothing kept) serves whoever may log a concern: staff
     # hash what they were shown, to report it without keeping it.
@@ -381,6 +401,10 @@ for _name, _grant in (
     ("web:referral_close", (R.REFERRAL, AB.RESPOND)),
     ("web:referral_reject", (R.REFERRAL, AB.RESPOND)),
     ("web:delivery_retry", (R.DELIVERY, AB.CHANGE)),
+    ("web:routing_accept", (R.ROUTING, AB.CHANGE)),
+    ("web:routing_dismiss", (R.ROUTING, AB.CHANGE)),
+    ("web:removal_report_new", (R.REMOVAL_REPORT, AB.CREATE)),
+    ("web:removal_report_update", (R.REMOVAL_REPORT, AB.CHANGE)),
     ("web:cybertipline_filed", (R.AUTHORITY_REPORT, AB.CREATE)),
 ):
     # A web form: GET shows it, POST submits it, under the same rule.

@@ -20,7 +20,8 @@ from django.utils import timezone
 from cases.models import Organisation, Role, User
 from outbox.kinds import MessageKind
 from outbox.models import Message
-from reporting.models import LegalBasis, Platform
+from reporting import services as reporting_services
+from reporting.models import LegalBasis, Platform, RemovalRoute, RoutingSuggestion
 from tests.access_expectations import (
     CONCERN_LOGGED_BY,
     PERSONA_ROLES,
@@ -61,6 +62,8 @@ KWARG_OBJECTS = {
     "plan_id": "plan",
     "action_id": "action",
     "delivery_id": "delivery",
+    "suggestion_id": "suggestion",
+    "report_id": "removal_report",
 }
 
 # One marker per object kind and school: a word found only in that object's text.
@@ -178,6 +181,21 @@ def _fill(school: Organisation, lead: User, logger: User, unit: Organisation, ow
         shared_sections=list(SHARED_SECTIONS),
         sent=True,
     )
+    # Opening the case (a Spanish school) gave routing advice: one to decide on.
+    suggestion = (
+        RoutingSuggestion.objects.filter(case=case, status="open", rule="police")
+        .order_by("id")
+        .first()
+    )
+    # What the victim told the school of their own report (Take It Down, under 18).
+    removal_report = reporting_services.removal_report_record(
+        case=case,
+        victim=pupil,
+        route=RemovalRoute.objects.get(code="take-it-down"),
+        reported_on=timezone.localdate(),
+        case_number="TID-1",
+        actor=lead,
+    )
     # Sending the referral wrote its notice to the unit's liaison into the outbox.
     delivery = Message.objects.get(
         case=case, kind=MessageKind.REFERRAL_NOTICE, about_id=referral.pk, endpoint=None
@@ -194,6 +212,8 @@ def _fill(school: Organisation, lead: User, logger: User, unit: Organisation, ow
         "action": action,
         "takedown": takedown,
         "referral": referral,
+        "suggestion": suggestion,
+        "removal_report": removal_report,
     }
 
 

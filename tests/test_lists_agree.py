@@ -203,6 +203,8 @@ FIXED_CHOICE_FIELDS = {
     "wellbeing",
     "shared_sections",
     "legal_basis_code",
+    # The victims' own removal routes: the public directory (reporting.RemovalRoute).
+    "route",
     # What the victim's guardians know of a referral (``GuardianPosition``).
     "guardians",
 }

@@ -340,6 +340,11 @@ class ParticipantForm(forms.Form):
     )
     role = _choice(Participant.Role.choices, label=_("Role in this case"))
     notes = _text(Participant, "notes", rows=2)
+    # An alleged perpetrator's date of the act: their age on it decides where the case
+    # goes (LO 5/2000; ``reporting.routing``).
+    act_on = forms.DateField(
+        label=_("Date of the act (alleged perpetrator)"), required=False, widget=DateInput()
+    )
     kind = forms.ChoiceField(
         label=_("Kind of person"),
         choices=Person.Kind.choices,

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from web import otp, otp_setup, views, views_packet, views_statistics, views_tipline
+from web import otp, otp_setup, views, views_packet, views_routing, views_statistics, views_tipline
 from web import views_actions as actions
 
 app_name = "web"
@@ -107,5 +107,29 @@ urlpatterns = [
         "referrals/<int:referral_id>/packet.json",
         views_packet.referral_packet_json,
         name="referral_packet_json",
+    ),
+]
+
+# Routing advice and the victims' own removal routes ledger (issue 10, helper "routing").
+urlpatterns += [
+    path(
+        CASE + "routing/<int:suggestion_id>/accept/",
+        views_routing.RoutingAcceptView.as_view(),
+        name="routing_accept",
+    ),
+    path(
+        CASE + "routing/<int:suggestion_id>/dismiss/",
+        views_routing.RoutingDismissView.as_view(),
+        name="routing_dismiss",
+    ),
+    path(
+        CASE + "removal-reports/new/",
+        views_routing.RemovalReportNewView.as_view(),
+        name="removal_report_new",
+    ),
+    path(
+        CASE + "removal-reports/<int:report_id>/",
+        views_routing.RemovalReportUpdateView.as_view(),
+        name="removal_report_update",
     ),
 ]

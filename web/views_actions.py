@@ -337,6 +337,7 @@ class ParticipantNewView(CaseFormView):
             role=data["role"],
             actor=self.user,
             notes=data["notes"],
+            act_on=data.get("act_on"),
             context=self.context,
         )
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from cases.audit import SYSTEM, AuditContext, record_case_event
 from cases.exceptions import Conflict
-from cases.extensions import closure_checks
+from cases.extensions import case_changed, closure_checks
 from cases.models import Case, Concern, Organisation, SupportPlan, User
 from cases.services._common import clean, not_in_future
 from cases.transitions import transition
@@ -115,6 +115,7 @@ def case_open(
             obj=concern,
             context=context,
         )
+    case_changed(case, context)  # e.g. routing advice (cases.extensions)
     return case
 
 
@@ -216,6 +217,8 @@ def case_update_flags(
             context=context,
             data={"changes": {k: v for k, v in changes.items() if k not in {"title", "summary"}}},
         )
+        if set(changes) - {"title", "summary"}:
+            case_changed(locked, context)  # e.g. routing advice (cases.extensions)
     return locked
 
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from cases.audit import SYSTEM, AuditContext, record_case_event
+from cases.extensions import case_changed
 from cases.models import Case, EvidenceItem, User
 from cases.services._common import clean, not_in_future
 from cases.services.cases import lock_open_case
@@ -83,4 +84,5 @@ def evidence_record(
             "platform": platform.slug if platform else None,
         },
     )
+    case_changed(case, context)  # the date of the act may follow (cases.extensions)
     return item

@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.audit import SYSTEM, AuditContext, record_case_event
+from cases.extensions import case_changed
 from cases.models import Case, GuardianContact, Organisation, Participant, Person, User
-from cases.services._common import clean, not_in_future, save_unique
+from cases.services._common import clean, not_in_future, save_unique, validate_plausible
 from cases.services.cases import lock_open_case
 from cases.verbs import CaseVerb
 
@@ -107,6 +108,7 @@ def participant_add(
     role: str,
     actor: User,
     notes: str = "",
+    act_on: date | None = None,
     context: AuditContext = SYSTEM,
 ) -> Participant:
     """Give ``person`` a ``role`` in ``case``. The person must be of the case's school,
@@ -114,7 +116,10 @@ def participant_add(
     parent or guardian…), and not hold that role already. One person may hold several
     roles (a victim who also shared images; DESIGN rule 4). Adding an alleged
     perpetrator under 14 records no criminal route by itself; see the referral services.
-    Raises ``ValidationError``."""
+    ``act_on``: for an alleged perpetrator, the date of the act (a local date, not in
+    the future): their age on it decides where the case goes in Spain (LO 5/2000 arts.
+    1 and 3; ``reporting.routing``). The case's case-changed hooks follow (routing
+    advice). Raises ``ValidationError``."""
     lock_open_case(case.pk)
     if person.school_id != case.school_id:
         raise ValidationError({"person": _("This person is not of this school.")})
@@ -133,7 +138,15 @@ def participant_add(
         raise ValidationError(
             {"non_field_errors": [_("This person already has this role in the case.")]}
         )
-    participant = Participant(case=case, person=person, role=role, notes=notes)
+    if act_on is not None:
+        if role != Participant.Role.ALLEGED_PERPETRATOR:
+            raise ValidationError(
+                {"act_on": _("Only an alleged perpetrator has a date of the act.")}
+            )
+        validate_plausible(act_on, "act_on")
+        if act_on > timezone.localdate():
+            raise ValidationError({"act_on": _("This date is in the future.")})
+    participant = Participant(case=case, person=person, role=role, notes=notes, act_on=act_on)
     clean(participant)
     save_unique(participant, message=_("This person already has this role in the case."))
     record_case_event(
@@ -145,6 +158,7 @@ def participant_add(
         context=context,
         data={"role": role},
     )
+    case_changed(case, context)  # e.g. routing advice (cases.extensions)
     return participant
 
 

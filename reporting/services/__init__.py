@@ -10,6 +10,8 @@ Import from here (``from reporting import services``), not from the modules:
 - ``referrals``: draft, send, acknowledge, close, withdraw and reject a referral
 - ``takedowns``: draft and submit a takedown notice, record the platform's answer,
   escalate it, and mark notices overdue (the beat's sweep)
+- ``routing``: the routing advice of a case (refresh, accept, dismiss) and the
+  victim's own removal routes ledger
 - ``cybertipline``: record that the school submitted its CyberTipline report to NCMEC
 """
 
@@ -24,6 +26,14 @@ from reporting.services.referrals import (
     referral_send,
     referral_withdraw,
 )
+from reporting.services.routing import (
+    ROUTING_TRANSITIONS,
+    removal_report_record,
+    removal_report_update,
+    routing_accept,
+    routing_dismiss,
+    routing_refresh,
+)
 from reporting.services.takedowns import (
     TAKEDOWN_OUTCOMES,
     TAKEDOWN_TRANSITIONS,
@@ -37,6 +47,7 @@ from reporting.services.takedowns import (
 __all__ = [
     "REFERRAL_DESTINATION_KINDS",
     "REFERRAL_TRANSITIONS",
+    "ROUTING_TRANSITIONS",
     "TAKEDOWN_OUTCOMES",
     "TAKEDOWN_TRANSITIONS",
     "cybertipline_filed",
@@ -46,6 +57,11 @@ __all__ = [
     "referral_reject",
     "referral_send",
     "referral_withdraw",
+    "removal_report_record",
+    "removal_report_update",
+    "routing_accept",
+    "routing_dismiss",
+    "routing_refresh",
     "takedown_create",
     "takedown_escalate",
     "takedown_record_outcome",
