@@ -376,8 +376,10 @@ def _act_date(participant: Participant, view: CaseView) -> tuple[date, str]:
     """The date of the act for ``participant`` and how it is known: the recorded
     ``act_on``; else the day the first evidence was seen; else the case's opening.
     The school's concerns (when a disclosure says it happened) are internal and not
-    in a packet's view. TODO(issue 10 merge): use ``reporting.routing.act_date`` if
-    its fallbacks match this view."""
+    in a packet's view, so the estimate can be later than the one routing advice uses
+    (``reporting.routing.act_date``, which starts from the first concern): the packet
+    says it is an estimate, and recording the date of the act (``act_on``) makes the
+    two agree."""
     zone = ZoneInfo(view.case.school.time_zone or "UTC")
     if participant.act_on is not None:
         return participant.act_on, _("date of the act recorded")

@@ -189,6 +189,9 @@ class ParticipantSpec:
     person: str  # PersonSpec.key
     role: str  # cases.models.Participant.Role
     notes: str = ""
+    # An alleged perpetrator's date of the act (its local date): their age on it routes
+    # the case (LO 5/2000; reporting.routing) and is shown in the referral packet.
+    act_on: Offset | None = None
 
 
 @dataclass(frozen=True)
@@ -872,7 +875,7 @@ def _under_14_age(keys: tuple[str, ...]) -> int:
     return next(age for k in keys if (age := _CHILDREN[k].age or 0) < 14)
 
 
-def _perpetrators(keys: tuple[str, ...]) -> tuple[ParticipantSpec, ...]:
+def _perpetrators(keys: tuple[str, ...], act: Offset) -> tuple[ParticipantSpec, ...]:
     out = []
     for n, key in enumerate(keys):
         age = _CHILDREN[key].age
@@ -886,7 +889,7 @@ def _perpetrators(keys: tuple[str, ...]) -> tuple[ParticipantSpec, ...]:
             notes = "Presunto autor: habría generado imágenes con una aplicación de IA."
         else:
             notes = "Presunto difusor en el grupo de WhatsApp y en el canal de Telegram."
-        out.append(ParticipantSpec(key, "alleged_perpetrator", notes))
+        out.append(ParticipantSpec(key, "alleged_perpetrator", notes, act_on=act))
     return tuple(out)
 
 
@@ -938,7 +941,7 @@ CASE_NORTE = CaseSpec(
     ),
     participants=(
         _victims(_NOR_VICTIMS)
-        + _perpetrators(_NOR_BOYS)
+        + _perpetrators(_NOR_BOYS, ago(days=21))
         + (
             ParticipantSpec(
                 "w-nor-01", "witness", "Salió del grupo de WhatsApp y avisó a su tutor."
@@ -1079,7 +1082,9 @@ CASE_SUR = CaseSpec(
         logged_at=ago(days=19, hours=2),
     ),
     participants=(
-        _victims(_SUR_VICTIMS) + _perpetrators(_SUR_BOYS) + _guardians(_SUR_VICTIMS + _SUR_BOYS)
+        _victims(_SUR_VICTIMS)
+        + _perpetrators(_SUR_BOYS, ago(days=20))
+        + _guardians(_SUR_VICTIMS + _SUR_BOYS)
     ),
     evidence=(
         _wa_group("e-sur-wa-group", ago(days=20)),

@@ -347,7 +347,12 @@ class _Replay:
         )
         for p in spec.participants:
             case_services.participant_add(
-                case=case, person=self.people[p.person], role=p.role, actor=lead, notes=p.notes
+                case=case,
+                person=self.people[p.person],
+                role=p.role,
+                actor=lead,
+                notes=p.notes,
+                act_on=timezone.localdate(self.at(p.act_on)) if p.act_on is not None else None,
             )
         for e in spec.evidence:
             sha256 = md5 = pdq = ""

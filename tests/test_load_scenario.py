@@ -200,7 +200,9 @@ class TestTheLoadedScenario:
 
     def test_evidence_is_hash_only_and_clusters_across_schools(self, loaded):
         items = EvidenceItem.objects.select_related("case__school", "platform")
-        assert items.count() == 30
+        # About 30 (SCENARIO.md): 30, and the image later found on an adult-content site.
+        assert items.count() == 31
+        assert items.filter(platform__kind="adult", kind="image").count() == 1
         kinds = {(i.platform.slug if i.platform else None, i.kind) for i in items}
         assert ("whatsapp", "group") in kinds
         assert ("telegram", "group") in kinds
@@ -241,11 +243,12 @@ class TestTheLoadedScenario:
             re.fullmatch(r"ATESTADO \d{4}/\d{4}-ALM", r.external_reference) for r in acknowledged
         )
         assert {r.acknowledged_by.username for r in acknowledged} == {"police.almendralejo"}
-        # Additional, not among the 11: the Fiscalía (boys aged 14) and social services (under 14).
+        # Additional, not among the 11: the Fiscalía (boys aged 14 at the date of the act)
+        # and the region's child-protection service (under 14: LO 5/2000 art. 3).
         others = Referral.objects.exclude(destination__code=POLICE)
         assert set(others.values_list("destination__kind", flat=True)) == {
             Organisation.Kind.PROSECUTOR,
-            Organisation.Kind.SOCIAL_SERVICES,
+            Organisation.Kind.CHILD_PROTECTION,
         }
 
     def test_takedown_notices_have_live_clocks_and_one_escalation_to_the_aepd(self, loaded):
@@ -257,8 +260,9 @@ class TestTheLoadedScenario:
         assert escalated.escalated_to.code == "AEPDCP"
         assert escalated.deadline_at < now - timedelta(hours=48)
         assert escalated.case.events.filter(verb="takedown.overdue").exists()
-        removed = notices.get(status=TakedownRequest.Status.REMOVED)
-        assert removed.resolved_at is not None
+        removed = notices.filter(status=TakedownRequest.Status.REMOVED)
+        assert {n.platform.slug for n in removed} == {"telegram", "pornhub"}
+        assert all(n.resolved_at is not None for n in removed)
         acknowledged = notices.get(status=TakedownRequest.Status.ACKNOWLEDGED)
         assert acknowledged.deadline_at > now
 
