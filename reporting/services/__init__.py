@@ -8,10 +8,19 @@ through the tables of each module and a compare-and-set UPDATE (a lost race is
 Import from here (``from reporting import services``), not from the modules:
 
 - ``referrals``: draft, send, acknowledge, close, withdraw and reject a referral
-- ``takedowns``: draft and submit a takedown notice, record the platform's answer,
-  escalate it, and mark notices overdue (the beat's sweep)
+- ``takedowns``: draft and submit a takedown notice (one or all of an incident's),
+  record the platform's answer, escalate it, and mark notices overdue (the beat's sweep)
+- ``authority_reports``: reports to the FTC, Ofcom and the AEPD: drafted once when a
+  notice escalates (``escalation_drafts``) or by hand, filed, answered
 """
 
+from reporting.services.authority_reports import (
+    AUTHORITY_REPORT_TRANSITIONS,
+    authority_report_create,
+    authority_report_file,
+    authority_report_record_answer,
+)
+from reporting.services.escalation_drafts import escalation_draft_for_notice
 from reporting.services.referrals import (
     REFERRAL_DESTINATION_KINDS,
     REFERRAL_TRANSITIONS,
@@ -29,14 +38,22 @@ from reporting.services.takedowns import (
     takedown_escalate,
     takedown_record_outcome,
     takedown_submit,
+    takedowns_draft_for_case,
     takedowns_mark_overdue,
+    validate_basis_applies,
+    validate_signature,
 )
 
 __all__ = [
+    "AUTHORITY_REPORT_TRANSITIONS",
     "REFERRAL_DESTINATION_KINDS",
     "REFERRAL_TRANSITIONS",
     "TAKEDOWN_OUTCOMES",
     "TAKEDOWN_TRANSITIONS",
+    "authority_report_create",
+    "authority_report_file",
+    "authority_report_record_answer",
+    "escalation_draft_for_notice",
     "referral_acknowledge",
     "referral_close",
     "referral_create",
@@ -47,5 +64,8 @@ __all__ = [
     "takedown_escalate",
     "takedown_record_outcome",
     "takedown_submit",
+    "takedowns_draft_for_case",
     "takedowns_mark_overdue",
+    "validate_basis_applies",
+    "validate_signature",
 ]
