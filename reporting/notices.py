@@ -41,12 +41,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.db import transaction
 from django.utils import timezone
 
-from cases.models import EvidenceItem, Person
+from cases.audit import SYSTEM, AuditContext
+from cases.models import EvidenceItem, Person, User
 from reporting.directory_selectors import offence_bases_for
+from reporting.documents import document_record, render_pdf
 from reporting.identifiers import UPLOADER_KEYS, identifier_label
-from reporting.models import LegalBasis, Platform, RequesterRelationship, TakedownRequest
+from reporting.models import (
+    GeneratedDocument,
+    LegalBasis,
+    Platform,
+    RequesterRelationship,
+    TakedownRequest,
+)
 
 NOTICE_LANGUAGES = ("es", "en")
 
@@ -245,7 +254,7 @@ PHRASES: dict[str, tuple[str, str]] = {
         "(a) Why the content is illegal (art. 16(2)(a))",
     ),
     "illegal_eu": (
-        "El contenido muestra a %(who)s en imágenes de carácter sexual%(ai)s, difundidas sin "
+        "El contenido muestra a %(who)s, en imágenes de carácter sexual%(ai)s, difundidas sin "
         "su consentimiento. Es material de abuso sexual infantil: producirlo, poseerlo y "
         "difundirlo es delito según:",
         "The content shows %(who)s in sexual images%(ai)s, shared without their consent. It "
@@ -422,12 +431,13 @@ def _identifier_lines(item: EvidenceItem, platform: Platform, language: str) -> 
     return lines
 
 
-def _uploader(item: EvidenceItem) -> str:
+def _uploader(item: EvidenceItem) -> tuple[str, str]:
+    """The uploader's account (its identifier key and value), or ``("", "")``."""
     recorded = item.identifiers if isinstance(item.identifiers, dict) else {}
     for key in UPLOADER_KEYS:
         if recorded.get(key):
-            return str(recorded[key])
-    return ""
+            return key, str(recorded[key])
+    return "", ""
 
 
 def _items_block(notice: TakedownRequest, items: list[EvidenceItem], language: str) -> list[str]:
@@ -443,8 +453,9 @@ def _items_block(notice: TakedownRequest, items: list[EvidenceItem], language: s
         lines.append(f"   {_p('first_seen', language)}: {_utc(item.first_seen_at)}")
         # The platform's required identifiers (LAW.md §1, "every notice also carries").
         lines.extend(_identifier_lines(item, notice.platform, language))
-        uploader = _uploader(item)
-        if uploader:
+        # The uploader's account, where recorded (LAW.md §1); said once.
+        key, uploader = _uploader(item)
+        if uploader and key != "uploader_account":
             lines.append(f"   {_p('uploader', language)}: {uploader}")
         # Hashes, so identical and near-identical copies can be found (LAW.md §1).
         if item.sha256:
@@ -633,4 +644,68 @@ def notice_text(notice: TakedownRequest, *, language: str | None = None) -> Noti
     lines += ["", _p("ticket", language)]
     return NoticeDocument(
         subject=subject, body="\n".join(lines).strip(), language=language, family=family
+    )
+
+
+# The PDF of a notice (``reporting.documents.render_pdf``).
+NOTICE_TEMPLATE = "reporting/takedown_notice.html"
+NOTICE_FORMATS = ("txt", "pdf")
+
+
+@dataclass(frozen=True)
+class NoticeDownload:
+    """A notice rendered for download: its bytes, file name and content type."""
+
+    content: bytes
+    filename: str
+    content_type: str
+    document: NoticeDocument
+
+
+@transaction.atomic
+def notice_download(
+    *,
+    notice: TakedownRequest,
+    actor: User,
+    fmt: str,
+    language: str | None = None,
+    context: AuditContext = SYSTEM,
+) -> NoticeDownload:
+    """Render ``notice`` as plain text (``fmt`` ``"txt"``, UTF-8) or PDF (``"pdf"``) in
+    ``language`` (default the notice's) and record it: a ``GeneratedDocument`` with its
+    SHA-256 and a ``document.generated`` chronology line (``document_record``; DESIGN
+    "Documents"). The caller writes the read's ``AccessEvent``
+    (``AccessAction.TAKEDOWN_NOTICE_TEXT``) in the same transaction. Raises
+    ``ValueError`` for an unknown format or language."""
+    if fmt not in NOTICE_FORMATS:
+        raise ValueError(f"format must be one of {NOTICE_FORMATS}")
+    document = notice_text(notice, language=language)
+    if fmt == "pdf":
+        content = render_pdf(
+            NOTICE_TEMPLATE,
+            {
+                "document": document,
+                "reference": notice_reference(notice),
+                "platform": notice.platform.name,
+                "basis": basis_citation(notice.legal_basis, document.language),
+            },
+            language=document.language,
+        )
+        content_type = "application/pdf"
+    else:
+        content = document.text.encode()
+        content_type = "text/plain; charset=utf-8"
+    document_record(
+        case=notice.case,
+        actor=actor,
+        kind=GeneratedDocument.Kind.TAKEDOWN_NOTICE,
+        content=content,
+        fmt=fmt,
+        language=document.language,
+        takedown=notice,
+        context=context,
+    )
+    filename = f"{notice_reference(notice)}-{notice.platform.slug}-{document.language}.{fmt}"
+    return NoticeDownload(
+        content=content, filename=filename, content_type=content_type, document=document
     )
