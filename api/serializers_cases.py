@@ -28,6 +28,7 @@ from api.fields import (
 )
 from api.serializers_case_parts import (
     ActionOutputSerializer,
+    AuthorityReportOutputSerializer,
     CaseEventOutputSerializer,
     CaseReferralOutputSerializer,
     CaseTakedownOutputSerializer,
@@ -167,6 +168,7 @@ class CaseDetailOutputSerializer(CaseOutputSerializer):
     evidence = EvidenceItemOutputSerializer(many=True, read_only=True)
     referrals = CaseReferralOutputSerializer(many=True, read_only=True)
     takedowns = CaseTakedownOutputSerializer(many=True, read_only=True)
+    authority_reports = AuthorityReportOutputSerializer(many=True, read_only=True)
     support_plans = SupportPlanOutputSerializer(many=True, read_only=True)
     events = CaseEventOutputSerializer(many=True, read_only=True)
     actions = ActionOutputSerializer(many=True, read_only=True)

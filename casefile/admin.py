@@ -40,7 +40,12 @@ from cases.permissions import CASE_HEADER_FIELDS, CASE_RESTRICTED_FIELDS
 from cases.selectors import case_get_for_user, case_list_for_user
 from config.http import signed_in_user
 from outbox.models import Message
-from reporting.models import TAKEDOWN_NOTICE_FIELDS_IN_CASE, Referral, TakedownRequest
+from reporting.models import (
+    TAKEDOWN_NOTICE_FIELDS_IN_CASE,
+    AuthorityReport,
+    Referral,
+    TakedownRequest,
+)
 
 
 # Django's inlines are generic in the stubs only (not subscriptable at run time):
@@ -125,6 +130,13 @@ class TakedownInline(CasePartInline):
     related = ("platform", "legal_basis")
 
 
+class AuthorityReportInline(CasePartInline):
+    model = AuthorityReport
+    part = "authority_reports"
+    fields = ["route", "authority", "takedown", "status", "reference", "created_at", "filed_at"]
+    related = ("authority", "takedown")
+
+
 class SupportPlanInline(CasePartInline):
     model = SupportPlan
     part = "support_plans"
@@ -196,6 +208,7 @@ class CaseAdmin(CaseDataAdmin):
         EvidenceInline,
         ReferralInline,
         TakedownInline,
+        AuthorityReportInline,
         SupportPlanInline,
         ChronologyInline,
         ActionInline,

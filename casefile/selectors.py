@@ -47,7 +47,7 @@ from cases.selectors import (
     case_support_plans,
 )
 from outbox.models import Message
-from reporting.models import Referral, TakedownRequest
+from reporting.models import AuthorityReport, Referral, TakedownRequest
 
 T = TypeVar("T")
 
@@ -75,6 +75,7 @@ class CaseView:
     evidence: tuple[EvidenceItem, ...]
     referrals: tuple[Referral, ...]
     takedowns: tuple[TakedownRequest, ...]
+    authority_reports: tuple[AuthorityReport, ...]
     support_plans: tuple[SupportPlan, ...]
     events: tuple[CaseEvent, ...]
     actions: tuple[Action, ...]
@@ -128,12 +129,20 @@ def case_view_for_user(*, user: User, case_id: int | str) -> CaseView:
         evidence=shown("evidence", lambda: case_evidence(case=case)),
         referrals=shown("referrals", lambda: case_referrals_for_user(user=user, case=case)),
         takedowns=shown("takedowns", lambda: _case_takedowns(case)),
+        authority_reports=shown("authority_reports", lambda: _case_authority_reports(case)),
         support_plans=shown("support_plans", lambda: case_support_plans(case=case)),
         events=shown("events", lambda: case_events_for_user(user=user, case=case)),
         actions=shown("actions", lambda: case_actions(case=case)),
         guardian_contacts=shown("guardian_contacts", lambda: case_guardian_contacts(case=case)),
         concerns=shown("concerns", lambda: case_concerns(case=case)),
         deliveries=shown("deliveries", lambda: case_deliveries_for_user(user=user, case=case)),
+    )
+
+
+def _case_authority_reports(case: Case) -> QuerySet[AuthorityReport]:
+    # Granted with the evidence section, as the notices they escalate.
+    return AuthorityReport.objects.filter(case=case).select_related(
+        "authority", "takedown__platform"
     )
 
 

@@ -212,6 +212,15 @@ EXPECTATIONS: dict[str, dict[str, dict]] = {
     "api:takedown-submit": action(SCHOOL_WRITE),
     "api:takedown-outcome": action(SCHOOL_WRITE),
     "api:takedown-escalate": action(SCHOOL_WRITE),
+    # A notice's text and PDF: whoever sees the notice (the referred unit included);
+    # each download is recorded (issue 10).
+    "api:takedown-notice": detail(SHARED_READ),
+    "api:takedown-notice-pdf": detail(SHARED_READ),
+    "api:case-takedowns-draft-all": action(SCHOOL_WRITE),
+    # Reports to authorities go with the notices (evidence section).
+    "api:authority-report-list": endpoint(default=NO_METHOD_LIST, GET=EVERYONE_SIGNED_IN),
+    "api:authority-report-file": detail(SHARED_READ, POST=SCHOOL_WRITE),
+    "api:case-authority-reports": action(SCHOOL_WRITE),
     "api:cluster-list": endpoint(default=NO_METHOD_LIST, GET=EVERYONE_SIGNED_IN),
     # --- API: messages sent (the outbox) ---
     # The world's message is the referral notice to the unit's liaison: the school's lead
@@ -270,6 +279,11 @@ EXPECTATIONS: dict[str, dict[str, dict]] = {
     "web:takedown_submit": web_form(SCHOOL_WRITE),
     "web:takedown_outcome": web_form(SCHOOL_WRITE),
     "web:takedown_escalate": web_form(SCHOOL_WRITE),
+    "web:takedown_notice": detail(SHARED_READ),
+    "web:takedown_notice_pdf": detail(SHARED_READ),
+    "web:takedowns_draft_all": web_form(SCHOOL_WRITE),
+    "web:authority_report_new": web_form(SCHOOL_WRITE),
+    "web:authority_report_file": web_form(SCHOOL_WRITE),
     "web:referral_inbox": web_list(),
     "web:referral": detail(SHARED_READ),
     "web:referral_acknowledge": web_form(DESTINATION_WRITE),
@@ -327,6 +341,14 @@ POLICY_OF: dict[str, dict[str, tuple[Resource, Ability]]] = {
     "api:takedown-submit": {"POST": (R.TAKEDOWN, AB.CHANGE)},
     "api:takedown-outcome": {"POST": (R.TAKEDOWN, AB.CHANGE)},
     "api:takedown-escalate": {"POST": (R.TAKEDOWN, AB.CHANGE)},
+    "api:takedown-notice": {"GET": (R.TAKEDOWN, AB.VIEW)},
+    "api:takedown-notice-pdf": {"GET": (R.TAKEDOWN, AB.VIEW)},
+    "api:case-takedowns-draft-all": {"POST": (R.TAKEDOWN, AB.CREATE)},
+    "api:authority-report-file": {
+        "GET": (R.AUTHORITY_REPORT, AB.VIEW),
+        "POST": (R.AUTHORITY_REPORT, AB.CHANGE),
+    },
+    "api:case-authority-reports": {"POST": (R.AUTHORITY_REPORT, AB.CREATE)},
     "api:statistics": {"GET": (R.STATISTICS, AB.VIEW)},
     "api:evidence-upload": {"POST": (R.EVIDENCE, AB.CREATE)},
     # Hashing a file in memory (nothing kept) serves whoever may log a concern: staff
@@ -338,6 +360,8 @@ POLICY_OF: dict[str, dict[str, tuple[Resource, Ability]]] = {
     "web:statistics": {"GET": (R.STATISTICS, AB.VIEW)},
     "web:denials": {"GET": (R.DENIALS, AB.VIEW)},
     "web:referral": {"GET": (R.REFERRAL, AB.VIEW)},
+    "web:takedown_notice": {"GET": (R.TAKEDOWN, AB.VIEW)},
+    "web:takedown_notice_pdf": {"GET": (R.TAKEDOWN, AB.VIEW)},
 }
 for _name, _grant in (
     ("web:participant_new", (R.PARTICIPANT, AB.CREATE)),
@@ -355,6 +379,9 @@ for _name, _grant in (
     ("web:takedown_submit", (R.TAKEDOWN, AB.CHANGE)),
     ("web:takedown_outcome", (R.TAKEDOWN, AB.CHANGE)),
     ("web:takedown_escalate", (R.TAKEDOWN, AB.CHANGE)),
+    ("web:takedowns_draft_all", (R.TAKEDOWN, AB.CREATE)),
+    ("web:authority_report_new", (R.AUTHORITY_REPORT, AB.CREATE)),
+    ("web:authority_report_file", (R.AUTHORITY_REPORT, AB.CHANGE)),
     ("web:referral_acknowledge", (R.REFERRAL, AB.RESPOND)),
     ("web:referral_close", (R.REFERRAL, AB.RESPOND)),
     ("web:referral_reject", (R.REFERRAL, AB.RESPOND)),

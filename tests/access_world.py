@@ -20,6 +20,7 @@ from django.utils import timezone
 from cases.models import Organisation, Role, User
 from outbox.kinds import MessageKind
 from outbox.models import Message
+from reporting import services as reporting_services
 from reporting.models import LegalBasis, Platform
 from tests.access_expectations import (
     CONCERN_LOGGED_BY,
@@ -61,6 +62,7 @@ KWARG_OBJECTS = {
     "plan_id": "plan",
     "action_id": "action",
     "delivery_id": "delivery",
+    "authority_report_id": "authority_report",
 }
 
 # One marker per object kind and school: a word found only in that object's text.
@@ -169,6 +171,10 @@ def _fill(school: Organisation, lead: User, logger: User, unit: Organisation, ow
         evidence_items=[evidence],
         notes=mk["takedown"],
     )
+    # A report to the AEPD escalating the notice (LAW.md §1), drafted by hand.
+    authority_report = reporting_services.authority_report_create(
+        case=case, actor=lead, route="aepd_priority", takedown=takedown
+    )
     referral = ReferralFactory.create(
         case=case,
         actor=lead,
@@ -193,6 +199,7 @@ def _fill(school: Organisation, lead: User, logger: User, unit: Organisation, ow
         "contact": contact,
         "action": action,
         "takedown": takedown,
+        "authority_report": authority_report,
         "referral": referral,
     }
 

@@ -102,7 +102,11 @@ def test_a_refused_notice_gets_its_draft_and_filing_escalates_the_notice(case_a,
     report.refresh_from_db()
     assert report.status == "answered" and "Retirado por la plataforma" in report.notes
     verbs = set(CaseEvent.objects.filter(case=case_a).values_list("verb", flat=True))
-    assert {"authority_report.drafted", "authority_report.filed", "authority_report.answered"} <= verbs
+    assert {
+        "authority_report.drafted",
+        "authority_report.filed",
+        "authority_report.answered",
+    } <= verbs
 
 
 def test_filing_cannot_be_dated_in_the_future(case_a, lead_a):

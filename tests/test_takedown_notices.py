@@ -56,9 +56,7 @@ def evidence(case, lead, slug: str, *, n: int = 1, **identifiers):
 
 
 def draft(case, lead, slug: str, basis: str, *, language: str = "es", **overrides):
-    item = evidence(
-        case, lead, slug, phone_number="+34 600 111 222", uploader_account="@difusor"
-    )
+    item = evidence(case, lead, slug, phone_number="+34 600 111 222", uploader_account="@difusor")
     signature = {**SIGNATURE, "victim": victim_of(case), **overrides}
     return services.takedown_create(
         case=case,
@@ -247,7 +245,9 @@ def test_a_basis_of_another_jurisdiction_is_refused_for_a_spanish_school(case_a)
     for code in ("us-take-it-down", "uk-osa-s10-3a", "es-lopdgdd-canal-prioritario"):
         with pytest.raises(ValidationError):
             services.validate_basis_applies(
-                platform=platform, legal_basis=LegalBasis.objects.get(code=code), school=case_a.school
+                platform=platform,
+                legal_basis=LegalBasis.objects.get(code=code),
+                school=case_a.school,
             )
     services.validate_basis_applies(
         platform=platform,
@@ -328,4 +328,3 @@ def test_an_email_row_with_no_address_asks_for_the_sites_address(case_a, lead_a)
     typed = draft(case_a, lead_a, "adult-site", "eu-dsa-art16", report_email="abuse@site.example")
     services.takedown_submit(notice=typed, actor=lead_a)
     assert Message.objects.get(kind=MessageKind.TAKEDOWN_NOTICE).address == "abuse@site.example"
-

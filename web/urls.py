@@ -4,6 +4,7 @@ from django.urls import path
 
 from web import otp, otp_setup, views, views_statistics
 from web import views_actions as actions
+from web import views_notices as notices
 
 app_name = "web"
 
@@ -91,4 +92,30 @@ urlpatterns = [
     path("clusters/", views.clusters, name="clusters"),
     path("statistics/", views_statistics.statistics, name="statistics"),
     path("security/denials/", views.denial_list, name="denials"),
+    # Notices' text and PDF, drafting an incident's notices, reports to authorities.
+    path(
+        CASE + "takedowns/<int:takedown_id>/notice/",
+        notices.takedown_notice,
+        name="takedown_notice",
+    ),
+    path(
+        CASE + "takedowns/<int:takedown_id>/notice.pdf",
+        notices.takedown_notice_pdf,
+        name="takedown_notice_pdf",
+    ),
+    path(
+        CASE + "takedowns/draft-all/",
+        notices.TakedownsDraftAllView.as_view(),
+        name="takedowns_draft_all",
+    ),
+    path(
+        CASE + "authority-reports/new/",
+        notices.AuthorityReportNewView.as_view(),
+        name="authority_report_new",
+    ),
+    path(
+        CASE + "authority-reports/<int:authority_report_id>/file/",
+        notices.AuthorityReportFileView.as_view(),
+        name="authority_report_file",
+    ),
 ]

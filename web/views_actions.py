@@ -42,7 +42,7 @@ from cases.selectors import (
 from cases.verbs import AccessAction
 from config.http import AuthenticatedHttpRequest, signed_in_user
 from reporting import services as reporting_services
-from reporting.models import Referral, TakedownRequest
+from reporting.models import Referral, RequesterRelationship, TakedownRequest
 from reporting.selectors import can_act_for_destination
 from web import forms as web_forms
 from web.access import (
@@ -683,6 +683,15 @@ class TakedownNewView(CaseFormView):
             evidence_items=data["evidence_items"],
             channel=data["channel"] or None,
             notes=data["notes"],
+            victim=data["victim"],
+            requester_name=data["requester_name"],
+            requester_relationship=data["requester_relationship"]
+            or RequesterRelationship.SCHOOL_WITH_CONSENT,
+            requester_email=data["requester_email"],
+            requester_phone=data["requester_phone"],
+            consent_note=data["consent_note"],
+            report_email=data["report_email"],
+            language=data["language"] or None,
             context=self.context,
         )
         if data["submit_now"]:

@@ -34,6 +34,7 @@ from reporting.services.referrals import (
 from reporting.services.takedowns import (
     TAKEDOWN_OUTCOMES,
     TAKEDOWN_TRANSITIONS,
+    default_notice_language,
     takedown_create,
     takedown_escalate,
     takedown_record_outcome,
@@ -53,6 +54,7 @@ __all__ = [
     "authority_report_create",
     "authority_report_file",
     "authority_report_record_answer",
+    "default_notice_language",
     "escalation_draft_for_notice",
     "referral_acknowledge",
     "referral_close",
