@@ -248,18 +248,6 @@ class TakedownCreateInputSerializer(InputSerializer):
         return attrs
 
 
-# Fields of the signature block, as passed to the services.
-SIGNATURE_FIELDS = (
-    "victim",
-    "requester_name",
-    "requester_relationship",
-    "requester_email",
-    "requester_phone",
-    "consent_note",
-    "language",
-)
-
-
 class TakedownsDraftAllInputSerializer(InputSerializer):
     """Draft the notices of an incident in one step: one per platform of the case's
     evidence and legal basis that applies (``takedowns_draft_for_case``)."""
