@@ -324,10 +324,10 @@ def report_text(
     if route in (AR.AEPD_PRIORITY, AR.AEPD_COMPLAINT):
         lines += [*_aepd_lines(case, notice, language), ""]
     ask = {
-        AR.FTC_COMPLAINT: "ask_ftc",
-        AR.OFCOM_COMPLAINT: "ask_ofcom",
-        AR.AEPD_PRIORITY: "ask_aepd_priority",
-        AR.AEPD_COMPLAINT: "ask_aepd_complaint",
+        str(AR.FTC_COMPLAINT): "ask_ftc",
+        str(AR.OFCOM_COMPLAINT): "ask_ofcom",
+        str(AR.AEPD_PRIORITY): "ask_aepd_priority",
+        str(AR.AEPD_COMPLAINT): "ask_aepd_complaint",
     }.get(route)
     if ask:
         lines.append(_e(ask, language))

@@ -134,3 +134,13 @@ def test_a_lead_can_draft_an_aepd_complaint_or_priority_report_by_hand(case_a, l
     assert AuthorityReport.objects.filter(case=case_a).count() == 2
     with pytest.raises(ValidationError):
         services.authority_report_create(case=case_a, actor=lead_a, route="ftc_complaint")
+
+
+def test_escalating_the_notice_by_hand_files_its_draft(case_a, lead_a):
+    notice = draft(case_a, lead_a, "tiktok", "eu-dsa-art16")
+    services.takedown_submit(notice=notice, actor=lead_a)
+    services.takedown_record_outcome(notice=notice, actor=lead_a, status="refused")
+    services.takedown_escalate(notice=notice, actor=lead_a, reference="CP-55")
+    report = AuthorityReport.objects.get()
+    assert report.status == "filed" and report.reference == "CP-55"
+    assert CaseEvent.objects.filter(case=case_a, verb="authority_report.filed").count() == 1

@@ -13,13 +13,14 @@ writes its read-audit row; a download also records the document and its SHA-256
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
@@ -38,6 +39,9 @@ from reporting.selectors import takedown_get_for_user
 from web import forms as web_forms
 from web.access import case_or_404, record_read, web_context
 from web.views_actions import CaseFormView, _of_case
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def _notice_or_404(request: HttpRequest, case_id: int, takedown_id: int) -> TakedownRequest:
@@ -167,7 +171,7 @@ class TakedownsDraftAllView(CaseFormView):
         "Each notice keeps its own clock."
     )
     submit_label = _("Draft notices")
-    success_message = _("Notices drafted.")
+    success_message: StrOrPromise = _("Notices drafted.")
     section = "takedowns"
 
     def form_kwargs(self) -> dict[str, Any]:
@@ -192,7 +196,7 @@ class TakedownsDraftAllView(CaseFormView):
             language=data["language"],
             context=self.context,
         )
-        self.success_message = _("Notices drafted: %(n)s.") % {"n": len(drafted)}
+        self.success_message = gettext("Notices drafted: %(n)s.") % {"n": len(drafted)}
 
 
 class AuthorityReportNewForm(forms.Form):

@@ -28,6 +28,7 @@ from reporting.delivery import (
 from reporting.directory_selectors import legal_bases_for
 from reporting.models import (
     OPEN_TAKEDOWN_STATUSES,
+    AuthorityReport,
     LegalBasis,
     Platform,
     RequesterRelationship,
@@ -324,7 +325,11 @@ def takedown_escalate(
 ) -> TakedownRequest:
     """Escalate an overdue or refused notice to a regulator or hotline (default: the
     legal basis's escalation body, e.g. AEPD Canal Prioritario for Spain, LOPDGDD
-    art. 36 bis … priority channel). Raises ``ValidationError`` or ``Conflict``."""
+    art. 36 bis … priority channel). The notice's escalation draft to that authority,
+    if one is still a draft (``escalation_drafts``), is recorded as filed with the same
+    reference, so the notice and its report agree whichever is recorded first (the
+    other way round: ``authority_report_file``). Raises ``ValidationError`` or
+    ``Conflict``."""
     target = escalated_to or notice.legal_basis.escalation_to
     if target is None:
         raise ValidationError({"escalated_to": _("Choose where to escalate.")})
@@ -347,7 +352,37 @@ def takedown_escalate(
         context=context,
         data={"to": target.name},
     )
+    _file_escalation_draft(notice, target=target, actor=actor, context=context)
     return notice
+
+
+def _file_escalation_draft(
+    notice: TakedownRequest, *, target: Organisation, actor: User, context: AuditContext
+) -> None:
+    """Mark the notice's draft report to ``target`` filed (conditional UPDATE: a report
+    already filed is left alone), with the notice's escalation time and reference."""
+    drafts = AuthorityReport.objects.filter(
+        takedown=notice, authority=target, status=AuthorityReport.Status.DRAFT
+    )
+    for report in drafts:
+        filed = AuthorityReport.objects.filter(
+            pk=report.pk, status=AuthorityReport.Status.DRAFT
+        ).update(
+            status=AuthorityReport.Status.FILED,
+            filed_at=notice.escalated_at,
+            filed_by=actor,
+            reference=notice.escalation_reference,
+        )
+        if filed:
+            record_case_event(
+                school=notice.case.school_id,
+                case=notice.case,
+                actor=actor,
+                verb=CaseVerb.AUTHORITY_REPORT_FILED,
+                obj=report,
+                context=context,
+                data={"route": report.route, "reference": notice.escalation_reference},
+            )
 
 
 def takedowns_mark_overdue(*, now: datetime | None = None) -> list[int]:
@@ -430,10 +465,10 @@ def takedowns_draft_for_case(
     by_platform: dict[int, list[EvidenceItem]] = {}
     platforms: dict[int, Platform] = {}
     for item in items:
-        if item.platform_id is None:
+        if item.platform is None:
             continue
-        by_platform.setdefault(item.platform_id, []).append(item)
-        platforms[item.platform_id] = item.platform
+        by_platform.setdefault(item.platform.pk, []).append(item)
+        platforms[item.platform.pk] = item.platform
     taken = set(
         TakedownRequest.objects.filter(
             case=case, status__in=[TS.DRAFT, *OPEN_TAKEDOWN_STATUSES]
