@@ -389,21 +389,7 @@ class TakedownOutputSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = TakedownRequest
-        fields = [
-            "id",
-            *TAKEDOWN_NOTICE_FIELDS,
-            "school",
-            "seconds_left",
-            # The signature block and the notice's language (LAW.md §1).
-            "victim",
-            "requester_name",
-            "requester_relationship",
-            "requester_email",
-            "requester_phone",
-            "consent_note",
-            "report_email",
-            "language",
-        ]
+        fields = ["id", *TAKEDOWN_NOTICE_FIELDS, "school", "seconds_left"]
         read_only_fields = fields
 
     def get_seconds_left(self, notice: TakedownRequest) -> int | None:

@@ -503,6 +503,16 @@ TAKEDOWN_NOTICE_FIELDS: tuple[str, ...] = (
     "escalated_to",
     "escalated_at",
     "escalation_reference",
+    # The signature block and the notice's language (LAW.md §1: TAKE IT DOWN
+    # §223a(a)(1)(B)(i), (iv); OSA s.20A(2); DSA art. 16(2)(c)).
+    "victim",
+    "requester_name",
+    "requester_relationship",
+    "requester_email",
+    "requester_phone",
+    "consent_note",
+    "report_email",
+    "language",
 )
 
 # The same fields for a notice shown inside its case (the case page's takedown part: the

@@ -54,6 +54,7 @@ from reporting import services as reporting_services
 from reporting.admin import TakedownRequestAdmin
 from reporting.models import (
     TAKEDOWN_NOTICE_FIELDS,
+    AuthorityReport,
     LegalBasis,
     Platform,
     Referral,
@@ -249,6 +250,7 @@ def test_a_police_liaison_sees_only_the_sections_the_referral_shares(operators, 
         EvidenceItem,
         Referral,
         TakedownRequest,
+        AuthorityReport,
         SupportPlan,
         CaseEvent,
         Concern,
@@ -267,6 +269,7 @@ def test_a_police_liaison_sees_only_the_sections_the_referral_shares(operators, 
     assert inline_models(police_page) == {
         EvidenceItem,
         TakedownRequest,
+        AuthorityReport,
         Referral,
         CaseEvent,
         Message,

@@ -96,7 +96,7 @@ def world(school_a, lead_a, police_unit):
     _victim(closed, lead_a, "Nombreocultomayor", 17)
     case_services.case_close(case=closed, actor=lead_a, reason="Resuelto")
 
-    platform = Platform.objects.order_by("slug").first()
+    platform = Platform.objects.get(slug="whatsapp")
     items = [
         case_services.evidence_record(
             case=cases[0],
@@ -115,7 +115,7 @@ def world(school_a, lead_a, police_unit):
         location="https://example.org/secreto/m",
         first_seen_at=base,
     )
-    basis = LegalBasis.objects.order_by("code").first()
+    basis = LegalBasis.objects.get(code="eu-dsa-art16")
     removed = reporting_services.takedown_create(
         case=cases[0], actor=lead_a, platform=platform, legal_basis=basis, evidence_items=items
     )
@@ -190,7 +190,7 @@ def test_numbers_on_a_small_fixture(world, head_a, school_a):
 
 def test_removal_times_shown_from_three_notices(world, lead_a):
     case = world["cases"][1]
-    basis = LegalBasis.objects.order_by("code").first()
+    basis = LegalBasis.objects.get(code="eu-dsa-art16")
     item = case_services.evidence_record(
         case=case,
         actor=lead_a,
