@@ -328,3 +328,11 @@ def test_an_email_row_with_no_address_asks_for_the_sites_address(case_a, lead_a)
     typed = draft(case_a, lead_a, "adult-site", "eu-dsa-art16", report_email="abuse@site.example")
     services.takedown_submit(notice=typed, actor=lead_a)
     assert Message.objects.get(kind=MessageKind.TAKEDOWN_NOTICE).address == "abuse@site.example"
+
+
+def test_a_notice_the_school_already_sent_itself_is_not_sent_again(case_a, lead_a):
+    notice = draft(case_a, lead_a, "telegram", "eu-dsa-art16")
+    services.takedown_submit(
+        notice=notice, actor=lead_a, submitted_at=timezone.now() - timedelta(hours=1)
+    )
+    assert not Message.objects.filter(kind=MessageKind.TAKEDOWN_NOTICE).exists()

@@ -230,14 +230,17 @@ def takedown_submit(
     deadline is computed here, written by the status change and recorded in the
     ``takedown.submitted`` event (ISO 8601, UTC) as that same value.
 
-    A notice on the e-mail channel is sent here: its text (``reporting.notices``) goes
-    into the outbox, to the notice's ``report_email`` or else the platform's, in this
-    transaction, so it leaves exactly once (DESIGN rule 6). With no address the
-    submission is refused (``ValidationError`` on ``report_email``): type the site's
-    abuse address on the notice."""
+    A notice on the e-mail channel submitted now (no ``submitted_at``) is sent here:
+    its text (``reporting.notices``) goes into the outbox, to the notice's
+    ``report_email`` or else the platform's, in this transaction, so it leaves exactly
+    once (DESIGN rule 6). With no address the submission is refused
+    (``ValidationError`` on ``report_email``): type the site's abuse address on the
+    notice. A ``submitted_at`` given records a notice the school already sent itself:
+    nothing is sent again."""
     lock_open_case(notice.case_id)
     address = notice.report_email or notice.platform.report_email
-    if notice.channel == Platform.Channel.EMAIL and not address:
+    send_now = submitted_at is None and notice.channel == Platform.Channel.EMAIL
+    if send_now and not address:
         raise ValidationError(
             {
                 "report_email": _(
@@ -271,7 +274,7 @@ def takedown_submit(
         context=context,
         data={"deadline_at": deadline_at.isoformat(), "platform": notice.platform.slug},
     )
-    if notice.channel == Platform.Channel.EMAIL:
+    if send_now:
         takedown_notice_send_enqueue(notice, address=address)
     return notice
 

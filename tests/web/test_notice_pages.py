@@ -12,6 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from cases.models import AccessEvent
+from outbox.models import Message
 from reporting import services
 from reporting.models import AuthorityReport, GeneratedDocument, TakedownRequest
 from tests.test_takedown_notices import SIGNATURE, draft, evidence, victim_of
@@ -185,3 +186,17 @@ def test_a_lead_drafts_an_aepd_complaint_from_the_case_page(case_a, lead_a):
     response = client_as(lead_a).post(url, {"route": "aepd_complaint", "language": "es"})
     assert response.status_code == 302
     assert AuthorityReport.objects.get().authority.code == "AEPDREC"
+
+
+def test_submitting_an_email_notice_from_the_page_sends_it_once(case_a, lead_a):
+    notice = draft(case_a, lead_a, "telegram", "eu-dsa-art16")
+    url = reverse("web:takedown_submit", args=[case_a.pk, notice.pk])
+    assert "abuse address" in client_as(lead_a, "en").get(url).content.decode()
+    assert (
+        client_as(lead_a).post(url, {"submitted_at": "", "platform_ticket": ""}).status_code == 302
+    )
+    assert (
+        client_as(lead_a).post(url, {"submitted_at": "", "platform_ticket": ""}).status_code == 409
+    )
+    sent = Message.objects.get(kind="takedown-notice")
+    assert sent.address == "abuse@telegram.org"
