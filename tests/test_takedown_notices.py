@@ -9,6 +9,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
@@ -21,6 +23,7 @@ from reporting import services
 from reporting.models import GeneratedDocument, LegalBasis, Platform, TakedownRequest
 from reporting.notices import notice_download, notice_text
 from tests.factories import CaseFactory, ParticipantFactory, SchoolFactory, hex_digest, member
+from tests.mailbox import messages_in, text_of
 from tests.outbox import deliver_outbox
 
 pytestmark = pytest.mark.django_db
@@ -299,7 +302,11 @@ def test_draft_all_offers_a_us_school_the_us_basis_and_keeps_clocks_apart(db):
 # --- the e-mail channel goes through the outbox -------------------------------------
 
 
-def test_a_notice_to_an_email_channel_is_sent_once_through_the_outbox(case_a, lead_a, tmp_path):
+def test_a_notice_to_an_email_channel_is_sent_once_through_the_outbox(
+    case_a, lead_a, settings, tmp_path
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = tmp_path
     notice = draft(case_a, lead_a, "telegram", "eu-dsa-art16")
     services.takedown_submit(notice=notice, actor=lead_a)
     sent = Message.objects.get(kind=MessageKind.TAKEDOWN_NOTICE)
@@ -310,6 +317,10 @@ def test_a_notice_to_an_email_channel_is_sent_once_through_the_outbox(case_a, le
         services.takedown_submit(notice=notice, actor=lead_a)
     assert deliver_outbox()["sent"] == 0
     assert Message.objects.filter(kind=MessageKind.TAKEDOWN_NOTICE).count() == 1
+    (mail,) = messages_in(tmp_path)
+    assert mail["To"] == "abuse@telegram.org"
+    text = text_of(mail)
+    assert "16(2)(d)" in text and "Ana Directora" in text and "Lucía" not in text
 
 
 def test_a_web_form_notice_sends_nothing(case_a, lead_a):
@@ -336,3 +347,15 @@ def test_a_notice_the_school_already_sent_itself_is_not_sent_again(case_a, lead_
         notice=notice, actor=lead_a, submitted_at=timezone.now() - timedelta(hours=1)
     )
     assert not Message.objects.filter(kind=MessageKind.TAKEDOWN_NOTICE).exists()
+
+
+def test_a_british_school_is_offered_the_osa_marked_unconfirmed(db):
+    school = SchoolFactory.create(name="Hill School", code="HIL", jurisdiction="GB-ENG")
+    lead = member("lead.hill", school, "safeguarding_lead")
+    case = CaseFactory.create(school=school, actor=lead)
+    client = Client()
+    client.force_login(lead)
+    client.cookies["django_language"] = "en"
+    page = client.get(reverse("web:takedown_new", args=[case.pk])).content.decode()
+    assert 'value="uk-osa-s10-3a"' in page and "commencement not yet confirmed" in page
+    assert 'value="eu-dsa-art16"' not in page and 'value="us-take-it-down"' not in page
