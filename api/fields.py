@@ -255,6 +255,10 @@ class OptionalEmailOutputField(_BlankAsNull, serializers.EmailField):
     """An optional e-mail address, ``null`` when absent (read-only)."""
 
 
+class OptionalTextOutputField(_BlankAsNull, serializers.CharField):
+    """An optional text (a phone number, a source), ``null`` when absent (read-only)."""
+
+
 # --- Model-bounded text, scoped ids, the school chosen in the input ------------------
 
 

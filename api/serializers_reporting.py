@@ -15,8 +15,11 @@ from rest_framework import serializers
 
 from api.fields import (
     InputSerializer,
+    OptionalEmailOutputField,
+    OptionalTextOutputField,
     OptionalURLOutputField,
     SchoolDateTimeField,
+    StrictIntegerField,
     StrictPrimaryKeyRelatedField,
     StrictSlugRelatedField,
     ZonedInputSerializer,
@@ -30,6 +33,7 @@ from reporting.models import (
     LegalBasis,
     Platform,
     Referral,
+    RemovalRoute,
     RequesterRelationship,
     TakedownRequest,
 )
@@ -44,38 +48,168 @@ from reporting.services import (
 
 class OrganisationFilterSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Organisation.Kind.choices, required=False)
+    serves_my_school = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_(
+            "Only the organisations that serve one of your schools (their jurisdiction "
+            "covers the school's: a school in Badajoz gets Spain's national units and "
+            "Extremadura's child-protection service, not CEOP), and your own schools."
+        ),
+    )
 
 
 class OrganisationOutputSerializer(serializers.ModelSerializer):
     report_url = OptionalURLOutputField(help_text=_("Where to report online; null if none."))
+    phone = OptionalTextOutputField(help_text=_("Telephone; null if none."))
+    # ``source`` shadows ``Field.source`` for mypy only: the metaclass takes the field.
+    source = OptionalTextOutputField(  # type: ignore[assignment]
+        help_text=_("Where the directory's facts about it come from; null if none.")
+    )
 
     class Meta:
         model = Organisation
-        fields = ["id", "name", "kind", "code", "jurisdiction", "time_zone", "report_url"]
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "code",
+            "jurisdiction",
+            "time_zone",
+            "report_url",
+            "phone",
+            "source",
+        ]
         read_only_fields = fields
 
 
 class PlatformOutputSerializer(serializers.ModelSerializer):
     required_identifiers = serializers.ListField(child=serializers.CharField(), read_only=True)
     report_url = OptionalURLOutputField(help_text=_("Where to report online; null if none."))
+    report_email = OptionalEmailOutputField(help_text=_("Where to report by e-mail; null if none."))
+    operator = OptionalTextOutputField(help_text=_("The company that runs it; null if unknown."))
+    legal_bases: serializers.SlugRelatedField[LegalBasis] = serializers.SlugRelatedField(
+        many=True,
+        read_only=True,
+        slug_field="code",
+        help_text=_("Codes of the removal duties it must answer under (see legal-bases)."),
+    )
+    # ``source`` shadows ``Field.source`` for mypy only: the metaclass takes the field.
+    source = OptionalTextOutputField(  # type: ignore[assignment]
+        help_text=_("Where these facts come from; null if none.")
+    )
 
     class Meta:
         model = Platform
-        fields = ["slug", "name", "report_channel", "report_url", "required_identifiers"]
+        fields = [
+            "slug",
+            "name",
+            "kind",
+            "operator",
+            "report_channel",
+            "report_url",
+            "report_email",
+            "required_identifiers",
+            "legal_bases",
+            "source",
+        ]
         read_only_fields = fields
 
 
+class LegalBasisFilterSerializer(serializers.Serializer):
+    platform = StrictSlugRelatedField(
+        slug_field="slug",
+        queryset=Platform.objects.all(),
+        required=False,
+        help_text=_(
+            "A platform's slug: only the removal duties it answers under that apply to "
+            "your schools (their jurisdiction covers the school's), enabled ones only."
+        ),
+    )
+    purpose = serializers.ChoiceField(choices=LegalBasis.Purpose.choices, required=False)
+
+
 class LegalBasisOutputSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True, help_text=_("In the request's language."))
+    citation = serializers.CharField(read_only=True, help_text=_("In the request's language."))
+    status_label = serializers.CharField(
+        source="get_status_display",
+        read_only=True,
+        help_text=_("The status in words, e.g. 'Enacted; commencement not yet confirmed'."),
+    )
+    # ``source`` shadows ``Field.source`` for mypy only: the metaclass takes the field.
+    source = OptionalTextOutputField(  # type: ignore[assignment]
+        help_text=_("Where these facts come from; null if none.")
+    )
+
     class Meta:
         model = LegalBasis
         fields = [
             "code",
+            "purpose",
             "name",
             "citation",
+            "name_es",
+            "name_en",
+            "citation_es",
+            "citation_en",
             "jurisdiction",
+            "status",
+            "status_label",
+            "enabled",
             "deadline_hours",
             "statutory",
             "escalation_to",
+            "source",
+        ]
+        read_only_fields = fields
+
+
+class RemovalRouteFilterSerializer(serializers.Serializer):
+    age = StrictIntegerField(
+        required=False,
+        min_value=0,
+        max_value=120,
+        help_text=_("The age of the person depicted, in years: only the routes open to them."),
+    )
+    serves_my_school = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_("Only the routes open where your schools are (Report Remove: the UK)."),
+    )
+
+
+class RemovalRouteOutputSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(read_only=True, help_text=_("In the request's language."))
+    description = serializers.CharField(read_only=True, help_text=_("In the request's language."))
+    organisation: serializers.SlugRelatedField[Organisation] = serializers.SlugRelatedField(
+        read_only=True, slug_field="code", help_text=_("The code of the organisation running it.")
+    )
+    url = OptionalURLOutputField(help_text=_("Its address; null if none."))
+    phone = OptionalTextOutputField(help_text=_("Telephone; null if none."))
+    jurisdiction = OptionalTextOutputField(help_text=_("Where it is open; null: anywhere."))
+    # ``source`` shadows ``Field.source`` for mypy only: the metaclass takes the field.
+    source = OptionalTextOutputField(  # type: ignore[assignment]
+        help_text=_("Where these facts come from; null if none.")
+    )
+
+    class Meta:
+        model = RemovalRoute
+        fields = [
+            "code",
+            "name",
+            "name_es",
+            "name_en",
+            "description",
+            "description_es",
+            "description_en",
+            "organisation",
+            "url",
+            "phone",
+            "min_age",
+            "max_age",
+            "jurisdiction",
+            "source",
         ]
         read_only_fields = fields
 
@@ -413,3 +547,28 @@ class ClusterOutputSerializer(serializers.Serializer):
         help_text=_("sha256: identical files link every case; pdq: near-identical images."),
     )
     hashes = serializers.ListField(child=serializers.CharField())
+
+
+# --- The CyberTipline report (issue 10) ---------------------------------------------
+
+
+class CyberTiplineFiledInputSerializer(ZonedInputSerializer):
+    reference = serializers.CharField(
+        max_length=18,
+        help_text=_("The CyberTipline report number NCMEC gave (digits only)."),
+    )
+    filed_at = SchoolDateTimeField(
+        required=False, help_text=_("When it was submitted; default now; not in the future.")
+    )
+
+
+class CyberTiplineFiledOutputSerializer(serializers.ModelSerializer):
+    case = CaseRefSerializer(read_only=True)
+    authority: serializers.SlugRelatedField[Organisation] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True
+    )
+
+    class Meta:
+        model = AuthorityReport
+        fields = ["id", "case", "authority", "route", "status", "reference", "filed_at"]
+        read_only_fields = fields

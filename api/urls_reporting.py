@@ -3,6 +3,7 @@ clusters (helper "api-reporting"; see notes/API.md)."""
 
 from django.urls import path
 
+from api import views_cybertipline
 from api import views_notices as n
 from api import views_reporting as v
 
@@ -10,6 +11,7 @@ urlpatterns = [
     path("organisations/", v.OrganisationListApi.as_view(), name="organisation-list"),
     path("platforms/", v.PlatformListApi.as_view(), name="platform-list"),
     path("legal-bases/", v.LegalBasisListApi.as_view(), name="legal-basis-list"),
+    path("removal-routes/", v.RemovalRouteListApi.as_view(), name="removal-route-list"),
     path("referrals/", v.ReferralListCreateApi.as_view(), name="referral-list"),
     path("referrals/<int:referral_id>/", v.ReferralDetailApi.as_view(), name="referral-detail"),
     path("referrals/<int:referral_id>/send/", v.ReferralSendApi.as_view(), name="referral-send"),
@@ -71,5 +73,15 @@ urlpatterns = [
         "authority-reports/<int:authority_report_id>/file/",
         n.AuthorityReportFileApi.as_view(),
         name="authority-report-file",
+    ),
+    path(
+        "cases/<int:case_id>/cybertipline/",
+        views_cybertipline.CaseCyberTiplineApi.as_view(),
+        name="case-cybertipline",
+    ),
+    path(
+        "cases/<int:case_id>/cybertipline/filed/",
+        views_cybertipline.CaseCyberTiplineFiledApi.as_view(),
+        name="case-cybertipline-filed",
     ),
 ]

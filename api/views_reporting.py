@@ -28,7 +28,8 @@ from cases.selectors import can_edit_case, schools_of
 from cases.verbs import AccessAction
 from config.http import AuthenticatedRequest
 from reporting import services
-from reporting.models import LegalBasis, Platform, Referral, TakedownRequest
+from reporting.directory_selectors import destinations_for, legal_bases_for, removal_routes_for
+from reporting.models import LegalBasis, Platform, Referral, RemovalRoute, TakedownRequest
 from reporting.selectors import (
     can_act_for_destination,
     can_act_for_school,
@@ -60,7 +61,11 @@ DESTINATION_ONLY = _("Only a liaison of the receiving unit can do this.")
 
 class OrganisationListApi(Api):
     """Referral destinations, regulators, hotlines and services, plus the user's own
-    schools (never other schools). ``?kind=`` filters. Paginated (cursor)."""
+    schools (never other schools). ``?kind=`` filters; ``?serves_my_school=true`` keeps
+    only the organisations whose jurisdiction covers one of the user's schools
+    (``reporting.directory_selectors.destinations_for``: Spain's national units and
+    Extremadura's child-protection service for a school in Badajoz, not CEOP).
+    Paginated (cursor). The directory is reference data: not audited."""
 
     pagination_class = StableCursorPagination
 
@@ -72,11 +77,18 @@ class OrganisationListApi(Api):
     def get(self, request: AuthenticatedRequest) -> Response:
         filters = s.OrganisationFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        qs = Organisation.objects.filter(
-            ~Q(kind=Organisation.Kind.SCHOOL) | Q(pk__in=schools_of(request.user))
-        )
+        own = schools_of(request.user)
+        qs = Organisation.objects.filter(~Q(kind=Organisation.Kind.SCHOOL) | Q(pk__in=own))
         if "kind" in filters.validated_data:
             qs = qs.filter(kind=filters.validated_data["kind"])
+        if filters.validated_data["serves_my_school"]:
+            kinds = [kind for kind in Organisation.Kind.values if kind != Organisation.Kind.SCHOOL]
+            serving = {
+                organisation.pk
+                for school in Organisation.objects.filter(pk__in=own)
+                for organisation in destinations_for(school=school, kinds=kinds)
+            }
+            qs = qs.filter(Q(pk__in=own) | Q(pk__in=serving))
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)
         out = s.OrganisationOutputSerializer(page, many=True)
@@ -84,20 +96,79 @@ class OrganisationListApi(Api):
 
 
 class PlatformListApi(Api):
-    """Platforms and how to report to each (a short fixed directory: not paginated)."""
+    """Platforms, how to report to each, who runs them and the removal duties they
+    answer under (a short fixed directory: not paginated)."""
 
     @extend_schema(tags=["directory"], responses=s.PlatformOutputSerializer(many=True))
     def get(self, request: AuthenticatedRequest) -> Response:
-        return Response(s.PlatformOutputSerializer(Platform.objects.all(), many=True).data)
+        platforms = Platform.objects.prefetch_related("legal_bases")
+        return Response(s.PlatformOutputSerializer(platforms, many=True).data)
 
 
 class LegalBasisListApi(Api):
-    """Legal bases for takedown notices and their clocks (hours from submission)."""
+    """Legal bases: the platforms' removal duties with their clocks (hours from
+    submission) and the offences cited, with names and citations in the request's
+    language and in both, their status (in force; enacted, commencement not yet
+    confirmed; draft, never offered) and their source. ``?platform=<slug>`` keeps what a
+    notice to that platform from one of the user's schools may rest on
+    (``reporting.directory_selectors.legal_bases_for``: enabled removal duties whose
+    jurisdiction covers the school's); ``?purpose=`` filters. Not paginated."""
 
-    @extend_schema(tags=["directory"], responses=s.LegalBasisOutputSerializer(many=True))
+    @extend_schema(
+        tags=["directory"],
+        parameters=[s.LegalBasisFilterSerializer],
+        responses={200: s.LegalBasisOutputSerializer(many=True), 400: ERRORS[400]},
+    )
     def get(self, request: AuthenticatedRequest) -> Response:
-        out = s.LegalBasisOutputSerializer(LegalBasis.objects.all(), many=True)
-        return Response(out.data)
+        filters = s.LegalBasisFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        platform = filters.validated_data.get("platform")
+        bases: list[LegalBasis]
+        if platform is None:
+            bases = list(LegalBasis.objects.all())
+        else:
+            found = {
+                basis.pk: basis
+                for school in Organisation.objects.filter(pk__in=schools_of(request.user))
+                for basis in legal_bases_for(platform=platform, school=school)
+            }
+            bases = sorted(found.values(), key=lambda basis: basis.code)
+        if "purpose" in filters.validated_data:
+            bases = [b for b in bases if b.purpose == filters.validated_data["purpose"]]
+        return Response(s.LegalBasisOutputSerializer(bases, many=True).data)
+
+
+class RemovalRouteListApi(Api):
+    """The victims' own removal routes (Take It Down, Report Remove, StopNCII, the AEPD
+    Canal Prioritario, INCIBE 017), signposted to the victim and never used on their
+    behalf (LAW.md §3), with names and descriptions in the request's language.
+    ``?age=`` (years) keeps the routes open to a person of that age; ``?serves_my_school
+    =true`` those open where the user's schools are
+    (``reporting.directory_selectors.removal_routes_for``). Not paginated."""
+
+    @extend_schema(
+        tags=["directory"],
+        parameters=[s.RemovalRouteFilterSerializer],
+        responses={200: s.RemovalRouteOutputSerializer(many=True), 400: ERRORS[400]},
+    )
+    def get(self, request: AuthenticatedRequest) -> Response:
+        filters = s.RemovalRouteFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        age = filters.validated_data.get("age")
+        if filters.validated_data["serves_my_school"]:
+            found = {
+                route.pk: route
+                for school in Organisation.objects.filter(pk__in=schools_of(request.user))
+                for route in removal_routes_for(school=school, age=age)
+            }
+            routes = sorted(found.values(), key=lambda route: route.code)
+        else:
+            routes = [
+                route
+                for route in RemovalRoute.objects.select_related("organisation")
+                if route.fits_age(age)
+            ]
+        return Response(s.RemovalRouteOutputSerializer(routes, many=True).data)
 
 
 # --- Referrals ----------------------------------------------------------------------

@@ -217,6 +217,13 @@ class ReferralSpec:
     acknowledged_at: Offset | None = None
     acknowledged_by: str | None = None  # username of the destination's liaison
     external_reference: str = ""  # may hold "{year}": the local year of acknowledgement
+    # What the parents or guardians know (reporting.models.GuardianPosition), and why
+    # they were not asked where so.
+    guardians: str = "consented"
+    guardians_note: str = ""
+    # An urgent referral phoned in first, confirmed in writing (the send) within 24 h.
+    phoned_at: Offset | None = None
+    phoned_to: str = ""
 
     def reference_for(self, year: int) -> str:
         return self.external_reference.format(year=year)
@@ -234,6 +241,34 @@ class TakedownSpec:
     outcome: str | None = None  # "acknowledged" or "removed", recorded at the load
     escalate: bool = False  # after the sweep marks it overdue
     escalation_reference: str = ""
+    # The signature block: the person depicted and who asks for them.
+    victim: str | None = None  # PersonSpec.key
+    relationship: str = "school_consent"  # reporting.models.RequesterRelationship
+    consent_note: str = ""
+
+
+@dataclass(frozen=True)
+class AuthorityReportSpec:
+    """A report to a regulator or hotline made by hand (the AEPD's ordinary complaint
+    beside its Canal Prioritario); escalation drafts come from the sweep instead."""
+
+    route: str  # reporting.models.AuthorityReport.Route
+    authority: str  # Organisation code (directory)
+    body: str
+    filed_at: Offset
+    reference: str
+    answer: str = ""  # the authority's decision, recorded as its answer
+
+
+@dataclass(frozen=True)
+class RemovalReportSpec:
+    """What a victim chose to share of her own removal report (Take It Down…)."""
+
+    victim: str  # PersonSpec.key
+    route: str  # reporting.models.RemovalRoute.code
+    reported_on: Offset
+    case_number: str
+    status: str = "reported"
 
 
 @dataclass(frozen=True)
@@ -295,6 +330,8 @@ class CaseSpec:
     support_plans: tuple[SupportPlanSpec, ...]
     guardian_contacts: tuple[GuardianContactSpec, ...]
     actions: tuple[ActionSpec, ...] = ()
+    authority_reports: tuple[AuthorityReportSpec, ...] = ()
+    removal_reports: tuple[RemovalReportSpec, ...] = ()
     ai_generated: bool = True
     coercion_or_extortion: bool = False
     under_13: bool = False
@@ -340,6 +377,9 @@ class Scenario:
 
 NOR, SUR, CEN = "NOR", "SUR", "CEN"
 POLICE, FISCALIA, SOCIAL = "PNALM", "FMBA", "SSALM"
+# The region's child-protection service, a row of the directory (reporting/directory.py):
+# the demo gives it its (invented) address, as an operator would in the admin.
+CHILD_PROTECTION = "SPMEX"
 
 ORGANISATIONS = (
     OrganisationSpec(
@@ -364,6 +404,11 @@ ORGANISATIONS = (
         SOCIAL, "Servicios Sociales de Almendralejo", "social_services",
         "infancia@servicios-sociales-almendralejo.example",
         "servicios-sociales-almendralejo.example",
+    ),
+    OrganisationSpec(
+        CHILD_PROTECTION, "Junta de Extremadura — Servicio de Protección de Menores",
+        "child_protection", "proteccion.menores@juntaex.example", "juntaex.example",
+        jurisdiction="ES-EX",
     ),
 )  # fmt: skip
 
@@ -546,6 +591,9 @@ TG_CHANNEL = "@demo_alm_canal"
 TG_URL = "https://t.me/demo_alm_canal"
 IG_SOURCE = "@demo.insti.alm"
 IG_EXTORTION = "@demo.cobros.alm"
+# Later (SCENARIO.md): one of the images also reached an adult-content platform.
+ADULT_VIDEO = "https://www.pornhub.com/view_video.php?viewkey=DEMOalmendralejo03"
+ADULT_UPLOADER = "demo_alm_subidas"
 
 _HASH_ONLY = (
     "Imagen sexual falsa generada con una aplicación de «desnudo» por IA a partir de una "
@@ -701,6 +749,8 @@ def _complaint(
     acknowledged: Offset | None = None,
     atestado: int | None = None,
     summary: str = _COMPLAINT,
+    phoned_at: Offset | None = None,
+    phoned_to: str = "",
 ) -> ReferralSpec:
     return ReferralSpec(
         key,
@@ -714,6 +764,8 @@ def _complaint(
         acknowledged_at=acknowledged,
         acknowledged_by="police.almendralejo" if acknowledged is not None else None,
         external_reference=f"ATESTADO {{year}}/{atestado}-ALM" if atestado else "",
+        phoned_at=phoned_at,
+        phoned_to=phoned_to,
     )
 
 
@@ -736,23 +788,27 @@ def _to_fiscalia(
         "LO 5/2000 reguladora de la responsabilidad penal de los menores, art. 1 y 16.",
         _SECTIONS,
         sent,
+        guardians="informed",
         acknowledged_at=acknowledged_at,
         acknowledged_by=acknowledged_by,
         external_reference=external_reference,
     )
 
 
-def _to_social_services(key: str, age: int, sent: Offset) -> ReferralSpec:
+def _to_child_protection(key: str, age: int, sent: Offset) -> ReferralSpec:
+    """An alleged perpetrator under 14 at the date of the act goes to the region's
+    child-protection service, not the Fiscalía (LO 5/2000 art. 3; LAW.md §3)."""
     return ReferralSpec(
         key,
-        SOCIAL,
+        CHILD_PROTECTION,
         f"Un alumno de {age} años presuntamente implicado en la difusión de imágenes "
-        "sexuales falsas de compañeras. Menor de 14 años: no responde penalmente; se "
-        "solicita valoración y apoyo a la familia por los servicios de protección.",
+        "sexuales falsas de compañeras. Menor de 14 años en la fecha de los hechos: no "
+        "responde penalmente; se solicita valoración de protección y apoyo a la familia.",
         "legal_obligation",
         "LO 5/2000 art. 3 (menores de 14 años) y LOPIVI art. 15.",
         ("chronology", "participants"),
         sent,
+        guardians="informed",
     )
 
 
@@ -769,7 +825,7 @@ def _contacts(children: tuple[str, ...], opened: Offset) -> tuple[GuardianContac
                     "meeting",
                     opened + timedelta(days=1, hours=n),
                     "Reunión con la familia del alumno: se informa de los hechos, de la "
-                    "comunicación a Fiscalía de Menores o Servicios Sociales y del apoyo "
+                    "comunicación a la Fiscalía de Menores o a Protección de Menores y del apoyo "
                     "que el centro ofrece al alumno.",
                 )
             )
@@ -823,7 +879,8 @@ def _perpetrators(keys: tuple[str, ...]) -> tuple[ParticipantSpec, ...]:
         if age is not None and age < 14:
             notes = (
                 f"{age} años: menor de 14, no responde penalmente (LO 5/2000 art. 3). "
-                "Derivado a Servicios Sociales. Presunto difusor en el grupo de WhatsApp."
+                "Derivado al Servicio de Protección de Menores de la Junta de Extremadura. "
+                "Presunto difusor en el grupo de WhatsApp."
             )
         elif n % 2 == 0:
             notes = "Presunto autor: habría generado imágenes con una aplicación de IA."
@@ -908,6 +965,19 @@ CASE_NORTE = CaseSpec(
             _tg_image(f"e-nor-img-{n:02d}", f"img-{n:02d}", ago(days=20, hours=6), 10 + n)
             for n in range(6, 9)
         ),
+        EvidenceSpec(
+            "e-nor-adult-img-03",
+            "image",
+            ago(days=9),
+            platform="pornhub",
+            location=ADULT_VIDEO,
+            identifiers={"video_url": ADULT_VIDEO, "uploader_account": ADULT_UPLOADER},
+            seen_by=_SEEN_BY_FAMILY,
+            description="Una de las imágenes del grupo de WhatsApp, publicada después en una "
+            "plataforma de contenido para adultos dentro de un montaje de vídeo. Solo hashes. "
+            "[Demo: hashes de una imagen sintética inofensiva.]",
+            image="img-03",
+        ),
     ),
     referrals=(
         _complaint("r-nor-1", "v-nor-01", ago(days=19), ago(days=18), 1234),
@@ -922,7 +992,7 @@ CASE_NORTE = CaseSpec(
             acknowledged_by="fiscalia.badajoz",
             external_reference="DILIGENCIAS {year}/0213 — Fiscalía de Menores de Badajoz",
         ),
-        _to_social_services("r-nor-ss", _under_14_age(_NOR_BOYS), ago(days=16)),
+        _to_child_protection("r-nor-cp", _under_14_age(_NOR_BOYS), ago(days=16)),
     ),
     takedowns=(
         TakedownSpec(
@@ -936,6 +1006,44 @@ CASE_NORTE = CaseSpec(
             platform_ticket="WA-DEMO-58213",
             escalate=True,
             escalation_reference="AEPD-CP-DEMO-0417",
+            victim="v-nor-01",
+            consent_note="Madre de la alumna, en la reunión del primer día.",
+        ),
+        # The adult-content platform (SCENARIO.md, later facts): a notice under the DSA.
+        TakedownSpec(
+            "t-nor-adult",
+            "pornhub",
+            ("e-nor-adult-img-03",),
+            "eu-dsa-art16",
+            "Imagen de una alumna menor generada con IA dentro de un vídeo de la plataforma: "
+            "retirada de este vídeo y de las copias idénticas o casi idénticas.",
+            submitted_at=ago(days=8, hours=20),
+            platform_ticket="PH-DEMO-20931",
+            outcome="removed",
+            victim="v-nor-03",
+            consent_note="Madre de la alumna, por teléfono el mismo día.",
+        ),
+    ),
+    # The AEPD's two routes: its Canal Prioritario (the WhatsApp notice's escalation,
+    # above) and, beside it, the ordinary complaint that ended in a fine (SCENARIO.md).
+    authority_reports=(
+        AuthorityReportSpec(
+            "aepd_complaint",
+            "AEPDREC",
+            "Reclamación por el tratamiento ilícito de la imagen de alumnas menores: "
+            "imágenes sexuales falsas generadas con IA a partir de sus fotos y difundidas "
+            "en WhatsApp, Telegram y una plataforma para adultos. Se adjuntan las "
+            "referencias de las solicitudes de retirada y del Canal Prioritario.",
+            ago(days=7),
+            "AEPD EXP/DEMO/2023-0912",
+            answer="Resolución sancionadora: multa de 2.000 € a los progenitores de un menor "
+            "(1.200 € con las reducciones por reconocimiento y pago voluntario).",
+        ),
+    ),
+    removal_reports=(
+        RemovalReportSpec("v-nor-01", "take-it-down", ago(days=19), "TID-DEMO-4471"),
+        RemovalReportSpec(
+            "v-nor-03", "aepd-canal-prioritario", ago(days=9), "CP-DEMO-0588", "removed"
         ),
     ),
     support_plans=_plans(_NOR_VICTIMS, "lead.norte", "IES Norte", 0),
@@ -998,7 +1106,7 @@ CASE_SUR = CaseSpec(
         _complaint("r-sur-2", "v-sur-03", ago(days=17), ago(days=15), 1263),
         _complaint("r-sur-3", "v-sur-04", ago(days=3)),
         _to_fiscalia("r-sur-fiscalia", _aged_14_or_more(_SUR_BOYS), ago(days=15)),
-        _to_social_services("r-sur-ss", _under_14_age(_SUR_BOYS), ago(days=15)),
+        _to_child_protection("r-sur-cp", _under_14_age(_SUR_BOYS), ago(days=15)),
     ),
     takedowns=(
         TakedownSpec(
@@ -1100,12 +1208,16 @@ CASE_SUR_EXTORTION = CaseSpec(
         ),
     ),
     referrals=(
+        # Sextortion: immediate police referral (UKCIS 2024), by phone an hour after the
+        # case opened, confirmed in writing within 24 h (LAW.md §2).
         _complaint(
             "r-ext-1",
             EXTORTED,
-            ago(days=11),
+            ago(days=10, hours=8),
             ago(days=10),
             1271,
+            phoned_at=ago(days=10, hours=23),
+            phoned_to="Agente de guardia, Comisaría de Almendralejo",
             summary="Denuncia de la alumna y su familia: intento de extorsión con una imagen "
             "sexual falsa de ella (posibles delitos de los arts. 189 y 243 CP). Se comparten "
             "cronología, personas y evidencias (solo metadatos y hashes).",

@@ -193,6 +193,7 @@ EXPECTATIONS: dict[str, dict[str, dict]] = {
     "api:organisation-list": endpoint(default=NO_METHOD_LIST, GET=EVERYONE_SIGNED_IN),
     "api:platform-list": endpoint(default=NO_METHOD_LIST, GET=EVERYONE_SIGNED_IN),
     "api:legal-basis-list": endpoint(default=NO_METHOD_LIST, GET=EVERYONE_SIGNED_IN),
+    "api:removal-route-list": endpoint(default=NO_METHOD_LIST, GET=EVERYONE_SIGNED_IN),
     # --- API: referrals and takedowns ---
     # The POST body names the case; the case is looked up through the visibility
     # selectors (an empty body is a 400 for everyone: no object named, no hint).
@@ -222,6 +223,11 @@ EXPECTATIONS: dict[str, dict[str, dict]] = {
     "api:authority-report-file": detail(SHARED_READ, POST=SCHOOL_WRITE),
     "api:case-authority-reports": action(SCHOOL_WRITE),
     "api:cluster-list": endpoint(default=NO_METHOD_LIST, GET=EVERYONE_SIGNED_IN),
+    # The CyberTipline export (LAW.md §4): the school's lead or deputy only; the referred
+    # unit sees the case but not this report (404, not 403: the export is the school's).
+    "api:case-cybertipline": detail(SCHOOL_ONLY),
+    # Recording that it was submitted (NCMEC's number): the referred unit sees the case: 403.
+    "api:case-cybertipline-filed": action(SCHOOL_WRITE),
     # --- API: messages sent (the outbox) ---
     # The world's message is the referral notice to the unit's liaison: the school's lead
     # and that unit see it; only the lead may send it again (409 here: it is not failed).
@@ -284,6 +290,8 @@ EXPECTATIONS: dict[str, dict[str, dict]] = {
     "web:takedowns_draft_all": web_form(SCHOOL_WRITE),
     "web:authority_report_new": web_form(SCHOOL_WRITE),
     "web:authority_report_file": web_form(SCHOOL_WRITE),
+    "web:case_cybertipline": detail(SCHOOL_ONLY),
+    "web:cybertipline_filed": web_form(SCHOOL_WRITE),
     "web:referral_inbox": web_list(),
     "web:referral": detail(SHARED_READ),
     "web:referral_acknowledge": web_form(DESTINATION_WRITE),
@@ -362,6 +370,10 @@ POLICY_OF: dict[str, dict[str, tuple[Resource, Ability]]] = {
     "web:referral": {"GET": (R.REFERRAL, AB.VIEW)},
     "web:takedown_notice": {"GET": (R.TAKEDOWN, AB.VIEW)},
     "web:takedown_notice_pdf": {"GET": (R.TAKEDOWN, AB.VIEW)},
+    # Generating the CyberTipline report: a report to an authority (NCMEC).
+    "api:case-cybertipline": {"GET": (R.AUTHORITY_REPORT, AB.CREATE)},
+    "web:case_cybertipline": {"GET": (R.AUTHORITY_REPORT, AB.CREATE)},
+    "api:case-cybertipline-filed": {"POST": (R.AUTHORITY_REPORT, AB.CREATE)},
 }
 for _name, _grant in (
     ("web:participant_new", (R.PARTICIPANT, AB.CREATE)),
@@ -386,6 +398,7 @@ for _name, _grant in (
     ("web:referral_close", (R.REFERRAL, AB.RESPOND)),
     ("web:referral_reject", (R.REFERRAL, AB.RESPOND)),
     ("web:delivery_retry", (R.DELIVERY, AB.CHANGE)),
+    ("web:cybertipline_filed", (R.AUTHORITY_REPORT, AB.CREATE)),
 ):
     # A web form: GET shows it, POST submits it, under the same rule.
     POLICY_OF[_name] = {"GET": _grant, "POST": _grant}

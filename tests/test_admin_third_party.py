@@ -33,6 +33,7 @@ EXPECTED_ADMIN_MODELS = {
     "auth.Group",
     "reporting.Platform",
     "reporting.LegalBasis",
+    "reporting.RemovalRoute",  # the victims' own removal routes (issue 10)
     "reporting.Referral",
     "reporting.TakedownRequest",
     "outbox.WebhookEndpoint",  # police systems' signed webhooks (issue 9)

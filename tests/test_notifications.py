@@ -371,7 +371,7 @@ def test_a_notice_past_its_48_hours_is_overdue_once_and_told_to_the_lead_once(
     local = timezone.localtime(notice.deadline_at, _zone(school_a))
     assert f"{local:%H:%M} (Europe/Madrid)" in mail.body
     assert "TAKE IT DOWN" in mail.body and "223a" in mail.body
-    assert "US Federal Trade Commission (https://reportfraud.ftc.gov/)" in mail.body
+    assert "US Federal Trade Commission (https://takeitdown.ftc.gov/)" in mail.body
     assert "WA-77" in mail.body
     assert link("case_detail", case_a.pk) in mail.body
     assert_no_childs_details(mail, "Fotos de")

@@ -757,3 +757,15 @@ class CaseFilterForm(forms.Form):
 
     status = _choice(Case.Status.choices, label=_("Status"), required=False)
     category = _choice(Case.Category.choices, label=_("Category"), required=False)
+
+
+class CyberTiplineFiledForm(ZonedForm):
+    """That the school submitted its CyberTipline report, and NCMEC's number for it
+    (``reporting.services.cybertipline_filed``)."""
+
+    reference = forms.CharField(
+        label=_("CyberTipline report number"),
+        max_length=18,
+        help_text=_("The number NCMEC gave when the report was submitted (digits only)."),
+    )
+    filed_at = SchoolDateTimeField(label=_("Submitted at (empty: now)"), required=False)

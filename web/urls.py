@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from web import otp, otp_setup, views, views_statistics
+from web import otp, otp_setup, views, views_statistics, views_tipline
 from web import views_actions as actions
 from web import views_notices as notices
 
@@ -66,6 +66,12 @@ urlpatterns = [
         CASE + "takedowns/<int:takedown_id>/escalate/",
         actions.TakedownEscalateView.as_view(),
         name="takedown_escalate",
+    ),
+    path(CASE + "cybertipline.xml", views_tipline.case_cybertipline, name="case_cybertipline"),
+    path(
+        CASE + "cybertipline/filed/",
+        views_tipline.CyberTiplineFiledView.as_view(),
+        name="cybertipline_filed",
     ),
     path("referrals/", views.referral_inbox, name="referral_inbox"),
     path("referrals/<int:referral_id>/", views.referral_detail, name="referral"),

@@ -12,6 +12,7 @@ Import from here (``from reporting import services``), not from the modules:
   record the platform's answer, escalate it, and mark notices overdue (the beat's sweep)
 - ``authority_reports``: reports to the FTC, Ofcom and the AEPD: drafted once when a
   notice escalates (``escalation_drafts``) or by hand, filed, answered
+- ``cybertipline``: record that the school submitted its CyberTipline report to NCMEC
 """
 
 from reporting.services.authority_reports import (
@@ -20,6 +21,7 @@ from reporting.services.authority_reports import (
     authority_report_file,
     authority_report_record_answer,
 )
+from reporting.services.cybertipline import cybertipline_filed
 from reporting.services.escalation_drafts import escalation_draft_for_notice
 from reporting.services.referrals import (
     REFERRAL_DESTINATION_KINDS,
@@ -54,6 +56,7 @@ __all__ = [
     "authority_report_create",
     "authority_report_file",
     "authority_report_record_answer",
+    "cybertipline_filed",
     "default_notice_language",
     "escalation_draft_for_notice",
     "referral_acknowledge",

@@ -79,8 +79,32 @@ def test_organisations_filter_by_kind_and_refuse_unknown_kinds(lead_a, police_un
     client = client_for(lead_a)
 
     police = client.get("/api/v1/organisations/", {"kind": "police_unit"}).json()["results"]
-    assert [o["name"] for o in police] == [police_unit.name]
+    # The directory's national units (Spain's, the UK's CEOP) and the deployment's own.
+    assert {o["kind"] for o in police} == {"police_unit"}
+    assert {police_unit.name, "CEOP (National Crime Agency)"} <= {o["name"] for o in police}
     assert client.get("/api/v1/organisations/", {"kind": "bakery"}).status_code == 400
+
+
+def test_organisations_serving_my_school_are_those_whose_jurisdiction_covers_it(
+    lead_a, school_a, school_b, police_unit
+):
+    # School A is in Badajoz (ES-BA): its local unit and Spain's national ones, not CEOP.
+    serving = client_for(lead_a).get(
+        "/api/v1/organisations/", {"kind": "police_unit", "serves_my_school": "true"}
+    )
+
+    assert serving.status_code == 200
+    assert [o["name"] for o in serving.json()["results"]] == [
+        police_unit.name,
+        "Guardia Civil — EMUME",
+        "Policía Nacional — Unidad Central de Ciberdelincuencia",
+    ]
+    every = client_for(lead_a).get("/api/v1/organisations/", {"serves_my_school": "true"})
+    names = {o["name"] for o in every.json()["results"]}
+    assert {school_a.name, "Junta de Extremadura — Servicio de Protección de Menores"} <= names
+    assert names.isdisjoint({school_b.name, "CEOP (National Crime Agency)", "Ofcom"})
+    refused = client_for(lead_a).get("/api/v1/organisations/", {"serves_my_school": "maybe"})
+    assert refused.status_code == 400
 
 
 def test_platforms_and_legal_bases_come_from_the_directory(lead_a):
