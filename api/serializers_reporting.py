@@ -448,13 +448,15 @@ class AuthorityReportFileInputSerializer(ZonedInputSerializer):
     )
 
 
+# Named in settings.SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] (ManualAuthorityReportRouteEnum).
+MANUAL_ROUTE_CHOICES = [
+    (AuthorityReport.Route.AEPD_PRIORITY.value, AuthorityReport.Route.AEPD_PRIORITY.label),
+    (AuthorityReport.Route.AEPD_COMPLAINT.value, AuthorityReport.Route.AEPD_COMPLAINT.label),
+]
+
+
 class AuthorityReportCreateInputSerializer(InputSerializer):
-    route = serializers.ChoiceField(
-        choices=[
-            (AuthorityReport.Route.AEPD_PRIORITY, AuthorityReport.Route.AEPD_PRIORITY.label),
-            (AuthorityReport.Route.AEPD_COMPLAINT, AuthorityReport.Route.AEPD_COMPLAINT.label),
-        ]
-    )
+    route = serializers.ChoiceField(choices=MANUAL_ROUTE_CHOICES)
     takedown = StrictPrimaryKeyRelatedField(
         queryset=TakedownRequest.objects.none(), required=False, allow_null=True
     )
