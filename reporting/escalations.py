@@ -31,15 +31,13 @@ from reporting.notices import (
     EU,
     GB,
     US,
-    _utc,
-    _who,
     basis_citation,
+    describe_person,
     family_of,
     notice_reference,
     notice_text,
-)
-from reporting.notices import (
-    _p as _notice_phrase,
+    phrase,
+    utc_text,
 )
 
 AR = AuthorityReport.Route
@@ -190,7 +188,7 @@ def _e(key: str, language: str, **values: object) -> str:
 
 
 def _when(moment: datetime | None, language: str) -> str:
-    return _utc(moment) if isinstance(moment, datetime) else _e("not_submitted", language)
+    return utc_text(moment) if isinstance(moment, datetime) else _e("not_submitted", language)
 
 
 def _status_label(notice: TakedownRequest, language: str) -> str:
@@ -204,7 +202,11 @@ def _notice_lines(notice: TakedownRequest, language: str) -> list[str]:
         _e("request_basis", language, basis=basis_citation(notice.legal_basis, language)),
         _e("submitted_at", language, at=_when(notice.submitted_at, language)),
         _e("deadline_at", language, at=_when(notice.deadline_at, language)),
-        *([_e("resolved_at", language, at=_utc(notice.resolved_at))] if notice.resolved_at else []),
+        *(
+            [_e("resolved_at", language, at=utc_text(notice.resolved_at))]
+            if notice.resolved_at
+            else []
+        ),
         _e("ticket", language, ticket=notice.platform_ticket or _e("none", language)),
     ]
 
@@ -245,7 +247,7 @@ def _actions_lines(case: Case, language: str) -> list[str]:
                 "referral_line",
                 language,
                 unit=referral.destination.name,
-                sent=_utc(referral.sent_at) if referral.sent_at else "",
+                sent=utc_text(referral.sent_at) if referral.sent_at else "",
                 ref=referral.external_reference or _e("none", language),
             )
         )
@@ -255,8 +257,8 @@ def _actions_lines(case: Case, language: str) -> list[str]:
 def _aepd_lines(case: Case, notice: TakedownRequest | None, language: str) -> list[str]:
     """The AEPD Canal Prioritario's elements (LAW.md §1 "Spain — AEPD")."""
     victim = notice.victim if notice is not None else None
-    who, minor = _who(victim, language)
-    ai = _notice_phrase("intro_ai", language) if case.ai_generated else ""
+    who, minor = describe_person(victim, language)
+    ai = phrase("intro_ai", language) if case.ai_generated else ""
     items = (
         list(notice.evidence_items.select_related("platform").all())
         if notice is not None

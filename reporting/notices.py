@@ -361,7 +361,7 @@ KINDS: dict[str, tuple[str, str]] = {
 }
 
 
-def _p(key: str, language: str, **values: object) -> str:
+def phrase(key: str, language: str, **values: object) -> str:
     """Phrase ``key`` of :data:`PHRASES` in ``language`` with ``values`` filled in."""
     es, en = PHRASES[key]
     text = es if language == "es" else en
@@ -392,7 +392,7 @@ def family_of(basis: LegalBasis) -> str:
     return EU
 
 
-def _utc(moment: datetime) -> str:
+def utc_text(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
@@ -402,17 +402,17 @@ def _victim_age(victim: Person | None) -> int | None:
     return victim.age_on(timezone.now().date())
 
 
-def _who(victim: Person | None, language: str) -> tuple[str, bool]:
+def describe_person(victim: Person | None, language: str) -> tuple[str, bool]:
     """How the person depicted is described (never by name) and whether a minor: by
     age when the date of birth is known; a pupil (or nobody named) is a minor."""
     age = _victim_age(victim)
     if age is not None:
         if age < 18:
-            return _p("who_minor_age", language, age=age), True
-        return _p("who_adult", language), False
+            return phrase("who_minor_age", language, age=age), True
+        return phrase("who_adult", language), False
     if victim is None or victim.kind == Person.Kind.PUPIL:
-        return _p("who_minor", language), True
-    return _p("who_adult", language), False
+        return phrase("who_minor", language), True
+    return phrase("who_adult", language), False
 
 
 def _identifier_lines(item: EvidenceItem, platform: Platform, language: str) -> list[str]:
@@ -426,7 +426,7 @@ def _identifier_lines(item: EvidenceItem, platform: Platform, language: str) -> 
     lines = []
     for key in keys:
         value = recorded.get(key)
-        shown = str(value) if value not in (None, "") else _p("not_recorded", language)
+        shown = str(value) if value not in (None, "") else phrase("not_recorded", language)
         lines.append(f"   {identifier_label(key, language)}: {shown}")
     return lines
 
@@ -446,17 +446,17 @@ def _items_block(notice: TakedownRequest, items: list[EvidenceItem], language: s
     the content (DESIGN rule 1)."""
     lines: list[str] = []
     for n, item in enumerate(items, start=1):
-        lines.append(_p("item", language, n=n, kind=_pick(KINDS[item.kind], language)))
+        lines.append(phrase("item", language, n=n, kind=_pick(KINDS[item.kind], language)))
         # Exact URL or message link: §223a(a)(1)(B)(ii); DSA art. 16(2)(b); s.20A(2).
-        location = item.location or _p("not_recorded", language)
-        lines.append(f"   {_p('location', language)}: {location}")
-        lines.append(f"   {_p('first_seen', language)}: {_utc(item.first_seen_at)}")
+        location = item.location or phrase("not_recorded", language)
+        lines.append(f"   {phrase('location', language)}: {location}")
+        lines.append(f"   {phrase('first_seen', language)}: {utc_text(item.first_seen_at)}")
         # The platform's required identifiers (LAW.md §1, "every notice also carries").
         lines.extend(_identifier_lines(item, notice.platform, language))
         # The uploader's account, where recorded (LAW.md §1); said once.
         key, uploader = _uploader(item)
         if uploader and key != "uploader_account":
-            lines.append(f"   {_p('uploader', language)}: {uploader}")
+            lines.append(f"   {phrase('uploader', language)}: {uploader}")
         # Hashes, so identical and near-identical copies can be found (LAW.md §1).
         if item.sha256:
             lines.append(f"   SHA-256: {item.sha256}")
@@ -464,7 +464,7 @@ def _items_block(notice: TakedownRequest, items: list[EvidenceItem], language: s
             lines.append(f"   MD5: {item.md5}")
         if item.pdq:
             quality = (
-                f" ({_p('pdq_quality', language, q=item.pdq_quality)})"
+                f" ({phrase('pdq_quality', language, q=item.pdq_quality)})"
                 if item.pdq_quality is not None
                 else ""
             )
@@ -476,7 +476,7 @@ def _copies_block(language: str) -> list[str]:
     # Identical and near-identical copies: TAKE IT DOWN §223a(a)(3) ("known identical
     # copies"), OSA s.10(3A) ("the same or substantially the same"), and practice for
     # the DSA; PDQ distance 31 is Meta's default match threshold (LAW.md §5).
-    return [_p("copies", language), _p("no_image", language)]
+    return [phrase("copies", language), phrase("no_image", language)]
 
 
 def _relationship(notice: TakedownRequest, language: str) -> str:
@@ -486,30 +486,30 @@ def _relationship(notice: TakedownRequest, language: str) -> str:
 
 def _contact_block(notice: TakedownRequest, language: str, *, with_email: bool = True) -> list[str]:
     """Who to contact: name, acting as, e-mail, phone, school."""
-    missing = _p("not_recorded", language)
+    missing = phrase("not_recorded", language)
     lines = [
-        f"{_p('name', language)}: {notice.requester_name or missing}",
-        f"{_p('acting_as', language)}: {_relationship(notice, language)}",
+        f"{phrase('name', language)}: {notice.requester_name or missing}",
+        f"{phrase('acting_as', language)}: {_relationship(notice, language)}",
     ]
     if with_email:
-        lines.append(f"{_p('email', language)}: {notice.requester_email or missing}")
+        lines.append(f"{phrase('email', language)}: {notice.requester_email or missing}")
     if notice.requester_phone:
-        lines.append(f"{_p('phone', language)}: {notice.requester_phone}")
-    lines.append(f"{_p('school', language)}: {notice.case.school.name}")
+        lines.append(f"{phrase('phone', language)}: {notice.requester_phone}")
+    lines.append(f"{phrase('school', language)}: {notice.case.school.name}")
     return lines
 
 
 def _signature_block(notice: TakedownRequest, language: str, today: str) -> list[str]:
     """The electronic signature of the individual or the authorised person, with the
     relationship and, for the school acting with consent, who consented (§223a(a)(1)(B)(i))."""
-    missing = _p("not_recorded", language)
+    missing = phrase("not_recorded", language)
     lines = [
-        _p("signature", language, name=notice.requester_name or missing),
-        _p("signed_on_behalf", language, relationship=_relationship(notice, language)),
+        phrase("signature", language, name=notice.requester_name or missing),
+        phrase("signed_on_behalf", language, relationship=_relationship(notice, language)),
     ]
     if notice.consent_note:
-        lines.append(f"{_p('consent', language)}: {notice.consent_note}")
-    lines.append(_p("date", language, date=today))
+        lines.append(f"{phrase('consent', language)}: {notice.consent_note}")
+    lines.append(phrase("date", language, date=today))
     return lines
 
 
@@ -517,16 +517,16 @@ def _header(notice: TakedownRequest, language: str, ref: str, today: str) -> lis
     platform = notice.platform
     basis = notice.legal_basis
     name = f"{platform.name} ({platform.operator})" if platform.operator else platform.name
-    lines = [_p("to", language, platform=name)]
+    lines = [phrase("to", language, platform=name)]
     if platform.report_email and notice.channel == Platform.Channel.EMAIL:
-        lines.append(_p("via_email", language, email=platform.report_email))
+        lines.append(phrase("via_email", language, email=platform.report_email))
     elif platform.report_url:
-        lines.append(_p("via_url", language, url=platform.report_url))
+        lines.append(phrase("via_url", language, url=platform.report_url))
     lines += [
-        _p("from", language, school=notice.case.school.name),
-        _p("date", language, date=today),
-        _p("reference", language, ref=ref),
-        _p(
+        phrase("from", language, school=notice.case.school.name),
+        phrase("date", language, date=today),
+        phrase("reference", language, ref=ref),
+        phrase(
             "basis",
             language,
             name=basis_name(basis, language),
@@ -558,90 +558,92 @@ def notice_text(notice: TakedownRequest, *, language: str | None = None) -> Noti
     items = sorted(notice.evidence_items.all(), key=lambda item: (item.first_seen_at, item.pk))
     today = timezone.now().astimezone(UTC).strftime("%Y-%m-%d")
     ref = notice_reference(notice)
-    who, minor = _who(notice.victim, language)
-    ai = _p("intro_ai", language) if case.ai_generated else ""
+    who, minor = describe_person(notice.victim, language)
+    ai = phrase("intro_ai", language) if case.ai_generated else ""
 
-    subject = _p(f"subject_{family}", language, ref=ref)
+    subject = phrase(f"subject_{family}", language, ref=ref)
     lines = _header(notice, language, ref, today)
     if basis.commencement_unconfirmed:
         # OSA s.10(3A)/s.20A: commencement not yet confirmed (LAW.md §1, basis ``status``).
-        lines += ["", _p("unconfirmed", language)]
-    lines += ["", _p("intro", language, who=who, ai=ai), ""]
+        lines += ["", phrase("unconfirmed", language)]
+    lines += ["", phrase("intro", language, who=who, ai=ai), ""]
 
     if family == US:
         # (ii) identification and information to locate it: §223a(a)(1)(B)(ii).
-        lines += [_p("items_us", language), *_items_block(notice, items, language), ""]
+        lines += [phrase("items_us", language), *_items_block(notice, items, language), ""]
         # (iii) good-faith statement of non-consent, with relevant information.
-        lines += [_p("good_faith_us_title", language), _p("good_faith_us", language)]
+        lines += [phrase("good_faith_us_title", language), phrase("good_faith_us", language)]
         lines.append(
-            _p("relevant_minor", language, who=who) if minor else _p("relevant_adult", language)
+            phrase("relevant_minor", language, who=who)
+            if minor
+            else phrase("relevant_adult", language)
         )
         if case.ai_generated:
-            lines.append(_p("relevant_ai", language))
+            lines.append(phrase("relevant_ai", language))
         lines.append("")
         # (iv) contact information: §223a(a)(1)(B)(iv).
-        lines += [_p("contact_us_title", language), *_contact_block(notice, language), ""]
+        lines += [phrase("contact_us_title", language), *_contact_block(notice, language), ""]
         # 48 h and known identical copies: §223a(a)(3).
-        lines += [_p("deadline_us_title", language), _p("deadline_us", language)]
-        lines += [_p("hashes_title", language), *_copies_block(language), ""]
+        lines += [phrase("deadline_us_title", language), phrase("deadline_us", language)]
+        lines += [phrase("hashes_title", language), *_copies_block(language), ""]
         # (i) signature of the individual or an authorised person: §223a(a)(1)(B)(i).
         lines += [
-            _p("signature_us_title", language),
+            phrase("signature_us_title", language),
             *_signature_block(notice, language, today),
         ]
     elif family == GB:
         # The three declarations of an intimate image content report: OSA s.20A(2).
         relationship = _relationship(notice, language)
         lines += [
-            _p("declarations_gb_title", language),
-            _p("declaration_gb_a", language),  # s.20A(2)(a), SOA 2003 s.66B(1)–(3)
-            _p("declaration_gb_b", language, relationship=relationship),  # s.20A(2)(b)
-            _p("declaration_gb_c", language),  # s.20A(2)(c)
+            phrase("declarations_gb_title", language),
+            phrase("declaration_gb_a", language),  # s.20A(2)(a), SOA 2003 s.66B(1)–(3)
+            phrase("declaration_gb_b", language, relationship=relationship),  # s.20A(2)(b)
+            phrase("declaration_gb_c", language),  # s.20A(2)(c)
             "",
         ]
         # Information sufficient to identify the content: s.20A(2).
-        lines += [_p("items_gb", language), *_items_block(notice, items, language), ""]
+        lines += [phrase("items_gb", language), *_items_block(notice, items, language), ""]
         # Contact details of the reporter: s.20A(2).
-        lines += [_p("contact_gb_title", language), *_contact_block(notice, language), ""]
+        lines += [phrase("contact_gb_title", language), *_contact_block(notice, language), ""]
         # 48 h, the same or substantially the same content: s.10(3A).
-        lines += [_p("deadline_gb_title", language), _p("deadline_gb", language)]
-        lines += [_p("hashes_title", language), *_copies_block(language), ""]
+        lines += [phrase("deadline_gb_title", language), phrase("deadline_gb", language)]
+        lines += [phrase("hashes_title", language), *_copies_block(language), ""]
         lines += _signature_block(notice, language, today)
     else:
         # (a) a sufficiently substantiated explanation of illegality, citing the
         # offences where the school is (DSA art. 16(2)(a); LAW.md §3: CP arts. 189 and
         # 173.1 in Spain, never the draft art. 173 bis).
         lines += [
-            _p("illegal_eu_title", language),
-            _p("illegal_eu" if minor else "illegal_eu_adult", language, who=who, ai=ai),
+            phrase("illegal_eu_title", language),
+            phrase("illegal_eu" if minor else "illegal_eu_adult", language, who=who, ai=ai),
         ]
         for offence in offence_bases_for(school=case.school):
             name = basis_name(offence, language)
             lines.append(f" - {name} ({basis_citation(offence, language)})")
         lines.append("")
         # (b) the exact electronic location: art. 16(2)(b).
-        lines += [_p("items_eu", language), *_items_block(notice, items, language), ""]
-        lines += [_p("hashes_title", language), *_copies_block(language), ""]
+        lines += [phrase("items_eu", language), *_items_block(notice, items, language), ""]
+        lines += [phrase("hashes_title", language), *_copies_block(language), ""]
         # (c) name and e-mail, except for CSAM (Directive 2011/93/EU arts 3–7), where
         # the notifier may stay anonymous: art. 16(2)(c).
-        lines.append(_p("notifier_eu_title", language))
+        lines.append(phrase("notifier_eu_title", language))
         if notice.requester_name and notice.requester_email:
             lines += _contact_block(notice, language)
             if minor:
-                lines.append(_p("anonymous_option", language))
+                lines.append(phrase("anonymous_option", language))
         else:
-            lines.append(_p("anonymous", language))
+            lines.append(phrase("anonymous", language))
         lines.append("")
         # (d) bona fide statement: art. 16(2)(d).
-        lines += [_p("bona_fide_eu_title", language), _p("bona_fide_eu", language), ""]
+        lines += [phrase("bona_fide_eu_title", language), phrase("bona_fide_eu", language), ""]
         # Confirmation of receipt and decision with redress: art. 16(4)–(5).
-        lines += [_p("receipt_eu_title", language), _p("receipt_eu", language)]
+        lines += [phrase("receipt_eu_title", language), phrase("receipt_eu", language)]
         if basis.deadline_hours and not basis.statutory:
-            lines.append(_p("follow_up_eu", language, hours=basis.deadline_hours))
+            lines.append(phrase("follow_up_eu", language, hours=basis.deadline_hours))
         lines.append("")
         if notice.requester_name:
             lines += _signature_block(notice, language, today)
-    lines += ["", _p("ticket", language)]
+    lines += ["", phrase("ticket", language)]
     return NoticeDocument(
         subject=subject, body="\n".join(lines).strip(), language=language, family=family
     )
