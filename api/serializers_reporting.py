@@ -448,6 +448,12 @@ class AuthorityReportFileInputSerializer(ZonedInputSerializer):
     )
 
 
+class AuthorityReportAnswerInputSerializer(InputSerializer):
+    answer = serializers.CharField(
+        max_length=2000, help_text=_("What the authority answered (appended to the notes).")
+    )
+
+
 # Named in settings.SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] (ManualAuthorityReportRouteEnum).
 MANUAL_ROUTE_CHOICES = [
     (AuthorityReport.Route.AEPD_PRIORITY.value, AuthorityReport.Route.AEPD_PRIORITY.label),

@@ -75,6 +75,11 @@ urlpatterns = [
         name="authority-report-file",
     ),
     path(
+        "authority-reports/<int:authority_report_id>/answer/",
+        n.AuthorityReportAnswerApi.as_view(),
+        name="authority-report-answer",
+    ),
+    path(
         "cases/<int:case_id>/cybertipline/",
         views_cybertipline.CaseCyberTiplineApi.as_view(),
         name="case-cybertipline",

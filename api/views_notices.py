@@ -233,6 +233,31 @@ class AuthorityReportFileApi(Api):
         return Response(AuthorityReportOutputSerializer(report).data)
 
 
+class AuthorityReportAnswerApi(Api):
+    """Record the authority's answer to a filed report (409 if it is not filed)."""
+
+    @extend_schema(
+        tags=["authority-reports"],
+        request=s.AuthorityReportAnswerInputSerializer,
+        responses={200: AuthorityReportOutputSerializer, **ERRORS},
+    )
+    def post(self, request: AuthenticatedRequest, authority_report_id: int) -> Response:
+        report = authority_report_get_for_user(user=request.user, report_id=authority_report_id)
+        if not can_edit_case(request.user, report.case):
+            raise exceptions.PermissionDenied(SCHOOL_ONLY)
+        data = s.AuthorityReportAnswerInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.authority_report_record_answer(
+            report=report,
+            actor=request.user,
+            answer=data.validated_data["answer"],
+            context=audit_context(request),
+        )
+        mark_case_data(request)
+        report = authority_report_get_for_user(user=request.user, report_id=report.pk)
+        return Response(AuthorityReportOutputSerializer(report).data)
+
+
 class CaseAuthorityReportsApi(Api):
     """Draft by hand a report to the AEPD for the case: the Canal Prioritario (urgent
     removal) or an ordinary complaint (reclamación), with or without a notice of the

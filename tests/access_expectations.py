@@ -221,6 +221,7 @@ EXPECTATIONS: dict[str, dict[str, dict]] = {
     # Reports to authorities go with the notices (evidence section).
     "api:authority-report-list": endpoint(default=NO_METHOD_LIST, GET=EVERYONE_SIGNED_IN),
     "api:authority-report-file": detail(SHARED_READ, POST=SCHOOL_WRITE),
+    "api:authority-report-answer": action(SCHOOL_WRITE),
     "api:case-authority-reports": action(SCHOOL_WRITE),
     "api:cluster-list": endpoint(default=NO_METHOD_LIST, GET=EVERYONE_SIGNED_IN),
     # The CyberTipline export (LAW.md §4): the school's lead or deputy only; the referred
@@ -290,6 +291,7 @@ EXPECTATIONS: dict[str, dict[str, dict]] = {
     "web:takedowns_draft_all": web_form(SCHOOL_WRITE),
     "web:authority_report_new": web_form(SCHOOL_WRITE),
     "web:authority_report_file": web_form(SCHOOL_WRITE),
+    "web:authority_report_answer": web_form(SCHOOL_WRITE),
     "web:case_cybertipline": detail(SCHOOL_ONLY),
     "web:cybertipline_filed": web_form(SCHOOL_WRITE),
     "web:referral_inbox": web_list(),
@@ -357,6 +359,7 @@ POLICY_OF: dict[str, dict[str, tuple[Resource, Ability]]] = {
         "POST": (R.AUTHORITY_REPORT, AB.CHANGE),
     },
     "api:case-authority-reports": {"POST": (R.AUTHORITY_REPORT, AB.CREATE)},
+    "api:authority-report-answer": {"POST": (R.AUTHORITY_REPORT, AB.CHANGE)},
     "api:statistics": {"GET": (R.STATISTICS, AB.VIEW)},
     "api:evidence-upload": {"POST": (R.EVIDENCE, AB.CREATE)},
     # Hashing a file in memory (nothing kept) serves whoever may log a concern: staff
@@ -394,6 +397,7 @@ for _name, _grant in (
     ("web:takedowns_draft_all", (R.TAKEDOWN, AB.CREATE)),
     ("web:authority_report_new", (R.AUTHORITY_REPORT, AB.CREATE)),
     ("web:authority_report_file", (R.AUTHORITY_REPORT, AB.CHANGE)),
+    ("web:authority_report_answer", (R.AUTHORITY_REPORT, AB.CHANGE)),
     ("web:referral_acknowledge", (R.REFERRAL, AB.RESPOND)),
     ("web:referral_close", (R.REFERRAL, AB.RESPOND)),
     ("web:referral_reject", (R.REFERRAL, AB.RESPOND)),

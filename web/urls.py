@@ -124,4 +124,9 @@ urlpatterns = [
         notices.AuthorityReportFileView.as_view(),
         name="authority_report_file",
     ),
+    path(
+        CASE + "authority-reports/<int:authority_report_id>/answer/",
+        notices.AuthorityReportAnswerView.as_view(),
+        name="authority_report_answer",
+    ),
 ]

@@ -249,11 +249,13 @@ class AuthorityReportFileForm(web_forms.ZonedForm):
     filed_at = web_forms.SchoolDateTimeField(label=_("Filed at (empty: now)"), required=False)
 
 
-class AuthorityReportFileView(CaseFormView):
-    form_class = AuthorityReportFileForm
-    title = _("Record the report as filed")
-    submit_label = _("Filed")
-    success_message = _("Report recorded as filed.")
+class AuthorityReportAnswerForm(forms.Form):
+    answer = forms.CharField(
+        label=_("What the authority answered"), max_length=2000, widget=forms.Textarea({"rows": 3})
+    )
+
+
+class AuthorityReportFormView(CaseFormView):
     section = "authority-reports"
 
     def load_more(self, request: HttpRequest, **kwargs: Any) -> None:
@@ -263,6 +265,28 @@ class AuthorityReportFileView(CaseFormView):
             kwargs["authority_report_id"],
             signed_in_user(request),
         )
+
+
+class AuthorityReportAnswerView(AuthorityReportFormView):
+    form_class = AuthorityReportAnswerForm
+    title = _("Record the authority's answer")
+    submit_label = _("Record answer")
+    success_message = _("Answer recorded.")
+
+    def perform(self, form: forms.Form) -> None:
+        reporting_services.authority_report_record_answer(
+            report=self.report,
+            actor=self.user,
+            answer=form.cleaned_data["answer"],
+            context=self.context,
+        )
+
+
+class AuthorityReportFileView(AuthorityReportFormView):
+    form_class = AuthorityReportFileForm
+    title = _("Record the report as filed")
+    submit_label = _("Filed")
+    success_message = _("Report recorded as filed.")
 
     def perform(self, form: forms.Form) -> None:
         data = form.cleaned_data

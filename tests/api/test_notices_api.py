@@ -179,3 +179,16 @@ def test_authority_reports_are_listed_filed_and_created(case_a, lead_a, lead_b, 
         f"/api/v1/cases/{case_a.pk}/authority-reports/", {"route": "ftc_complaint"}, format="json"
     )
     assert refused.status_code == 400
+
+
+def test_the_authoritys_answer_is_recorded_on_a_filed_report(case_a, lead_a, lead_b):
+    report = services.authority_report_create(case=case_a, actor=lead_a, route="aepd_complaint")
+    url = f"/api/v1/authority-reports/{report.pk}/answer/"
+    lead = client_for(lead_a)
+    assert lead.post(url, {"answer": "Admitida a trámite"}, format="json").status_code == 409
+    services.authority_report_file(report=report, actor=lead_a, reference="R-1")
+    assert client_for(lead_b).post(url, {"answer": "x"}, format="json").status_code == 404
+    assert lead.post(url, {"answer": ""}, format="json").status_code == 400
+    answered = lead.post(url, {"answer": "Admitida a trámite"}, format="json")
+    assert answered.status_code == 200 and answered.json()["status"] == "answered"
+    assert "Admitida a trámite" in answered.json()["notes"]

@@ -200,3 +200,14 @@ def test_submitting_an_email_notice_from_the_page_sends_it_once(case_a, lead_a):
     )
     sent = Message.objects.get(kind="takedown-notice")
     assert sent.address == "abuse@telegram.org"
+
+
+def test_the_authoritys_answer_is_recorded_from_the_case_page(case_a, lead_a):
+    report = services.authority_report_create(case=case_a, actor=lead_a, route="aepd_complaint")
+    services.authority_report_file(report=report, actor=lead_a, reference="R-2")
+    url = reverse("web:authority_report_answer", args=[case_a.pk, report.pk])
+    page = client_as(lead_a).get(reverse("web:case_detail", args=[case_a.pk])).content.decode()
+    assert url in page
+    assert client_as(lead_a).post(url, {"answer": "Archivada"}).status_code == 302
+    report.refresh_from_db()
+    assert report.status == "answered" and "Archivada" in report.notes
