@@ -41,6 +41,7 @@ from cases.models import (
 )
 from reporting.models import (
     TAKEDOWN_NOTICE_FIELDS_IN_CASE,
+    AuthorityReport,
     LegalBasis,
     Platform,
     Referral,
@@ -264,6 +265,37 @@ class CaseTakedownOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = TakedownRequest
         fields = ["id", *TAKEDOWN_NOTICE_FIELDS_IN_CASE]
+        read_only_fields = fields
+
+
+# What a reader is shown of a report to an authority (the API's case part and its list).
+AUTHORITY_REPORT_FIELDS: tuple[str, ...] = (
+    "id",
+    "case",
+    "takedown",
+    "route",
+    "authority",
+    "status",
+    "language",
+    "body",
+    "reference",
+    "created_at",
+    "filed_at",
+    "notes",
+)
+
+
+class AuthorityReportOutputSerializer(serializers.ModelSerializer):
+    """A report to a regulator or hotline (the FTC, Ofcom, the AEPD): its draft text
+    (``body``), status and the authority's reference once filed."""
+
+    authority = serializers.CharField(source="authority.name", read_only=True)
+    case = serializers.IntegerField(source="case_id", read_only=True)
+    takedown = serializers.IntegerField(source="takedown_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = AuthorityReport
+        fields = list(AUTHORITY_REPORT_FIELDS)
         read_only_fields = fields
 
 

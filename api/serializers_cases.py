@@ -28,6 +28,7 @@ from api.fields import (
 )
 from api.serializers_case_parts import (
     ActionOutputSerializer,
+    AuthorityReportOutputSerializer,
     CaseEventOutputSerializer,
     CaseReferralOutputSerializer,
     CaseTakedownOutputSerializer,
@@ -173,6 +174,7 @@ class CaseDetailOutputSerializer(CaseOutputSerializer):
     takedowns = CaseTakedownOutputSerializer(many=True, read_only=True)
     routing = RoutingSuggestionOutputSerializer(many=True, read_only=True)
     removal_reports = RemovalReportOutputSerializer(many=True, read_only=True)
+    authority_reports = AuthorityReportOutputSerializer(many=True, read_only=True)
     support_plans = SupportPlanOutputSerializer(many=True, read_only=True)
     events = CaseEventOutputSerializer(many=True, read_only=True)
     actions = ActionOutputSerializer(many=True, read_only=True)

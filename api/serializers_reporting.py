@@ -9,6 +9,7 @@ after them.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -36,9 +37,14 @@ from reporting.models import (
     Platform,
     Referral,
     RemovalRoute,
+    RequesterRelationship,
     TakedownRequest,
 )
-from reporting.services import REFERRAL_DESTINATION_KINDS, TAKEDOWN_OUTCOMES
+from reporting.services import (
+    REFERRAL_DESTINATION_KINDS,
+    TAKEDOWN_OUTCOMES,
+    validate_basis_applies,
+)
 
 # --- Directory ----------------------------------------------------------------------
 
@@ -418,6 +424,31 @@ class TakedownCreateInputSerializer(InputSerializer):
     )
     channel = serializers.ChoiceField(choices=Platform.Channel.choices, required=False)
     notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    # The signature block (LAW.md §1: TAKE IT DOWN §223a(a)(1)(B)(i), (iv); OSA s.20A(2);
+    # DSA art. 16(2)(c)); checked by ``reporting.services.validate_signature``.
+    victim = StrictPrimaryKeyRelatedField(
+        queryset=Person.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text=_("The person depicted: a victim of the case (never named in the notice)."),
+    )
+    requester_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    requester_relationship = serializers.ChoiceField(
+        choices=RequesterRelationship.choices, required=False
+    )
+    requester_email = serializers.EmailField(required=False, allow_blank=True)
+    requester_phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    consent_note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    report_email = serializers.EmailField(
+        required=False,
+        allow_blank=True,
+        help_text=_("The site's abuse address, where the directory has none (e-mail channel)."),
+    )
+    language = serializers.ChoiceField(
+        choices=[("es", _("Spanish")), ("en", _("English"))],
+        required=False,
+        help_text=_("Language of the notice; default the lead's, else the school's."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -429,6 +460,115 @@ class TakedownCreateInputSerializer(InputSerializer):
         self.fields["evidence_items"].child_relation.queryset = EvidenceItem.objects.filter(
             case__in=editable
         )
+        self.fields["victim"].queryset = Person.objects.filter(school_id__in=schools_owned_by(user))
+
+    def validate(self, attrs):
+        """Only a basis that applies to this platform and school (LAW.md §1; a Spanish
+        school is never offered the UK or US bases, a draft never): else 400."""
+        try:
+            validate_basis_applies(
+                platform=attrs["platform"],
+                legal_basis=attrs["legal_basis"],
+                school=attrs["case"].school,
+            )
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(error.message_dict) from error
+        return attrs
+
+
+class TakedownsDraftAllInputSerializer(InputSerializer):
+    """Draft the notices of an incident in one step: one per platform of the case's
+    evidence and legal basis that applies (``takedowns_draft_for_case``)."""
+
+    victim = StrictPrimaryKeyRelatedField(
+        queryset=Person.objects.none(), required=False, allow_null=True
+    )
+    requester_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    requester_relationship = serializers.ChoiceField(
+        choices=RequesterRelationship.choices, required=False
+    )
+    requester_email = serializers.EmailField(required=False, allow_blank=True)
+    requester_phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    consent_note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    language = serializers.ChoiceField(
+        choices=[("es", _("Spanish")), ("en", _("English"))], required=False
+    )
+    evidence_items = StrictPrimaryKeyRelatedField(
+        queryset=EvidenceItem.objects.none(), many=True, required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        case = self.context.get("case")
+        if case is None:
+            return
+        self.fields["victim"].queryset = Person.objects.filter(school_id=case.school_id)
+        self.fields["evidence_items"].child_relation.queryset = EvidenceItem.objects.filter(
+            case=case
+        )
+
+
+class NoticeQuerySerializer(InputSerializer):
+    lang = serializers.ChoiceField(
+        choices=[("es", _("Spanish")), ("en", _("English"))],
+        required=False,
+        help_text=_("Language of the text; default the notice's own."),
+    )
+
+
+class NoticeOutputSerializer(serializers.Serializer):
+    """A notice's text to paste into the platform's form or read before it is e-mailed."""
+
+    subject = serializers.CharField()
+    body = serializers.CharField()
+    text = serializers.CharField()
+    language = serializers.CharField()
+    channel = serializers.CharField()
+    report_url = serializers.CharField(allow_blank=True)
+    report_email = serializers.CharField(
+        allow_blank=True, help_text=_("Where the notice is e-mailed (e-mail channel only).")
+    )
+    email_state = serializers.CharField(
+        allow_blank=True,
+        help_text=_("State of the e-mail in the outbox; blank if none was sent."),
+    )
+    sha256 = serializers.CharField(help_text=_("SHA-256 of the text, as recorded."))
+
+
+class AuthorityReportFileInputSerializer(ZonedInputSerializer):
+    reference = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    filed_at = SchoolDateTimeField(
+        required=False, help_text=_("When it was filed; default now; not in the future.")
+    )
+
+
+class AuthorityReportAnswerInputSerializer(InputSerializer):
+    answer = serializers.CharField(
+        max_length=2000, help_text=_("What the authority answered (appended to the notes).")
+    )
+
+
+# Named in settings.SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] (ManualAuthorityReportRouteEnum).
+MANUAL_ROUTE_CHOICES = [
+    (AuthorityReport.Route.AEPD_PRIORITY.value, AuthorityReport.Route.AEPD_PRIORITY.label),
+    (AuthorityReport.Route.AEPD_COMPLAINT.value, AuthorityReport.Route.AEPD_COMPLAINT.label),
+]
+
+
+class AuthorityReportCreateInputSerializer(InputSerializer):
+    route = serializers.ChoiceField(choices=MANUAL_ROUTE_CHOICES)
+    takedown = StrictPrimaryKeyRelatedField(
+        queryset=TakedownRequest.objects.none(), required=False, allow_null=True
+    )
+    language = serializers.ChoiceField(
+        choices=[("es", _("Spanish")), ("en", _("English"))], required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        case = self.context.get("case")
+        if case is not None:
+            self.fields["takedown"].queryset = TakedownRequest.objects.filter(case=case)
 
 
 class TakedownSubmitInputSerializer(ZonedInputSerializer):
@@ -481,6 +621,7 @@ class TakedownOutputSerializer(serializers.ModelSerializer):
     seconds_left = serializers.SerializerMethodField(
         help_text=_("Seconds until the deadline (negative when past); null with no clock.")
     )
+    victim = serializers.IntegerField(source="victim_id", read_only=True, allow_null=True)
 
     class Meta:
         model = TakedownRequest

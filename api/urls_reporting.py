@@ -4,6 +4,7 @@ clusters (helper "api-reporting"; see notes/API.md)."""
 from django.urls import path
 
 from api import views_cybertipline, views_packet
+from api import views_notices as n
 from api import views_reporting as v
 from api import views_routing as vr
 
@@ -60,6 +61,36 @@ urlpatterns = [
         name="takedown-escalate",
     ),
     path("clusters/", v.ClusterListApi.as_view(), name="cluster-list"),
+    # Notices' text, drafting an incident's notices, reports to authorities (issue 10).
+    path(
+        "takedowns/<int:takedown_id>/notice/", n.TakedownNoticeApi.as_view(), name="takedown-notice"
+    ),
+    path(
+        "takedowns/<int:takedown_id>/notice.pdf",
+        n.TakedownNoticePdfApi.as_view(),
+        name="takedown-notice-pdf",
+    ),
+    path(
+        "cases/<int:case_id>/takedowns/draft-all/",
+        n.CaseTakedownsDraftAllApi.as_view(),
+        name="case-takedowns-draft-all",
+    ),
+    path(
+        "cases/<int:case_id>/authority-reports/",
+        n.CaseAuthorityReportsApi.as_view(),
+        name="case-authority-reports",
+    ),
+    path("authority-reports/", n.AuthorityReportListApi.as_view(), name="authority-report-list"),
+    path(
+        "authority-reports/<int:authority_report_id>/file/",
+        n.AuthorityReportFileApi.as_view(),
+        name="authority-report-file",
+    ),
+    path(
+        "authority-reports/<int:authority_report_id>/answer/",
+        n.AuthorityReportAnswerApi.as_view(),
+        name="authority-report-answer",
+    ),
     path(
         "cases/<int:case_id>/cybertipline/",
         views_cybertipline.CaseCyberTiplineApi.as_view(),

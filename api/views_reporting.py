@@ -422,6 +422,14 @@ class TakedownListCreateApi(Api):
             evidence_items=v["evidence_items"],
             channel=v.get("channel"),
             notes=v.get("notes", ""),
+            victim=v.get("victim"),
+            requester_name=v.get("requester_name", ""),
+            requester_relationship=v.get("requester_relationship", "school_consent"),
+            requester_email=v.get("requester_email", ""),
+            requester_phone=v.get("requester_phone", ""),
+            consent_note=v.get("consent_note", ""),
+            report_email=v.get("report_email", ""),
+            language=v.get("language"),
             context=audit_context(request),
         )
         return _takedown_response(request, notice, code=status.HTTP_201_CREATED)

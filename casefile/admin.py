@@ -42,6 +42,7 @@ from config.http import signed_in_user
 from outbox.models import Message
 from reporting.models import (
     TAKEDOWN_NOTICE_FIELDS_IN_CASE,
+    AuthorityReport,
     Referral,
     RemovalRouteReport,
     RoutingSuggestion,
@@ -157,6 +158,13 @@ class RemovalReportInline(CasePartInline):
     related = ("route",)
 
 
+class AuthorityReportInline(CasePartInline):
+    model = AuthorityReport
+    part = "authority_reports"
+    fields = ["route", "authority", "takedown", "status", "reference", "created_at", "filed_at"]
+    related = ("authority", "takedown")
+
+
 class SupportPlanInline(CasePartInline):
     model = SupportPlan
     part = "support_plans"
@@ -230,6 +238,7 @@ class CaseAdmin(CaseDataAdmin):
         TakedownInline,
         RoutingInline,
         RemovalReportInline,
+        AuthorityReportInline,
         SupportPlanInline,
         ChronologyInline,
         ActionInline,

@@ -47,7 +47,13 @@ from cases.selectors import (
     case_support_plans,
 )
 from outbox.models import Message
-from reporting.models import Referral, RemovalRouteReport, RoutingSuggestion, TakedownRequest
+from reporting.models import (
+    AuthorityReport,
+    Referral,
+    RemovalRouteReport,
+    RoutingSuggestion,
+    TakedownRequest,
+)
 from reporting.routing_selectors import case_removal_reports, case_routing
 
 T = TypeVar("T")
@@ -80,6 +86,9 @@ class CaseView:
     routing: tuple[RoutingSuggestion, ...]
     # The victims' own removal reports, as they told the school (LAW.md §3).
     removal_reports: tuple[RemovalRouteReport, ...]
+    # Reports to regulators and hotlines: escalations of notices, the AEPD's two routes,
+    # the CyberTipline submission (``reporting.models.AuthorityReport``).
+    authority_reports: tuple[AuthorityReport, ...]
     support_plans: tuple[SupportPlan, ...]
     events: tuple[CaseEvent, ...]
     actions: tuple[Action, ...]
@@ -145,6 +154,7 @@ def case_view_for_user(
         takedowns=shown("takedowns", lambda: _case_takedowns(case)),
         routing=shown("routing", lambda: case_routing(case=case)),
         removal_reports=shown("removal_reports", lambda: case_removal_reports(case=case)),
+        authority_reports=shown("authority_reports", lambda: _case_authority_reports(case)),
         support_plans=shown("support_plans", lambda: case_support_plans(case=case)),
         events=shown("events", lambda: _events(user, case, within=within, sections=sections)),
         actions=shown("actions", lambda: case_actions(case=case)),
@@ -163,6 +173,13 @@ def _events(
     # Cut to the view's sections: the reader's own grant may be wider (the school's lead
     # reads every line; a liaison those of every live referral to their unit).
     return [event for event in events if event_section(event.verb) in sections]
+
+
+def _case_authority_reports(case: Case) -> QuerySet[AuthorityReport]:
+    # Granted with the evidence section, as the notices they escalate.
+    return AuthorityReport.objects.filter(case=case).select_related(
+        "authority", "takedown__platform"
+    )
 
 
 def _case_takedowns(case: Case) -> QuerySet[TakedownRequest]:

@@ -185,6 +185,14 @@ CASE_PARTS: tuple[CasePart, ...] = (
         Resource.REMOVAL_REPORT,
         verbs=("removal_report",),
     ),
+    # Reports to the FTC, Ofcom and the AEPD escalate takedown notices (LAW.md §1): they
+    # go with the notices, in the evidence section.
+    CasePart(
+        "authority_reports",
+        CASE_SECTION_EVIDENCE,
+        Resource.AUTHORITY_REPORT,
+        verbs=("authority_report",),
+    ),
     CasePart(
         "support_plans",
         CASE_SECTION_SUPPORT,
@@ -353,6 +361,7 @@ POLICY: dict[Role, dict[Resource, dict[Ability, Scope]]] = {
         R.EVIDENCE: {A.VIEW: S.REFERRED},
         R.TAKEDOWN: {A.VIEW: S.REFERRED},
         R.REMOVAL_REPORT: {A.VIEW: S.REFERRED},
+        R.AUTHORITY_REPORT: {A.VIEW: S.REFERRED},
         R.CHRONOLOGY: {A.VIEW: S.REFERRED},
         R.SUPPORT: {A.VIEW: S.REFERRED},
         R.REFERRAL: {A.VIEW: S.ADDRESSED, A.RESPOND: S.ADDRESSED},

@@ -351,6 +351,10 @@ SPECTACULAR_SETTINGS = {
         "TakedownStatusEnum": "reporting.models.TakedownRequest.Status",
         "TakedownOutcomeEnum": "api.serializers_reporting.TAKEDOWN_OUTCOME_CHOICES",
         "PlatformChannelEnum": "reporting.models.Platform.Channel",
+        # notices: reports to authorities (all routes; those a lead drafts by hand).
+        "AuthorityReportStatusEnum": "reporting.models.AuthorityReport.Status",
+        "AuthorityReportRouteEnum": "reporting.models.AuthorityReport.Route",
+        "ManualAuthorityReportRouteEnum": "api.serializers_reporting.MANUAL_ROUTE_CHOICES",
         # api-cases: statuses and kinds of the case file.
         "CaseStatusEnum": "cases.models.Case.Status",
         "ConcernStatusEnum": "cases.models.Concern.Status",

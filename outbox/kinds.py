@@ -15,6 +15,7 @@ class MessageKind(models.TextChoices):
     CONCERN_NEW = "concern-new", _("New concern, to the leads")
     TAKEDOWN_OVERDUE = "takedown-overdue", _("Takedown notice overdue, to the lead")
     TAKEDOWN_REFUSED = "takedown-refused", _("Takedown notice refused, to the lead")
+    TAKEDOWN_NOTICE = "takedown-notice", _("Takedown notice, to the platform's abuse address")
     DELIVERY_FAILED = "delivery-failed", _("Delivery failed, to the leads")
     CHECK_IN_DUE = "check-in-reminder", _("Check-ins due, to the plan owner")
     TEST = "test", _("Test message")

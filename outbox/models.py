@@ -113,7 +113,8 @@ class Message(models.Model):
     about_id = models.PositiveBigIntegerField(null=True, blank=True)
     about = GenericForeignKey("about_type", "about_id")
     # To whom: a user (their current address is used at each attempt), an organisation's
-    # own address, or a webhook endpoint.
+    # own address, a webhook endpoint, or a bare e-mail address kept in ``address`` (a
+    # platform's abuse address, for a takedown notice sent by e-mail).
     recipient_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -178,7 +179,12 @@ class Message(models.Model):
                 name="outbox_one_recipient",
                 condition=(
                     Q(channel="email", endpoint__isnull=True)
-                    & (Q(recipient_user__isnull=False) | Q(recipient_organisation__isnull=False))
+                    & (
+                        Q(recipient_user__isnull=False)
+                        | Q(recipient_organisation__isnull=False)
+                        # a bare address (a platform's abuse address: a takedown notice)
+                        | ~Q(address="")
+                    )
                 )
                 | Q(channel="webhook", endpoint__isnull=False),
             ),
@@ -199,6 +205,8 @@ class Message(models.Model):
         if self.recipient_user is not None:
             user = self.recipient_user
             return user.get_full_name() or user.get_username()
+        if self.recipient_organisation is None:
+            return self.address
         return str(self.recipient_organisation)
 
     @property

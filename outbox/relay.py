@@ -48,13 +48,16 @@ SKIPPED = "skipped"  # not due, or claimed by someone else
 
 @dataclass(frozen=True)
 class Recipient:
-    """Who a message goes to: exactly one of a user, an organisation's own address or
-    a webhook endpoint; ``language`` is the code it is written in."""
+    """Who a message goes to: exactly one of a user, an organisation's own address, a
+    webhook endpoint, or a bare e-mail ``address`` (a platform's abuse address, which
+    belongs to no user or organisation of ours: a takedown notice sent by e-mail);
+    ``language`` is the code it is written in."""
 
     language: str
     user: Any = None  # cases.models.User (outbox sits below cases: no import)
     organisation: Any = None  # cases.models.Organisation
     endpoint: WebhookEndpoint | None = None
+    address: str = ""
 
 
 def enqueue(
@@ -87,6 +90,10 @@ def enqueue(
         recipient_user=recipient.user,
         recipient_organisation=recipient.organisation,
         endpoint=recipient.endpoint,
+        # A bare address is kept on the row and used at each attempt (``_address``).
+        address=recipient.address
+        if recipient.user is None and recipient.organisation is None
+        else "",
         language=recipient.language,
         subject=" ".join(subject.split())[:300],
         body=body,
@@ -157,7 +164,9 @@ def _address(message: Message) -> str:
     if message.recipient_user is not None:
         user = message.recipient_user
         return user.email if user.is_active else ""
-    return message.recipient_organisation.email if message.recipient_organisation else ""
+    if message.recipient_organisation is not None:
+        return message.recipient_organisation.email
+    return message.address  # a bare address given at enqueue (``Recipient.address``)
 
 
 def deliver(message_id: int, *, now: datetime | None = None) -> str:

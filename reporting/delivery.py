@@ -6,7 +6,10 @@ failure (ADR 0003's claim-once, now the outbox's claim).
 - a referral sent or withdrawn → the destination's liaisons (or its own address) and
   its webhooks;
 - a referral acknowledged, declined or closed → the case's lead;
-- a takedown notice overdue or refused → the case's lead, with the next step.
+- a takedown notice overdue or refused → the case's lead, with the next step;
+- a takedown notice submitted on the e-mail channel → the platform's abuse address: the
+  notice's own text (``reporting.notices``), which names no child (the person depicted
+  is described by age).
 
 Every message carries references and a link, never a child's name or details (DESIGN
 rule 1): no case title or summary, no free text typed about the case (a reason, an
@@ -24,7 +27,9 @@ from cases.permissions import Role
 from cases.zones import zone_of
 from outbox.kinds import MessageKind
 from outbox.models import Message
+from outbox.relay import Recipient, enqueue
 from reporting.models import Referral, TakedownRequest
+from reporting.notices import notice_text
 
 
 def referral_notice_recipients(referral: Referral) -> list[User | Organisation]:
@@ -199,5 +204,26 @@ def takedown_refused_enqueue(notice: TakedownRequest, *, actor: User | None) -> 
         takedown_notice_context(notice),
         school=notice.case.school_id,
         case=notice.case,
+        about=notice,
+    )
+
+
+def takedown_notice_send_enqueue(notice: TakedownRequest, *, address: str) -> Message:
+    """Write ``notice``'s text (:func:`reporting.notices.notice_text`, in the notice's
+    language: subject and body) into the outbox as one e-mail to ``address``, the
+    platform's abuse address (a bare address: the platform is no user or organisation
+    of ours). Call inside the submission's transaction (``takedown_submit``): the
+    notice leaves once, and never for a submission that rolled back. The text carries
+    the signature block, the locations and the hashes, never an image nor the child's
+    name (LAW.md §1; DESIGN rule 1). Returns the row written."""
+    document = notice_text(notice)
+    case = notice.case
+    return enqueue(
+        kind=MessageKind.TAKEDOWN_NOTICE,
+        recipient=Recipient(language=document.language, address=address),
+        subject=document.subject,
+        body=document.body,
+        school=case.school,
+        case=case,
         about=notice,
     )

@@ -423,6 +423,10 @@ class TakedownRequest(models.Model):
     requester_email = models.EmailField(_("contact email"), blank=True)
     requester_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
     consent_note = models.CharField(_("consent given by (who, when)"), max_length=500, blank=True)
+    # The abuse address of a site with no address of its own in the directory (the
+    # "Other adult website" row, a nudify site): a notice on the e-mail channel goes to
+    # it, else to the platform's ``report_email`` (``takedown_submit``).
+    report_email = models.EmailField(_("site's abuse address"), blank=True)
     language = models.CharField(
         _("language of the notice"),
         max_length=2,
@@ -499,6 +503,16 @@ TAKEDOWN_NOTICE_FIELDS: tuple[str, ...] = (
     "escalated_to",
     "escalated_at",
     "escalation_reference",
+    # The signature block and the notice's language (LAW.md §1: TAKE IT DOWN
+    # §223a(a)(1)(B)(i), (iv); OSA s.20A(2); DSA art. 16(2)(c)).
+    "victim",
+    "requester_name",
+    "requester_relationship",
+    "requester_email",
+    "requester_phone",
+    "consent_note",
+    "report_email",
+    "language",
 )
 
 # The same fields for a notice shown inside its case (the case page's takedown part: the

@@ -32,6 +32,7 @@ from cases.selectors import (
 )
 from reporting.models import (
     LIVE_REFERRAL_STATUSES,
+    AuthorityReport,
     GeneratedDocument,
     Referral,
     TakedownRequest,
@@ -198,6 +199,32 @@ def takedown_get_for_user(*, user: User, takedown_id: int | str) -> TakedownRequ
             user=user, records=TakedownRequest.objects, object_id=pk, school_field="case__school_id"
         )
     return notice
+
+
+def authority_report_list_for_user(*, user: User) -> QuerySet[AuthorityReport]:
+    """Reports to authorities ``user`` may see: they escalate takedown notices and go
+    with them in the ``evidence`` section of their case (``CASE_PARTS``), so the same
+    rule as :func:`takedown_list_for_user`: a school's leads see their schools'; a
+    police liaison sees, read-only, those of cases with a live referral to their unit
+    sharing ``evidence``. Newest first. Constant number of queries."""
+    return (
+        AuthorityReport.objects.filter(
+            case__in=cases_sharing_section_for_user(user=user, section=CASE_SECTION_EVIDENCE)
+        )
+        .select_related("case__school", "authority", "takedown__platform")
+        .order_by("-created_at", "-id")
+    )
+
+
+def authority_report_get_for_user(*, user: User, report_id: int | str) -> AuthorityReport:
+    """The report ``report_id`` if ``user`` may see it; else ``NotFound`` (404)."""
+    pk = _pk(report_id)
+    report = authority_report_list_for_user(user=user).filter(pk=pk).first()
+    if report is None:
+        raise refused(
+            user=user, records=AuthorityReport.objects, object_id=pk, school_field="case__school_id"
+        )
+    return report
 
 
 def overdue_takedowns_for_user(

@@ -64,6 +64,7 @@ KWARG_OBJECTS = {
     "delivery_id": "delivery",
     "suggestion_id": "suggestion",
     "report_id": "removal_report",
+    "authority_report_id": "authority_report",
 }
 
 # One marker per object kind and school: a word found only in that object's text.
@@ -172,6 +173,10 @@ def _fill(school: Organisation, lead: User, logger: User, unit: Organisation, ow
         evidence_items=[evidence],
         notes=mk["takedown"],
     )
+    # A report to the AEPD escalating the notice (LAW.md §1), drafted by hand.
+    authority_report = reporting_services.authority_report_create(
+        case=case, actor=lead, route="aepd_priority", takedown=takedown
+    )
     referral = ReferralFactory.create(
         case=case,
         actor=lead,
@@ -211,6 +216,7 @@ def _fill(school: Organisation, lead: User, logger: User, unit: Organisation, ow
         "contact": contact,
         "action": action,
         "takedown": takedown,
+        "authority_report": authority_report,
         "referral": referral,
         "suggestion": suggestion,
         "removal_report": removal_report,

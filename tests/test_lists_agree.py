@@ -182,6 +182,10 @@ def allowed_values(field: str, user: User, case: Case | None) -> set[str] | None
             str(pk)
             for pk in Organisation.objects.exclude(kind="school").values_list("pk", flat=True)
         },
+        # The notice a report to an authority is about: the case's own.
+        "takedown": {
+            str(pk) for pk in TakedownRequest.objects.filter(case=case).values_list("pk", flat=True)
+        },
     }
     return records.get(field)
 
@@ -203,10 +207,14 @@ FIXED_CHOICE_FIELDS = {
     "wellbeing",
     "shared_sections",
     "legal_basis_code",
-    # The victims' own removal routes: the public directory (reporting.RemovalRoute).
+    # The victims' own removal routes: the public directory (reporting.RemovalRoute);
+    # a report's route (issue 10).
     "route",
     # What the victim's guardians know of a referral (``GuardianPosition``).
     "guardians",
+    # The signature block of a notice, its language (issue 10).
+    "requester_relationship",
+    "language",
 }
 
 
@@ -241,7 +249,7 @@ def test_form_choices_offer_only_what_the_persona_may_act_on(world, persona):
     for url, case in form_pages(world, persona):
         response = web.get(url)
         if not response["Content-Type"].startswith("text/html"):
-            continue  # a document (the referral packet's PDF or JSON), not a page
+            continue  # a download (a referral packet's PDF or JSON, a notice's PDF): no form
         parser = Options()
         parser.feed(response.content.decode())
         for field, values in parser.found.items():

@@ -96,7 +96,7 @@ def world(school_a, lead_a, police_unit):
     _victim(closed, lead_a, "Nombreocultomayor", 17)
     case_services.case_close(case=closed, actor=lead_a, reason="Resuelto")
 
-    platform = Platform.objects.order_by("slug").first()
+    platform = Platform.objects.get(slug="whatsapp")
     items = [
         case_services.evidence_record(
             case=cases[0],

@@ -39,14 +39,26 @@ from cases.models import (
     User,
 )
 from cases.validators import is_ascii_integer
-from cases.zones import input_zone
+from cases.zones import input_zone, zone_of
 
 if TYPE_CHECKING:
     # A str or a lazy translation (django-stubs' alias; a dev dependency, so types only).
     from django_stubs_ext import StrOrPromise
-from reporting.directory_selectors import destinations_for
-from reporting.models import GuardianPosition, LegalBasis, Platform, Referral, TakedownRequest
-from reporting.services import REFERRAL_DESTINATION_KINDS, TAKEDOWN_OUTCOMES
+from reporting.directory_selectors import destinations_for, legal_bases_for
+from reporting.models import (
+    GuardianPosition,
+    LegalBasis,
+    Platform,
+    Referral,
+    RequesterRelationship,
+    TakedownRequest,
+)
+from reporting.services import (
+    REFERRAL_DESTINATION_KINDS,
+    TAKEDOWN_OUTCOMES,
+    default_notice_language,
+    validate_basis_applies,
+)
 
 HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
 HEX32 = re.compile(r"^[0-9a-fA-F]{32}$")
@@ -535,20 +547,85 @@ class OutcomeTextForm(forms.Form):
     )
 
 
+class LegalBasisChoiceField(StrictModelChoiceField):
+    """A legal basis by its name and citation in the page's language, marked when its
+    commencement is not yet confirmed (LAW.md §1: the UK OSA s.10(3A))."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        label = f"{obj.name} — {obj.citation}"
+        if obj.commencement_unconfirmed:
+            label += f" ({_('commencement not yet confirmed')})"
+        return label
+
+
+class EvidenceChoiceField(StrictModelMultipleChoiceField):
+    """Evidence items told apart: platform, location, first seen (in ``zone``) and the
+    start of a hash (items of one platform otherwise render as identical lines)."""
+
+    zone: ZoneInfo | None = None
+
+    def label_from_instance(self, obj: Any) -> str:
+        platform = obj.platform.name if obj.platform is not None else _("no platform")
+        location = obj.location if len(obj.location) <= 70 else f"{obj.location[:69]}…"
+        seen = timezone.localtime(obj.first_seen_at, self.zone).strftime("%Y-%m-%d %H:%M")
+        digest = obj.sha256 or obj.md5 or obj.pdq
+        hashed = f" · {digest[:12]}…" if digest else ""
+        return f"{platform} · {location or '—'} · {_('first seen')} {seen}{hashed}"
+
+
 class TakedownForm(ZonedForm):
+    """A takedown notice: the platform, a legal basis that applies (the school's
+    jurisdiction's, enabled: ``legal_bases_for``; checked against the platform chosen),
+    the evidence, and the signature block (LAW.md §1)."""
+
     platform = StrictModelChoiceField(
         label=_("Platform"), queryset=Platform.objects.all(), to_field_name="slug"
     )
-    legal_basis = StrictModelChoiceField(
-        label=_("Legal basis"), queryset=LegalBasis.objects.all(), to_field_name="code"
+    legal_basis = LegalBasisChoiceField(
+        label=_("Legal basis"), queryset=LegalBasis.objects.none(), to_field_name="code"
     )
-    evidence_items = StrictModelMultipleChoiceField(
+    evidence_items = EvidenceChoiceField(
         label=_("Evidence items to remove"),
         queryset=EvidenceItem.objects.none(),
         widget=forms.CheckboxSelectMultiple,
     )
     channel = _choice(Platform.Channel.choices, label=_("Channel"), required=False)
     notes = _text(TakedownRequest, "notes", rows=3, label=_("Notes"))
+    # The signature block: who asks, on whose behalf, how to reach them (TAKE IT DOWN
+    # §223a(a)(1)(B)(i), (iv); OSA s.20A(2); DSA art. 16(2)(c)).
+    victim = StrictModelChoiceField(
+        label=_("Person depicted"),
+        queryset=Person.objects.none(),
+        required=False,
+        help_text=_("A victim of the case. Never named in the notice: described by age."),
+    )
+    requester_name = forms.CharField(
+        label=_("Name of the person signing"),
+        max_length=200,
+        required=False,
+        help_text=_("Empty under the EU DSA: the notice says the notifier stays anonymous."),
+    )
+    requester_relationship = _choice(
+        RequesterRelationship.choices, label=_("Acting as"), required=False
+    )
+    requester_email = forms.EmailField(label=_("Contact email"), required=False)
+    requester_phone = forms.CharField(label=_("Contact phone"), max_length=40, required=False)
+    consent_note = forms.CharField(
+        label=_("Consent given by (who, when)"),
+        max_length=500,
+        required=False,
+        help_text=_("Required when the school asks with the guardians' consent."),
+    )
+    report_email = forms.EmailField(
+        label=_("Site's abuse address"),
+        required=False,
+        help_text=_("Only for a site with no address in the directory (e-mail channel)."),
+    )
+    language = _choice(
+        [("es", _("Spanish")), ("en", _("English"))],
+        label=_("Language of the notice"),
+        required=False,
+    )
     submit_now = forms.BooleanField(
         label=_("Already submitted to the platform"),
         required=False,
@@ -560,9 +637,39 @@ class TakedownForm(ZonedForm):
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.case = case
+        evidence = form_field(self, "evidence_items", forms.ModelChoiceField)
+        evidence.queryset = EvidenceItem.objects.filter(case=case).select_related("platform")
+        if isinstance(evidence, EvidenceChoiceField):
+            evidence.zone = zone_of(case.school)
+        # Only the bases some platform owes this school (a Spanish school: the EU DSA;
+        # never the UK or US bases, never a draft); per platform in ``clean``.
+        school = case.school
+        offered = {
+            basis.pk
+            for platform in Platform.objects.prefetch_related("legal_bases")
+            for basis in legal_bases_for(platform=platform, school=school)
+        }
         form_field(
-            self, "evidence_items", forms.ModelChoiceField
-        ).queryset = EvidenceItem.objects.filter(case=case).select_related("platform")
+            self, "legal_basis", forms.ModelChoiceField
+        ).queryset = LegalBasis.objects.filter(pk__in=offered).order_by("code")
+        form_field(self, "victim", forms.ModelChoiceField).queryset = Person.objects.filter(
+            participations__case=case, participations__role=Participant.Role.VICTIM
+        ).distinct()
+        self.fields["language"].initial = default_notice_language(actor=self.user, school=school)
+        self.fields["requester_relationship"].initial = RequesterRelationship.SCHOOL_WITH_CONSENT
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        platform, basis = data.get("platform"), data.get("legal_basis")
+        if platform is not None and basis is not None:
+            try:
+                validate_basis_applies(
+                    platform=platform, legal_basis=basis, school=self.case.school
+                )
+            except ValidationError as error:
+                self.add_error("legal_basis", error.message_dict["legal_basis"])
+        return data
 
 
 class TakedownSubmitForm(ZonedForm):

@@ -4,6 +4,7 @@ from django.urls import path
 
 from web import otp, otp_setup, views, views_packet, views_routing, views_statistics, views_tipline
 from web import views_actions as actions
+from web import views_notices as notices
 
 app_name = "web"
 
@@ -131,5 +132,39 @@ urlpatterns += [
         CASE + "removal-reports/<int:report_id>/",
         views_routing.RemovalReportUpdateView.as_view(),
         name="removal_report_update",
+    ),
+]
+
+# Notices' text and PDF, drafting an incident's notices, reports to authorities.
+urlpatterns += [
+    path(
+        CASE + "takedowns/<int:takedown_id>/notice/",
+        notices.takedown_notice,
+        name="takedown_notice",
+    ),
+    path(
+        CASE + "takedowns/<int:takedown_id>/notice.pdf",
+        notices.takedown_notice_pdf,
+        name="takedown_notice_pdf",
+    ),
+    path(
+        CASE + "takedowns/draft-all/",
+        notices.TakedownsDraftAllView.as_view(),
+        name="takedowns_draft_all",
+    ),
+    path(
+        CASE + "authority-reports/new/",
+        notices.AuthorityReportNewView.as_view(),
+        name="authority_report_new",
+    ),
+    path(
+        CASE + "authority-reports/<int:authority_report_id>/file/",
+        notices.AuthorityReportFileView.as_view(),
+        name="authority_report_file",
+    ),
+    path(
+        CASE + "authority-reports/<int:authority_report_id>/answer/",
+        notices.AuthorityReportAnswerView.as_view(),
+        name="authority_report_answer",
     ),
 ]

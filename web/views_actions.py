@@ -23,6 +23,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
@@ -42,7 +43,7 @@ from cases.selectors import (
 from cases.verbs import AccessAction
 from config.http import AuthenticatedHttpRequest, signed_in_user
 from reporting import services as reporting_services
-from reporting.models import Referral, TakedownRequest
+from reporting.models import Platform, Referral, RequesterRelationship, TakedownRequest
 from reporting.selectors import can_act_for_destination
 from web import forms as web_forms
 from web.access import (
@@ -688,13 +689,24 @@ class TakedownNewView(CaseFormView):
             evidence_items=data["evidence_items"],
             channel=data["channel"] or None,
             notes=data["notes"],
+            victim=data["victim"],
+            requester_name=data["requester_name"],
+            requester_relationship=data["requester_relationship"]
+            or RequesterRelationship.SCHOOL_WITH_CONSENT,
+            requester_email=data["requester_email"],
+            requester_phone=data["requester_phone"],
+            consent_note=data["consent_note"],
+            report_email=data["report_email"],
+            language=data["language"] or None,
             context=self.context,
         )
         if data["submit_now"]:
+            # "Already submitted": the school sent it itself, so a time is always given
+            # and nothing is e-mailed again (``takedown_submit``).
             reporting_services.takedown_submit(
                 notice=notice,
                 actor=self.user,
-                submitted_at=data["submitted_at"],
+                submitted_at=data["submitted_at"] or timezone.now(),
                 platform_ticket=data["platform_ticket"],
                 context=self.context,
             )
@@ -717,6 +729,15 @@ class TakedownSubmitView(TakedownFormView):
     title = _("Record the submission")
     submit_label = _("Submitted")
     success_message = _("Notice submitted; its clock is running.")
+
+    def load_more(self, request: HttpRequest, **kwargs: Any) -> None:
+        super().load_more(request, **kwargs)
+        if self.notice.channel == Platform.Channel.EMAIL:
+            self.intro = _(
+                "This platform takes notices by e-mail: leave the time empty and Salvaguarda "
+                "e-mails the notice's text to its abuse address now. Give a time only for "
+                "a notice you already sent yourself."
+            )
 
     def perform(self, form) -> None:
         data = form.cleaned_data

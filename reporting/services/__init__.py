@@ -8,14 +8,23 @@ through the tables of each module and a compare-and-set UPDATE (a lost race is
 Import from here (``from reporting import services``), not from the modules:
 
 - ``referrals``: draft, send, acknowledge, close, withdraw and reject a referral
-- ``takedowns``: draft and submit a takedown notice, record the platform's answer,
-  escalate it, and mark notices overdue (the beat's sweep)
+- ``takedowns``: draft and submit a takedown notice (one or all of an incident's),
+  record the platform's answer, escalate it, and mark notices overdue (the beat's sweep)
+- ``authority_reports``: reports to the FTC, Ofcom and the AEPD: drafted once when a
+  notice escalates (``escalation_drafts``) or by hand, filed, answered
 - ``routing``: the routing advice of a case (refresh, accept, dismiss) and the
   victim's own removal routes ledger
 - ``cybertipline``: record that the school submitted its CyberTipline report to NCMEC
 """
 
+from reporting.services.authority_reports import (
+    AUTHORITY_REPORT_TRANSITIONS,
+    authority_report_create,
+    authority_report_file,
+    authority_report_record_answer,
+)
 from reporting.services.cybertipline import cybertipline_filed
+from reporting.services.escalation_drafts import escalation_draft_for_notice
 from reporting.services.referrals import (
     REFERRAL_DESTINATION_KINDS,
     REFERRAL_TRANSITIONS,
@@ -37,20 +46,30 @@ from reporting.services.routing import (
 from reporting.services.takedowns import (
     TAKEDOWN_OUTCOMES,
     TAKEDOWN_TRANSITIONS,
+    default_notice_language,
     takedown_create,
     takedown_escalate,
     takedown_record_outcome,
     takedown_submit,
+    takedowns_draft_for_case,
     takedowns_mark_overdue,
+    validate_basis_applies,
+    validate_signature,
 )
 
 __all__ = [
+    "AUTHORITY_REPORT_TRANSITIONS",
     "REFERRAL_DESTINATION_KINDS",
     "REFERRAL_TRANSITIONS",
     "ROUTING_TRANSITIONS",
     "TAKEDOWN_OUTCOMES",
     "TAKEDOWN_TRANSITIONS",
+    "authority_report_create",
+    "authority_report_file",
+    "authority_report_record_answer",
     "cybertipline_filed",
+    "default_notice_language",
+    "escalation_draft_for_notice",
     "referral_acknowledge",
     "referral_close",
     "referral_create",
@@ -66,5 +85,8 @@ __all__ = [
     "takedown_escalate",
     "takedown_record_outcome",
     "takedown_submit",
+    "takedowns_draft_for_case",
     "takedowns_mark_overdue",
+    "validate_basis_applies",
+    "validate_signature",
 ]

@@ -16,12 +16,26 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.audit import SYSTEM, AuditContext, record_case_event
-from cases.models import Case, EvidenceItem, Organisation, User
+from cases.models import Case, EvidenceItem, Organisation, Participant, Person, User
 from cases.services import lock_open_case, validate_plausible
 from cases.transitions import transition
 from cases.verbs import CaseVerb
-from reporting.delivery import takedown_overdue_enqueue, takedown_refused_enqueue
-from reporting.models import LegalBasis, Platform, TakedownRequest
+from reporting.delivery import (
+    takedown_notice_send_enqueue,
+    takedown_overdue_enqueue,
+    takedown_refused_enqueue,
+)
+from reporting.directory_selectors import legal_bases_for
+from reporting.models import (
+    OPEN_TAKEDOWN_STATUSES,
+    AuthorityReport,
+    LegalBasis,
+    Platform,
+    RequesterRelationship,
+    TakedownRequest,
+)
+from reporting.notices import NOTICE_LANGUAGES
+from reporting.services.escalation_drafts import escalation_draft_for_notice
 
 TS = TakedownRequest.Status
 TAKEDOWN_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -37,6 +51,77 @@ TAKEDOWN_TRANSITIONS: dict[str, frozenset[str]] = {
 TAKEDOWN_OUTCOMES = frozenset({TS.ACKNOWLEDGED, TS.REMOVED, TS.REFUSED})
 
 
+def validate_basis_applies(
+    *, platform: Platform, legal_basis: LegalBasis, school: Organisation
+) -> None:
+    """Raise ``ValidationError`` (on ``legal_basis``) unless ``legal_basis`` is one of
+    :func:`reporting.directory_selectors.legal_bases_for` ``(platform, school)``: a removal
+    duty the platform answers under, enabled (never a draft), whose jurisdiction covers
+    the school's — a Spanish school is never offered the UK or US bases (LAW.md §1;
+    "forms offer only the bases that apply"). Called by the forms, the API and
+    :func:`takedowns_draft_for_case`; :func:`takedown_create` itself still accepts any
+    removal basis, for notices drafted before issue 10 (and their tests)."""
+    if legal_basis not in legal_bases_for(platform=platform, school=school):
+        raise ValidationError(
+            {
+                "legal_basis": _(
+                    "%(basis)s does not apply to a notice from this school to %(platform)s."
+                )
+                % {"basis": legal_basis.name, "platform": platform.name}
+            }
+        )
+
+
+def default_notice_language(*, actor: User, school: Organisation) -> str:
+    """The language a notice is written in when none is chosen: the lead's own
+    (``User.language``), else Spanish for a school in Spain, else English."""
+    if actor.language in NOTICE_LANGUAGES:
+        return actor.language
+    return "es" if school.jurisdiction.upper().startswith("ES") else "en"
+
+
+def validate_signature(
+    *,
+    case: Case,
+    victim: Person | None,
+    requester_name: str,
+    requester_relationship: str,
+    requester_email: str,
+    requester_phone: str,
+    consent_note: str,
+) -> None:
+    """Check a notice's signature block (who asks, on whose behalf): the victim is a
+    victim of ``case``; the relationship is one of ``RequesterRelationship``; the school
+    acting with the guardians' consent records who consented and when (TAKE IT DOWN
+    §223a(a)(1)(B)(i): an authorised person acting on the individual's behalf); someone
+    who signs gives an e-mail or a phone to be reached (§223a(a)(1)(B)(iv); OSA
+    s.20A(2)). A notice with no name is anonymous, as the DSA allows for child sexual
+    abuse material (art. 16(2)(c)): its text says so. Raises ``ValidationError`` with
+    one message per field, in the active language."""
+    errors: dict[str, str] = {}
+    if (
+        victim is not None
+        and not Participant.objects.filter(
+            case=case, person=victim, role=Participant.Role.VICTIM
+        ).exists()
+    ):
+        errors["victim"] = _("Choose a victim of this case.")
+    if requester_relationship not in RequesterRelationship.values:
+        errors["requester_relationship"] = _("Choose who is asking.")
+    elif (
+        requester_relationship == RequesterRelationship.SCHOOL_WITH_CONSENT
+        and requester_name.strip()
+        and not consent_note.strip()
+    ):
+        errors["consent_note"] = _(
+            "Record who gave consent and when: the school asks on their behalf."
+        )
+    if requester_name.strip() and not (requester_email.strip() or requester_phone.strip()):
+        errors["requester_email"] = _("Give an e-mail or a phone where the platform can reach you.")
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def takedown_create(
     *,
@@ -47,14 +132,38 @@ def takedown_create(
     evidence_items: Iterable[EvidenceItem],
     channel: str | None = None,
     notes: str = "",
+    victim: Person | None = None,
+    requester_name: str = "",
+    requester_relationship: str = RequesterRelationship.SCHOOL_WITH_CONSENT,
+    requester_email: str = "",
+    requester_phone: str = "",
+    consent_note: str = "",
+    report_email: str = "",
+    language: str | None = None,
     context: AuditContext = SYSTEM,
 ) -> TakedownRequest:
     """Draft a takedown notice to ``platform`` for evidence items of ``case``.
 
     Every item must belong to the case. ``channel`` defaults to the platform's report
-    channel. Raises ``ValidationError``.
+    channel. The signature block (``victim``, ``requester_*``, ``consent_note``) is
+    checked by :func:`validate_signature` (LAW.md §1: TAKE IT DOWN §223a(a)(1)(B)(i) and
+    (iv), OSA s.20A(2), DSA art. 16(2)(c)); ``report_email`` is the site's abuse address
+    where the directory has none; ``language`` (``es``/``en``) defaults to
+    :func:`default_notice_language`. Raises ``ValidationError``.
     """
     lock_open_case(case.pk)
+    validate_signature(
+        case=case,
+        victim=victim,
+        requester_name=requester_name,
+        requester_relationship=requester_relationship,
+        requester_email=requester_email,
+        requester_phone=requester_phone,
+        consent_note=consent_note,
+    )
+    language = language or default_notice_language(actor=actor, school=case.school)
+    if language not in NOTICE_LANGUAGES:
+        raise ValidationError({"language": _("Choose Spanish or English.")})
     items = list(evidence_items)
     if not items:
         raise ValidationError({"evidence_items": _("Choose at least one evidence item.")})
@@ -77,6 +186,14 @@ def takedown_create(
         legal_basis=legal_basis,
         channel=channel or platform.report_channel,
         notes=notes,
+        victim=victim,
+        requester_name=requester_name.strip(),
+        requester_relationship=requester_relationship,
+        requester_email=requester_email.strip(),
+        requester_phone=requester_phone.strip(),
+        consent_note=consent_note.strip(),
+        report_email=report_email.strip(),
+        language=language,
         created_by=actor,
     )
     notice.full_clean()
@@ -111,8 +228,28 @@ def takedown_submit(
     There is no submitted notice without a deadline (``LegalBasis.deadline_hours`` is
     required, and the check constraint ``takedown_submitted_has_clock`` refuses one): the
     deadline is computed here, written by the status change and recorded in the
-    ``takedown.submitted`` event (ISO 8601, UTC) as that same value."""
+    ``takedown.submitted`` event (ISO 8601, UTC) as that same value.
+
+    A notice on the e-mail channel submitted now (no ``submitted_at``) is sent here:
+    its text (``reporting.notices``) goes into the outbox, to the notice's
+    ``report_email`` or else the platform's, in this transaction, so it leaves exactly
+    once (DESIGN rule 6). With no address the submission is refused
+    (``ValidationError`` on ``report_email``): type the site's abuse address on the
+    notice. A ``submitted_at`` given records a notice the school already sent itself:
+    nothing is sent again."""
     lock_open_case(notice.case_id)
+    address = notice.report_email or notice.platform.report_email
+    send_now = submitted_at is None and notice.channel == Platform.Channel.EMAIL
+    if send_now and not address:
+        raise ValidationError(
+            {
+                "report_email": _(
+                    "%(platform)s takes notices by e-mail but has no address: type the "
+                    "site's abuse address on the notice."
+                )
+                % {"platform": notice.platform.name}
+            }
+        )
     submitted_at = submitted_at or timezone.now()
     validate_plausible(submitted_at, "submitted_at")
     if submitted_at > timezone.now():
@@ -137,6 +274,8 @@ def takedown_submit(
         context=context,
         data={"deadline_at": deadline_at.isoformat(), "platform": notice.platform.slug},
     )
+    if send_now:
+        takedown_notice_send_enqueue(notice, address=address)
     return notice
 
 
@@ -173,6 +312,8 @@ def takedown_record_outcome(
     )
     if status == TS.REFUSED:
         takedown_refused_enqueue(notice, actor=actor)
+        # The escalation's draft, once per notice and route (LAW.md §1).
+        escalation_draft_for_notice(notice, actor=actor, context=context)
     return notice
 
 
@@ -187,7 +328,11 @@ def takedown_escalate(
 ) -> TakedownRequest:
     """Escalate an overdue or refused notice to a regulator or hotline (default: the
     legal basis's escalation body, e.g. AEPD Canal Prioritario for Spain, LOPDGDD
-    art. 36 bis … priority channel). Raises ``ValidationError`` or ``Conflict``."""
+    art. 36 bis … priority channel). The notice's escalation draft to that authority,
+    if one is still a draft (``escalation_drafts``), is recorded as filed with the same
+    reference, so the notice and its report agree whichever is recorded first (the
+    other way round: ``authority_report_file``). Raises ``ValidationError`` or
+    ``Conflict``."""
     target = escalated_to or notice.legal_basis.escalation_to
     if target is None:
         raise ValidationError({"escalated_to": _("Choose where to escalate.")})
@@ -210,7 +355,37 @@ def takedown_escalate(
         context=context,
         data={"to": target.name},
     )
+    _file_escalation_draft(notice, target=target, actor=actor, context=context)
     return notice
+
+
+def _file_escalation_draft(
+    notice: TakedownRequest, *, target: Organisation, actor: User, context: AuditContext
+) -> None:
+    """Mark the notice's draft report to ``target`` filed (conditional UPDATE: a report
+    already filed is left alone), with the notice's escalation time and reference."""
+    drafts = AuthorityReport.objects.filter(
+        takedown=notice, authority=target, status=AuthorityReport.Status.DRAFT
+    )
+    for report in drafts:
+        filed = AuthorityReport.objects.filter(
+            pk=report.pk, status=AuthorityReport.Status.DRAFT
+        ).update(
+            status=AuthorityReport.Status.FILED,
+            filed_at=notice.escalated_at,
+            filed_by=actor,
+            reference=notice.escalation_reference,
+        )
+        if filed:
+            record_case_event(
+                school=notice.case.school_id,
+                case=notice.case,
+                actor=actor,
+                verb=CaseVerb.AUTHORITY_REPORT_FILED,
+                obj=report,
+                context=context,
+                data={"route": report.route, "reference": notice.escalation_reference},
+            )
 
 
 def takedowns_mark_overdue(*, now: datetime | None = None) -> list[int]:
@@ -243,5 +418,86 @@ def takedowns_mark_overdue(*, now: datetime | None = None) -> list[int]:
                 data={"previous_status": status},
             )
             takedown_overdue_enqueue(notice)
+            # The escalation's draft, in the same transaction, once per notice and
+            # route (``authority_report_once_per_notice``; LAW.md §1).
+            escalation_draft_for_notice(notice, actor=None)
             marked.append(pk)
     return marked
+
+
+@transaction.atomic
+def takedowns_draft_for_case(
+    *,
+    case: Case,
+    actor: User,
+    victim: Person | None = None,
+    requester_name: str = "",
+    requester_relationship: str = RequesterRelationship.SCHOOL_WITH_CONSENT,
+    requester_email: str = "",
+    requester_phone: str = "",
+    consent_note: str = "",
+    language: str | None = None,
+    evidence_items: Iterable[EvidenceItem] | None = None,
+    context: AuditContext = SYSTEM,
+) -> list[TakedownRequest]:
+    """Draft, in one step, the notices an incident needs: ``case``'s evidence (or
+    ``evidence_items`` of it) grouped by platform, one draft per platform and legal
+    basis that applies (:func:`reporting.directory_selectors.legal_bases_for`; LAW.md §1:
+    "one incident usually needs notices under several bases to several platforms; the
+    clocks run separately"). A pair that already has a draft or open notice is skipped,
+    so running it twice drafts nothing new. Evidence with no platform is left out
+    (there is nowhere to send it). Each notice has its own clock, ticket and answer.
+    The signature block is checked once (:func:`validate_signature`). Returns the
+    notices drafted now (possibly none). Raises ``ValidationError``."""
+    lock_open_case(case.pk)
+    validate_signature(
+        case=case,
+        victim=victim,
+        requester_name=requester_name,
+        requester_relationship=requester_relationship,
+        requester_email=requester_email,
+        requester_phone=requester_phone,
+        consent_note=consent_note,
+    )
+    if evidence_items is None:
+        items = list(case.evidence_items.select_related("platform"))
+    else:
+        items = list(evidence_items)
+        if any(item.case_id != case.pk for item in items):
+            raise ValidationError({"evidence_items": _("Evidence items must be of this case.")})
+    by_platform: dict[int, list[EvidenceItem]] = {}
+    platforms: dict[int, Platform] = {}
+    for item in items:
+        if item.platform is None:
+            continue
+        by_platform.setdefault(item.platform.pk, []).append(item)
+        platforms[item.platform.pk] = item.platform
+    taken = set(
+        TakedownRequest.objects.filter(
+            case=case, status__in=[TS.DRAFT, *OPEN_TAKEDOWN_STATUSES]
+        ).values_list("platform_id", "legal_basis_id")
+    )
+    drafted: list[TakedownRequest] = []
+    for platform_id in sorted(by_platform, key=lambda pk: platforms[pk].name):
+        platform = platforms[platform_id]
+        for basis in legal_bases_for(platform=platform, school=case.school):
+            if (platform_id, basis.pk) in taken:
+                continue
+            drafted.append(
+                takedown_create(
+                    case=case,
+                    actor=actor,
+                    platform=platform,
+                    legal_basis=basis,
+                    evidence_items=by_platform[platform_id],
+                    victim=victim,
+                    requester_name=requester_name,
+                    requester_relationship=requester_relationship,
+                    requester_email=requester_email,
+                    requester_phone=requester_phone,
+                    consent_note=consent_note,
+                    language=language,
+                    context=context,
+                )
+            )
+    return drafted

@@ -388,7 +388,7 @@ def takedown_payload(case: Case, items, **extra) -> dict:
     return {
         "case": case.pk,
         "platform": "whatsapp",
-        "legal_basis": "us-take-it-down",
+        "legal_basis": "eu-dsa-art16",
         "evidence_items": [item.pk for item in items],
         **extra,
     }
@@ -472,12 +472,13 @@ def test_escalation_only_after_overdue_or_refused(case_a, lead_a):
     assert TakedownRequest.objects.get(pk=pk).status == "submitted"
 
     client.post(takedown_url(pk, "outcome"), {"status": "refused"})
-    response = client.post(takedown_url(pk, "escalate"), {"reference": "FTC-123"})
+    response = client.post(takedown_url(pk, "escalate"), {"reference": "CP-123"})
 
     assert response.status_code == 200
     assert response.json()["status"] == "escalated"
-    ftc = LegalBasis.objects.get(code="us-take-it-down").escalation_to
-    assert response.json()["escalated_to"] == ftc.pk
+    # A Spanish school's notice rests on the EU DSA: the AEPD Canal Prioritario.
+    aepd = LegalBasis.objects.get(code="eu-dsa-art16").escalation_to
+    assert response.json()["escalated_to"] == aepd.pk
 
 
 def test_an_overdue_notice_can_be_escalated_to_a_chosen_regulator(case_a, lead_a):

@@ -404,7 +404,7 @@ def test_takedown_create_and_submit_starts_the_clock(case_a, lead_a):
         reverse("web:takedown_new", args=[case_a.pk]),
         {
             "platform": "whatsapp",
-            "legal_basis": "us-take-it-down",
+            "legal_basis": "eu-dsa-art16",
             "evidence_items": [item.pk],
             "submit_now": "on",
         },
