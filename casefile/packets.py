@@ -72,11 +72,9 @@ from cases.permissions import (
 from cases.verbs import AccessAction, verb_label
 from reporting.documents import DOCUMENT_LANGUAGES, document_record, render_pdf
 from reporting.models import (
-    AuthorityReport,
     GeneratedDocument,
     GuardianPosition,
     Referral,
-    RemovalRouteReport,
 )
 
 # Changes when a key of the JSON changes meaning or goes away (docs/referral_packet.md).
@@ -518,14 +516,10 @@ def _evidence(view: CaseView) -> dict[str, Any]:
 
 
 def _actions_so_far(view: CaseView) -> dict[str, Any]:
-    case = view.case
-    # The victim's own removal reports and the reports to authorities are not yet parts
-    # of the case view (``CASE_PARTS``); they go with the evidence and its notices
-    # (``cases.permissions.Resource``), so they are read here only when the view shows
-    # the evidence. TODO(issue 10 merge): read them from ``CaseView`` once they are
-    # declared there.
-    removal = RemovalRouteReport.objects.filter(case=case).select_related("route", "victim")
-    authority = AuthorityReport.objects.filter(case=case).select_related("authority")
+    # The victim's own removal reports and the reports to authorities are parts of the
+    # view, with the evidence section (``CASE_PARTS``): empty unless the referral shares it.
+    removal = view.removal_reports
+    authority = view.authority_reports
     names = CASE_SECTION_PARTICIPANTS in view.sections
     return {
         "takedown_notices": [
