@@ -255,12 +255,20 @@ class AuthorityReportSpec:
     """A report to a regulator or hotline made by hand (the AEPD's ordinary complaint
     beside its Canal Prioritario); escalation drafts come from the sweep instead."""
 
-    route: str  # reporting.models.AuthorityReport.Route
-    authority: str  # Organisation code (directory)
-    body: str
+    route: str  # reporting.models.AuthorityReport.Route (the text is drafted by the product)
     filed_at: Offset
     reference: str
     answer: str = ""  # the authority's decision, recorded as its answer
+
+
+@dataclass(frozen=True)
+class RoutingDismissalSpec:
+    """Routing advice the lead dismissed, with the reason (the rest of the advice is
+    accepted by the loader where the scenario did what it advises, or left open)."""
+
+    rule: str  # reporting.routing rule code
+    destination: str  # Organisation code
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -335,6 +343,7 @@ class CaseSpec:
     actions: tuple[ActionSpec, ...] = ()
     authority_reports: tuple[AuthorityReportSpec, ...] = ()
     removal_reports: tuple[RemovalReportSpec, ...] = ()
+    routing_dismissals: tuple[RoutingDismissalSpec, ...] = ()
     ai_generated: bool = True
     coercion_or_extortion: bool = False
     under_13: bool = False
@@ -1032,11 +1041,6 @@ CASE_NORTE = CaseSpec(
     authority_reports=(
         AuthorityReportSpec(
             "aepd_complaint",
-            "AEPDREC",
-            "Reclamación por el tratamiento ilícito de la imagen de alumnas menores: "
-            "imágenes sexuales falsas generadas con IA a partir de sus fotos y difundidas "
-            "en WhatsApp, Telegram y una plataforma para adultos. Se adjuntan las "
-            "referencias de las solicitudes de retirada y del Canal Prioritario.",
             ago(days=7),
             "AEPD EXP/DEMO/2023-0912",
             answer="Resolución sancionadora: multa de 2.000 € a los progenitores de un menor "
@@ -1123,6 +1127,8 @@ CASE_SUR = CaseSpec(
             submitted_at=ago(hours=20),
             platform_ticket="IG-DEMO-770412",
             outcome="acknowledged",
+            # An account collecting many pupils' photos: the school acts on its own duty.
+            relationship="school_duty",
         ),
         TakedownSpec(
             "t-sur-whatsapp",
@@ -1131,10 +1137,20 @@ CASE_SUR = CaseSpec(
             "eu-dsa-art16",
             "Nuevas copias reenviadas de las imágenes en el mismo grupo.",
             submitted_at=ago(hours=6),
+            victim="v-sur-01",
+            consent_note="Padre de la alumna, por teléfono.",
         ),
     ),
     support_plans=_plans(
         tuple(v for v in _SUR_VICTIMS if v != EXTORTED), "lead.sur", "IES Sur", 10
+    ),
+    routing_dismissals=(
+        RoutingDismissalSpec(
+            "aepd_complaint",
+            "AEPDREC",
+            "La reclamación ante la AEPD por las mismas imágenes la presentó IES Norte "
+            "(AEPD EXP/DEMO/2023-0912); las familias del centro se han sumado a ella.",
+        ),
     ),
     guardian_contacts=_contacts(_SUR_VICTIMS + _SUR_BOYS, ago(days=19)),
     actions=(
@@ -1236,6 +1252,8 @@ CASE_SUR_EXTORTION = CaseSpec(
             "eu-dsa-art16",
             "Denuncia de la cuenta por extorsión sexual y petición de retirada de la imagen.",
             submitted_at=ago(hours=3),
+            victim=EXTORTED,
+            consent_note="Madre de la alumna, en la reunión del día de la denuncia.",
         ),
     ),
     support_plans=(_plan(EXTORTED, "lead.sur", "IES Sur", 17),),
@@ -1314,6 +1332,8 @@ CASE_CENTRO = CaseSpec(
             submitted_at=ago(hours=40),
             platform_ticket="TG-DEMO-3391",
             outcome="removed",
+            victim="v-cen-02",
+            consent_note="Madre de la alumna, por teléfono.",
         ),
     ),
     support_plans=_plans(_CEN_VICTIMS, "lead.centro", "Colegio Centro", 18),

@@ -42,6 +42,7 @@ from cases.models import (
 from cases.permissions import Role
 from cases.verbs import CaseVerb
 from demo.almendralejo import (
+    AuthorityReportSpec,
     CaseSpec,
     ReferralSpec,
     Scenario,
@@ -53,7 +54,16 @@ from demo.almendralejo import (
     demo_totp_secret,
 )
 from reporting import services as reporting_services
-from reporting.models import LegalBasis, Platform, Referral, TakedownRequest
+from reporting.models import (
+    AuthorityReport,
+    LegalBasis,
+    Platform,
+    Referral,
+    RemovalRoute,
+    RemovalRouteReport,
+    RoutingSuggestion,
+    TakedownRequest,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
@@ -239,6 +249,7 @@ class _Replay:
         self.people: dict[str, Person] = {}
         self.evidence: dict[str, EvidenceItem] = {}
         self.to_escalate: list[tuple[TakedownRequest, User, str]] = []
+        self.built: list[tuple[Case, CaseSpec]] = []
         self.platforms = {p.slug: p for p in Platform.objects.all()}
         self.bases = {b.code: b for b in LegalBasis.objects.all()}
 
@@ -256,6 +267,9 @@ class _Replay:
         for notice, actor, reference in self.to_escalate:
             notice.refresh_from_db()
             reporting_services.takedown_escalate(notice=notice, actor=actor, reference=reference)
+        # What each case then did about the routing advice computed as it was built.
+        for case, spec in self.built:
+            self.routing_decisions(case, spec)
         for spec in self.s.schools:
             record_case_event(
                 school=self.orgs[spec.code],
@@ -388,6 +402,19 @@ class _Replay:
             self.referral(case, lead, r)
         for t in spec.takedowns:
             self.takedown(case, lead, t)
+        for a in spec.authority_reports:
+            self.authority_report(case, lead, a)
+        for rr in spec.removal_reports:
+            reporting_services.removal_report_record(
+                case=case,
+                victim=self.people[rr.victim],
+                route=RemovalRoute.objects.get(code=rr.route),
+                reported_on=timezone.localdate(self.at(rr.reported_on)),
+                actor=lead,
+                case_number=rr.case_number,
+                status=rr.status,
+            )
+        self.built.append((case, spec))
         for plan_spec in spec.support_plans:
             self.support_plan(case, lead, plan_spec)
         for a in spec.actions:
@@ -436,6 +463,11 @@ class _Replay:
             legal_basis=self.bases[t.legal_basis],
             evidence_items=[self.evidence[k] for k in t.evidence],
             notes=t.notes,
+            victim=self.people[t.victim] if t.victim else None,
+            requester_name=lead.get_full_name(),
+            requester_relationship=t.relationship,
+            requester_email=lead.email,
+            consent_note=t.consent_note,
         )
         reporting_services.takedown_submit(
             notice=notice,
@@ -447,6 +479,73 @@ class _Replay:
             reporting_services.takedown_record_outcome(notice=notice, actor=lead, status=t.outcome)
         if t.escalate:
             self.to_escalate.append((notice, lead, t.escalation_reference))
+
+    def authority_report(self, case: Case, lead: User, a: AuthorityReportSpec) -> None:
+        report = reporting_services.authority_report_create(case=case, actor=lead, route=a.route)
+        reporting_services.authority_report_file(
+            report=report, actor=lead, reference=a.reference, filed_at=self.at(a.filed_at)
+        )
+        if a.answer:
+            reporting_services.authority_report_record_answer(
+                report=report, actor=lead, answer=a.answer
+            )
+
+    def routing_decisions(self, case: Case, spec: CaseSpec) -> None:
+        """Accept the advice the scenario followed (a referral to that destination, a
+        report to that authority, a victim's own report on that route), dismiss what
+        the spec dismisses, and other police units where the case went to one (the
+        one unit that serves the town); leave the rest open, as a lead would find it."""
+        lead = self.users[spec.lead]
+        referred = {r.destination_id: r for r in Referral.objects.filter(case=case)}
+        reported = set(
+            AuthorityReport.objects.filter(case=case).values_list("authority_id", flat=True)
+        )
+        reported |= set(
+            TakedownRequest.objects.filter(case=case, escalated_to__isnull=False).values_list(
+                "escalated_to_id", flat=True
+            )
+        )
+        own = {(r.victim_id, r.route_id): r for r in RemovalRouteReport.objects.filter(case=case)}
+        dismissed = {
+            (d.rule, self.orgs_by_code(d.destination).pk): d for d in spec.routing_dismissals
+        }
+        police_unit = self.orgs[self.s.police_unit]
+        open_advice = RoutingSuggestion.objects.filter(
+            case=case, status=RoutingSuggestion.Status.OPEN
+        ).select_related("destination")
+        for advice in open_advice:
+            dismissal = dismissed.get((advice.rule, advice.destination_id))
+            if dismissal is not None:
+                reporting_services.routing_dismiss(
+                    suggestion=advice, actor=lead, reason=dismissal.reason
+                )
+            elif advice.destination_id in referred:
+                sent = referred[advice.destination_id].sent_at
+                day = timezone.localdate(sent).strftime("%d/%m/%Y") if sent else ""
+                reporting_services.routing_accept(
+                    suggestion=advice, actor=lead, note=f"Derivación enviada el {day}."
+                )
+            elif advice.destination_id in reported:
+                reporting_services.routing_accept(
+                    suggestion=advice, actor=lead, note="Comunicado a la autoridad."
+                )
+            elif (advice.person_id, advice.route_id) in own:
+                number = own[(advice.person_id, advice.route_id)].case_number
+                reporting_services.routing_accept(
+                    suggestion=advice,
+                    actor=lead,
+                    note=f"La familia lo presentó ella misma (n.º {number}).",
+                )
+            elif advice.rule == "police" and police_unit.pk in referred:
+                reporting_services.routing_dismiss(
+                    suggestion=advice,
+                    actor=lead,
+                    reason=f"Denuncias presentadas en {police_unit.name}, la unidad que "
+                    "atiende el municipio.",
+                )
+
+    def orgs_by_code(self, code: str) -> Organisation:
+        return self.orgs.get(code) or Organisation.objects.get(code=code)
 
     def support_plan(self, case: Case, lead: User, p: SupportPlanSpec) -> None:
         owner = self.users[p.owner]

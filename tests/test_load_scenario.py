@@ -37,7 +37,7 @@ from cases.models import (
 from demo import images
 from demo.almendralejo import ALMENDRALEJO, DEMO_PASSWORD
 from demo.loader import logins
-from reporting.models import Referral, TakedownRequest
+from reporting.models import AuthorityReport, Referral, RoutingSuggestion, TakedownRequest
 from reporting.selectors import overdue_takedowns_for_user
 
 SCHOOLS = ("NOR", "SUR", "CEN")
@@ -265,6 +265,49 @@ class TestTheLoadedScenario:
         assert all(n.resolved_at is not None for n in removed)
         acknowledged = notices.get(status=TakedownRequest.Status.ACKNOWLEDGED)
         assert acknowledged.deadline_at > now
+
+    def test_the_routing_shows_the_scenarios_later_facts(self, loaded):
+        """Issue 10, "Done when" 4: under-14s (at the date of the act) to the region's
+        child protection, 14–17 to the Fiscalía de Menores, the adult-site notice under
+        the DSA, and the AEPD's two routes — advice accepted where the scenario did it."""
+        accepted = RoutingSuggestion.objects.filter(status=RoutingSuggestion.Status.ACCEPTED)
+        to_child_protection = accepted.filter(rule="child_protection")
+        assert {s.destination.code for s in to_child_protection} == {"SPMEX"}
+        under_14 = {(p.given_name, p.family_name) for p in (s.person for s in to_child_protection)}
+        assert under_14 == {("Marcos", "Ibáñez Solano"), ("Daniel", "Espino Castillo")}
+        to_fiscalia = accepted.filter(rule="fiscalia_menores")
+        assert {s.destination.code for s in to_fiscalia} == {"FMBA"}
+        assert to_fiscalia.count() == 9
+        assert not RoutingSuggestion.objects.filter(
+            rule="fiscalia_menores", person__in=[s.person for s in to_child_protection]
+        ).exists()
+        # Every case's police advice was followed (the town's unit) or dismissed with a
+        # reason (the national units); nothing decided lacks who and when.
+        decided = RoutingSuggestion.objects.exclude(status=RoutingSuggestion.Status.OPEN)
+        assert all(s.decided_by_id and s.decided_at for s in decided)
+        assert all(
+            s.decision_note for s in decided.filter(status=RoutingSuggestion.Status.DISMISSED)
+        )
+        assert accepted.filter(rule="police", destination__code=POLICE).count() == 4
+        # Signposts the families have not used yet stay open, as a lead finds them.
+        assert RoutingSuggestion.objects.filter(
+            status=RoutingSuggestion.Status.OPEN, rule="victim_route"
+        ).exists()
+        # The adult-content platform's notice, under the DSA, removed.
+        adult = TakedownRequest.objects.get(platform__kind="adult")
+        assert adult.legal_basis.code == "eu-dsa-art16"
+        assert adult.status == TakedownRequest.Status.REMOVED
+        # The AEPD's two routes: the Canal Prioritario (the WhatsApp notice's escalation,
+        # drafted once by the sweep and filed) and the ordinary complaint, answered.
+        priority = AuthorityReport.objects.get(route="aepd_priority")
+        assert priority.takedown.platform.slug == "whatsapp"
+        assert priority.status == AuthorityReport.Status.FILED
+        assert priority.reference == "AEPD-CP-DEMO-0417"
+        complaint = AuthorityReport.objects.get(route="aepd_complaint")
+        assert complaint.status == AuthorityReport.Status.ANSWERED
+        assert "2.000 €" in complaint.notes
+        assert accepted.filter(rule="aepd_priority", case=priority.case).exists()
+        assert accepted.filter(rule="aepd_complaint", case=complaint.case).exists()
 
     def test_every_victim_has_a_support_plan_with_weekly_check_ins(self, loaded):
         plans = SupportPlan.objects.all()
