@@ -237,6 +237,55 @@ def _refuse_clashes(scenario: Scenario) -> None:
         )
 
 
+@dataclass(frozen=True)
+class RoutingFacts:
+    """What a case of the scenario did, for deciding its routing advice: sent referrals
+    (destination id → when sent), authorities reported to (ids), the victims' own
+    reports ((person id, route code) → case number), the town's police unit, and the
+    spec's dismissals ((rule, destination id) → reason)."""
+
+    referred: dict[int, datetime | None]
+    reported: set[int]
+    own_reports: dict[tuple[int, str], str]
+    police_unit: Organisation
+    dismissals: dict[tuple[str, int], str]
+
+
+def routing_decision(
+    facts: RoutingFacts,
+    *,
+    rule: str,
+    destination_id: int | None,
+    person_id: int | None,
+    route_code: str | None,
+) -> tuple[str, str] | None:
+    """What the scenario's lead does with one piece of open routing advice: accept it
+    where the scenario did what it advises (a referral to that destination, a report to
+    that authority, a victim's own report on that route), dismiss what the spec
+    dismisses and other police units where the town's unit got the case; else ``None``
+    (left open, as a lead would find it). ``("accept", note)`` or ``("dismiss",
+    reason)``, in Spanish (the demo's language). Shared by the loader and the end-to-end
+    test, which replays the same decisions over HTTP."""
+    if destination_id is not None and (rule, destination_id) in facts.dismissals:
+        return "dismiss", facts.dismissals[(rule, destination_id)]
+    if destination_id is not None and destination_id in facts.referred:
+        sent = facts.referred[destination_id]
+        day = timezone.localdate(sent).strftime("%d/%m/%Y") if sent else ""
+        return "accept", f"Derivación enviada el {day}."
+    if destination_id is not None and destination_id in facts.reported:
+        return "accept", "Comunicado a la autoridad."
+    if person_id is not None and route_code and (person_id, route_code) in facts.own_reports:
+        number = facts.own_reports[(person_id, route_code)]
+        return "accept", f"La familia lo presentó ella misma (n.º {number})."
+    if rule == "police" and facts.police_unit.pk in facts.referred:
+        return (
+            "dismiss",
+            f"Denuncias presentadas en {facts.police_unit.name}, la unidad que atiende el "
+            "municipio.",
+        )
+    return None
+
+
 class _Replay:
     """One load: resolves the scenario's keys to rows as it creates them."""
 
@@ -491,58 +540,46 @@ class _Replay:
             )
 
     def routing_decisions(self, case: Case, spec: CaseSpec) -> None:
-        """Accept the advice the scenario followed (a referral to that destination, a
-        report to that authority, a victim's own report on that route), dismiss what
-        the spec dismisses, and other police units where the case went to one (the
-        one unit that serves the town); leave the rest open, as a lead would find it."""
+        """Decide the case's open routing advice as :func:`routing_decision` says."""
         lead = self.users[spec.lead]
-        referred = {r.destination_id: r for r in Referral.objects.filter(case=case)}
-        reported = set(
-            AuthorityReport.objects.filter(case=case).values_list("authority_id", flat=True)
-        )
-        reported |= set(
-            TakedownRequest.objects.filter(case=case, escalated_to__isnull=False).values_list(
-                "escalated_to_id", flat=True
+        facts = RoutingFacts(
+            referred={r.destination_id: r.sent_at for r in Referral.objects.filter(case=case)},
+            reported=set(
+                AuthorityReport.objects.filter(case=case).values_list("authority_id", flat=True)
             )
+            | set(
+                TakedownRequest.objects.filter(case=case, escalated_to__isnull=False).values_list(
+                    "escalated_to_id", flat=True
+                )
+            ),
+            own_reports={
+                (r.victim_id, r.route.code): r.case_number
+                for r in RemovalRouteReport.objects.filter(case=case).select_related("route")
+            },
+            police_unit=self.orgs[self.s.police_unit],
+            dismissals={
+                (d.rule, self.orgs_by_code(d.destination).pk): d.reason
+                for d in spec.routing_dismissals
+            },
         )
-        own = {(r.victim_id, r.route_id): r for r in RemovalRouteReport.objects.filter(case=case)}
-        dismissed = {
-            (d.rule, self.orgs_by_code(d.destination).pk): d for d in spec.routing_dismissals
-        }
-        police_unit = self.orgs[self.s.police_unit]
         open_advice = RoutingSuggestion.objects.filter(
             case=case, status=RoutingSuggestion.Status.OPEN
-        ).select_related("destination")
+        ).select_related("route")
         for advice in open_advice:
-            dismissal = dismissed.get((advice.rule, advice.destination_id))
-            if dismissal is not None:
-                reporting_services.routing_dismiss(
-                    suggestion=advice, actor=lead, reason=dismissal.reason
-                )
-            elif advice.destination_id in referred:
-                sent = referred[advice.destination_id].sent_at
-                day = timezone.localdate(sent).strftime("%d/%m/%Y") if sent else ""
-                reporting_services.routing_accept(
-                    suggestion=advice, actor=lead, note=f"Derivación enviada el {day}."
-                )
-            elif advice.destination_id in reported:
-                reporting_services.routing_accept(
-                    suggestion=advice, actor=lead, note="Comunicado a la autoridad."
-                )
-            elif (advice.person_id, advice.route_id) in own:
-                number = own[(advice.person_id, advice.route_id)].case_number
-                reporting_services.routing_accept(
-                    suggestion=advice,
-                    actor=lead,
-                    note=f"La familia lo presentó ella misma (n.º {number}).",
-                )
-            elif advice.rule == "police" and police_unit.pk in referred:
-                reporting_services.routing_dismiss(
-                    suggestion=advice,
-                    actor=lead,
-                    reason=f"Denuncias presentadas en {police_unit.name}, la unidad que "
-                    "atiende el municipio.",
-                )
+            decision = routing_decision(
+                facts,
+                rule=advice.rule,
+                destination_id=advice.destination_id,
+                person_id=advice.person_id,
+                route_code=advice.route.code if advice.route else None,
+            )
+            if decision is None:
+                continue
+            verb, text = decision
+            if verb == "accept":
+                reporting_services.routing_accept(suggestion=advice, actor=lead, note=text)
+            else:
+                reporting_services.routing_dismiss(suggestion=advice, actor=lead, reason=text)
 
     def orgs_by_code(self, code: str) -> Organisation:
         return self.orgs.get(code) or Organisation.objects.get(code=code)

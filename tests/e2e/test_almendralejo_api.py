@@ -27,9 +27,9 @@ from django.utils import timezone
 
 from cases.models import AccessEvent, Case, CaseEvent, Organisation
 from demo.almendralejo import ALMENDRALEJO, at
-from demo.loader import _Replay, counts
+from demo.loader import RoutingFacts, _Replay, counts, routing_decision
 from outbox.models import Message
-from reporting.models import Referral, TakedownRequest
+from reporting.models import AuthorityReport, Referral, RoutingSuggestion, TakedownRequest
 from tests.e2e.conftest import wait_for
 from tests.mailbox import messages_in, text_of
 
@@ -153,6 +153,7 @@ def test_the_almendralejo_scenario_runs_end_to_end_over_http(
         people[spec.key] = api.post(S.lead_of(spec.school), "people/", body)["id"]
 
     evidence: dict[str, int] = {}
+    case_ids: dict[str, int] = {}
     to_escalate: list[tuple[int, str, str]] = []
     for case_spec in S.cases:
         lead = case_spec.lead
@@ -189,11 +190,10 @@ def test_the_almendralejo_scenario_runs_end_to_end_over_http(
         case_id = case["id"]
         assert case["reference"].startswith(f"{case_spec.school}-")
         for p in case_spec.participants:
-            api.post(
-                lead,
-                f"cases/{case_id}/participants/",
-                {"person": people[p.person], "role": p.role, "notes": p.notes},
-            )
+            body = {"person": people[p.person], "role": p.role, "notes": p.notes}
+            if p.act_on is not None:
+                body["act_on"] = timezone.localdate(at(now, p.act_on)).isoformat()
+            api.post(lead, f"cases/{case_id}/participants/", body)
         for e in case_spec.evidence:
             metadata = {
                 "kind": e.kind,
@@ -240,7 +240,12 @@ def test_the_almendralejo_scenario_runs_end_to_end_over_http(
                 "legal_basis": r.legal_basis,
                 "legal_basis_note": r.legal_basis_note,
                 "shared_sections": list(r.shared_sections),
+                "guardians": r.guardians,
+                "guardians_note": r.guardians_note,
             }
+            if r.phoned_at is not None:
+                body["phoned_at"] = iso(at(now, r.phoned_at))
+                body["phoned_to"] = r.phoned_to
             if r.complainant:
                 body["complainant"] = people[r.complainant]
             referral = api.post(lead, "referrals/", body)
@@ -262,6 +267,12 @@ def test_the_almendralejo_scenario_runs_end_to_end_over_http(
                     "legal_basis": t.legal_basis,
                     "evidence_items": [evidence[k] for k in t.evidence],
                     "notes": t.notes,
+                    # The signature block: who asks, for whom, with whose consent.
+                    **({"victim": people[t.victim]} if t.victim else {}),
+                    "requester_name": replay.users[lead].get_full_name(),
+                    "requester_relationship": t.relationship,
+                    "requester_email": replay.users[lead].email,
+                    "consent_note": t.consent_note,
                 },
             )
             api.post(
@@ -279,6 +290,34 @@ def test_the_almendralejo_scenario_runs_end_to_end_over_http(
                 )
             if t.escalate:
                 to_escalate.append((notice["id"], lead, t.escalation_reference))
+        for a in case_spec.authority_reports:
+            report = api.post(lead, f"cases/{case_id}/authority-reports/", {"route": a.route})
+            api.post(
+                lead,
+                f"authority-reports/{report['id']}/file/",
+                {"reference": a.reference, "filed_at": iso(at(now, a.filed_at))},
+                expect=200,
+            )
+            if a.answer:
+                api.post(
+                    lead,
+                    f"authority-reports/{report['id']}/answer/",
+                    {"answer": a.answer},
+                    expect=200,
+                )
+        for rr in case_spec.removal_reports:
+            api.post(
+                lead,
+                f"cases/{case_id}/removal-reports/",
+                {
+                    "victim": people[rr.victim],
+                    "route": rr.route,
+                    "reported_on": timezone.localdate(at(now, rr.reported_on)).isoformat(),
+                    "case_number": rr.case_number,
+                    "status": rr.status,
+                },
+            )
+        case_ids[case_spec.key] = case_id
         for p in case_spec.support_plans:
             plan = api.post(
                 lead,
@@ -352,6 +391,50 @@ def test_the_almendralejo_scenario_runs_end_to_end_over_http(
         )
         api.post(lead, f"takedowns/{notice_id}/escalate/", {"reference": reference}, expect=200)
 
+    # --- routing advice: each lead accepts or dismisses it, as the loader does ---------
+    for case_spec in S.cases:
+        lead, case_id = case_spec.lead, case_ids[case_spec.key]
+        referrals = api.all(lead, "referrals/")
+        facts = RoutingFacts(
+            referred={
+                r["destination"]["id"]: datetime.fromisoformat(r["sent_at"])
+                for r in referrals
+                if r["case"]["id"] == case_id and r["sent_at"]
+            },
+            reported=set(
+                Organisation.objects.filter(
+                    name__in=[
+                        r["authority"]
+                        for r in api.all(lead, "authority-reports/")
+                        if r["case"] == case_id and r["status"] != "draft"
+                    ]
+                ).values_list("pk", flat=True)
+            ),
+            own_reports={
+                (r["victim"], r["route"]["code"]): r["case_number"]
+                for r in api.all(lead, f"cases/{case_id}/removal-reports/")
+            },
+            police_unit=replay.orgs[S.police_unit],
+            dismissals={
+                (d.rule, Organisation.objects.get(code=d.destination).pk): d.reason
+                for d in case_spec.routing_dismissals
+            },
+        )
+        for advice in api.all(lead, f"cases/{case_id}/routing/"):
+            if advice["status"] != "open":
+                continue
+            decision = routing_decision(
+                facts,
+                rule=advice["rule"],
+                destination_id=(advice["destination"] or {}).get("id"),
+                person_id=(advice["person"] or {}).get("id"),
+                route_code=(advice["route"] or {}).get("code"),
+            )
+            if decision is not None:
+                verb, text = decision
+                field = "note" if verb == "accept" else "reason"
+                api.post(lead, f"routing/{advice['id']}/{verb}/", {field: text}, expect=200)
+
     # --- what each user sees ----------------------------------------------------------
     school_of = {c.key: c.school for c in S.cases}
     for school in S.schools:
@@ -384,7 +467,7 @@ def test_the_almendralejo_scenario_runs_end_to_end_over_http(
     assert table["schools"] == 3
     assert table["victims"] == 24
     assert table["alleged perpetrators"] == 11
-    assert table["evidence items"] == 30
+    assert table["evidence items"] == 31
     assert table["referrals to the police unit"] == 11
     assert table["  acknowledged"] >= 8
     assert table["  escalated"] == 1
@@ -394,3 +477,11 @@ def test_the_almendralejo_scenario_runs_end_to_end_over_http(
     platforms = Counter(TakedownRequest.objects.values_list("platform__slug", flat=True))
     assert {"whatsapp", "telegram", "instagram"} <= set(platforms)
     assert Case.objects.filter(coercion_or_extortion=True).count() == 1
+    # Issue 10: the scenario's routing, done over HTTP as the loader does it.
+    accepted = RoutingSuggestion.objects.filter(status="accepted")
+    assert {s.destination.code for s in accepted.filter(rule="child_protection")} == {"SPMEX"}
+    assert accepted.filter(rule="child_protection").count() == 2
+    assert accepted.filter(rule="fiscalia_menores").count() == 9
+    assert AuthorityReport.objects.get(route="aepd_priority").status == "filed"
+    assert AuthorityReport.objects.get(route="aepd_complaint").status == "answered"
+    assert TakedownRequest.objects.get(platform__kind="adult").status == "removed"
