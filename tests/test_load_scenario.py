@@ -17,8 +17,12 @@ from django.db import transaction
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
+from lxml import etree
 from rest_framework.test import APIClient
 
+from casefile.cybertipline import build_cybertipline_report
+from casefile.packets import referral_packet
+from casefile.selectors import case_view_for_user
 from cases.models import (
     Case,
     CheckIn,
@@ -38,7 +42,9 @@ from demo import images
 from demo.almendralejo import ALMENDRALEJO, DEMO_PASSWORD
 from demo.loader import logins
 from reporting.models import AuthorityReport, Referral, RoutingSuggestion, TakedownRequest
-from reporting.selectors import overdue_takedowns_for_user
+from reporting.notices import notice_text
+from reporting.selectors import overdue_takedowns_for_user, referral_get_for_user
+from tests.test_cybertipline import _xsd_path
 
 SCHOOLS = ("NOR", "SUR", "CEN")
 POLICE = "PNALM"
@@ -308,6 +314,49 @@ class TestTheLoadedScenario:
         assert "2.000 €" in complaint.notes
         assert accepted.filter(rule="aepd_priority", case=priority.case).exists()
         assert accepted.filter(rule="aepd_complaint", case=complaint.case).exists()
+
+    def test_the_scenarios_referral_packets_notices_and_cybertipline_are_generated(self, loaded):
+        """Issue 10, "Done when" 1 and 2, on the demo itself: a packet of every
+        referral and the text of every notice, in Spanish and English (a PDF of one of
+        each), and the sextortion case's CyberTipline export valid against NCMEC's XSD."""
+        referrals = Referral.objects.select_related("case__lead", "destination")
+        assert referrals.count() == 15  # 11 complaints, 2 to the Fiscalía, 2 to child protection
+        for referral in referrals:
+            lead = referral.case.lead
+            mine = referral_get_for_user(user=lead, referral_id=referral.pk)
+            for language in ("es", "en"):
+                data = referral_packet(user=lead, referral=mine, language=language).data
+                assert data["case_reference"] == referral.case.reference
+                assert set(data["shared_sections"]) == set(referral.shared_sections)
+                assert ("victims" in data) == ("participants" in referral.shared_sections)
+                assert ("evidence" in data) == ("evidence" in referral.shared_sections)
+        first = referrals.filter(destination__code=POLICE).first()
+        pdf = referral_packet(
+            user=first.case.lead,
+            referral=referral_get_for_user(user=first.case.lead, referral_id=first.pk),
+            language="es",
+        ).as_pdf()
+        assert pdf.startswith(b"%PDF")
+
+        notices = TakedownRequest.objects.prefetch_related("evidence_items")
+        for notice in notices:
+            for language in ("es", "en"):
+                document = notice_text(notice, language=language)
+                assert notice.case.reference in document.text
+                for item in notice.evidence_items.all():
+                    assert item.location in document.text
+                    if item.sha256:
+                        assert item.sha256 in document.text
+                assert "173 bis" not in document.text
+
+        extortion = Case.objects.get(coercion_or_extortion=True)
+        report = build_cybertipline_report(
+            view=case_view_for_user(user=extortion.lead, case_id=extortion.pk),
+            reporter=extortion.lead,
+        )
+        assert "sextortion" in report.annotations
+        schema = etree.XMLSchema(etree.parse(str(_xsd_path())))
+        assert schema.validate(etree.fromstring(report.content)), schema.error_log
 
     def test_every_victim_has_a_support_plan_with_weekly_check_ins(self, loaded):
         plans = SupportPlan.objects.all()
