@@ -71,6 +71,7 @@ from cases.permissions import (
 )
 from cases.verbs import AccessAction, verb_label
 from reporting.documents import DOCUMENT_LANGUAGES, document_record, render_pdf
+from reporting.identifiers import identifier_label
 from reporting.models import (
     GeneratedDocument,
     GuardianPosition,
@@ -460,6 +461,7 @@ def _incident(referral: Referral, view: CaseView) -> dict[str, Any]:
                 "platform": item.platform.name if item.platform else None,
                 "location": item.location,
                 "identifiers": dict(item.identifiers),
+                "identifier_list": _identifier_list(item.identifiers),
             }
             for item in items
             if item.kind == EvidenceItem.Kind.ACCOUNT
@@ -491,6 +493,9 @@ def _evidence(view: CaseView) -> dict[str, Any]:
                 "platform": item.platform.name if item.platform else None,
                 "location": item.location,
                 "identifiers": dict(item.identifiers),
+                # The same identifiers named in the packet's language (the keys are the
+                # platform's form fields: ``reporting.identifiers``).
+                "identifier_list": _identifier_list(item.identifiers),
                 "first_seen_at": item.first_seen_at,
                 "seen_by": item.seen_by,
                 "description": item.description,
@@ -513,6 +518,16 @@ def _evidence(view: CaseView) -> dict[str, Any]:
         "devices": _("Where the devices are now: not recorded."),
         "note": _("Metadata and hashes only: no image is ever stored or sent."),
     }
+
+
+def _identifier_list(identifiers: dict[str, Any]) -> list[dict[str, Any]]:
+    """An item's identifiers as ``[{"key", "label", "value"}]``, the label in the active
+    language (``reporting.identifiers``: "Group invite link", not ``group_invite_link``)."""
+    language = (translation.get_language() or "es")[:2]
+    return [
+        {"key": key, "label": identifier_label(key, language), "value": value}
+        for key, value in identifiers.items()
+    ]
 
 
 def _actions_so_far(view: CaseView) -> dict[str, Any]:

@@ -266,6 +266,13 @@ def routing_decision(
     (left open, as a lead would find it). ``("accept", note)`` or ``("dismiss",
     reason)``, in Spanish (the demo's language). Shared by the loader and the end-to-end
     test, which replays the same decisions over HTTP."""
+    if rule == "victim_route":
+        # A route the victim uses herself: only her own report settles it (the school's
+        # escalation to the same authority is not hers).
+        if person_id is not None and route_code and (person_id, route_code) in facts.own_reports:
+            number = facts.own_reports[(person_id, route_code)]
+            return "accept", f"La familia lo presentó ella misma (n.º {number})."
+        return None
     if destination_id is not None and (rule, destination_id) in facts.dismissals:
         return "dismiss", facts.dismissals[(rule, destination_id)]
     if destination_id is not None and destination_id in facts.referred:
@@ -274,9 +281,6 @@ def routing_decision(
         return "accept", f"Derivación enviada el {day}."
     if destination_id is not None and destination_id in facts.reported:
         return "accept", "Comunicado a la autoridad."
-    if person_id is not None and route_code and (person_id, route_code) in facts.own_reports:
-        number = facts.own_reports[(person_id, route_code)]
-        return "accept", f"La familia lo presentó ella misma (n.º {number})."
     if rule == "police" and facts.police_unit.pk in facts.referred:
         return (
             "dismiss",

@@ -268,7 +268,7 @@ PHRASES: dict[str, tuple[str, str]] = {
         "which is an offence under:",
     ),
     "notifier_eu_title": (
-        "(c) Quien notifica (art. 16(2)(c))",
+        "(c) Quién notifica (art. 16(2)(c))",
         "(c) The notifier (art. 16(2)(c))",
     ),
     "anonymous_option": (
@@ -556,7 +556,8 @@ def notice_text(notice: TakedownRequest, *, language: str | None = None) -> Noti
     family = family_of(basis)
     case = notice.case
     items = sorted(notice.evidence_items.all(), key=lambda item: (item.first_seen_at, item.pk))
-    today = timezone.now().astimezone(UTC).strftime("%Y-%m-%d")
+    # The notice's date: when it was submitted (the text a platform received), else today.
+    today = (notice.submitted_at or timezone.now()).astimezone(UTC).strftime("%Y-%m-%d")
     ref = notice_reference(notice)
     who, minor = describe_person(notice.victim, language)
     ai = phrase("intro_ai", language) if case.ai_generated else ""

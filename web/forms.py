@@ -487,7 +487,11 @@ class ReferralForm(ZonedForm):
         queryset=Person.objects.none(),
         required=False,
     )
-    guardians = _choice(GuardianPosition.choices, label=_("Do the parents or guardians know?"))
+    # No answer chosen in advance: the lead says what the guardians know (LAW.md §2.2).
+    guardians = forms.ChoiceField(
+        label=_("Do the parents or guardians know?"),
+        choices=[("", "---------"), *GuardianPosition.choices],
+    )
     guardians_note = _text(
         Referral,
         "guardians_note",
@@ -559,8 +563,8 @@ class LegalBasisChoiceField(StrictModelChoiceField):
 
 
 class EvidenceChoiceField(StrictModelMultipleChoiceField):
-    """Evidence items told apart: platform, location, first seen (in ``zone``) and the
-    start of a hash (items of one platform otherwise render as identical lines)."""
+    """Evidence items told apart: platform, kind, location, first seen (in ``zone``) and
+    the start of a hash (items of one platform otherwise render as identical lines)."""
 
     zone: ZoneInfo | None = None
 
@@ -570,7 +574,8 @@ class EvidenceChoiceField(StrictModelMultipleChoiceField):
         seen = timezone.localtime(obj.first_seen_at, self.zone).strftime("%Y-%m-%d %H:%M")
         digest = obj.sha256 or obj.md5 or obj.pdq
         hashed = f" · {digest[:12]}…" if digest else ""
-        return f"{platform} · {location or '—'} · {_('first seen')} {seen}{hashed}"
+        kind = obj.get_kind_display()
+        return f"{platform} · {kind} · {location or '—'} · {_('first seen')} {seen}{hashed}"
 
 
 class TakedownForm(ZonedForm):

@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import template
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,8 +16,16 @@ from cases import verbs
 from cases.models import Participant, Person
 from cases.permissions import Role
 from cases.selectors import schools_of, schools_owned_by, units_of
+from reporting.identifiers import identifier_label as reporting_identifier_label
 
 register = template.Library()
+
+
+@register.filter
+def identifier_label(key: str) -> str:
+    """An evidence identifier's key (a platform form's field, e.g. ``group_invite_link``)
+    in words in the active language (``reporting.identifiers``)."""
+    return reporting_identifier_label(key, (translation.get_language() or "es")[:2])
 
 
 @register.filter
