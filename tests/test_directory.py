@@ -6,11 +6,13 @@ admin pages."""
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
 from cases.models import Organisation, User
+from reporting import services as reporting_services
 from reporting.directory import (
     AUTHORITIES,
     LEGAL_BASES,
@@ -27,7 +29,7 @@ from reporting.directory_selectors import (
 from reporting.jurisdictions import covers
 from reporting.models import LegalBasis, Platform, RemovalRoute
 from tests.conftest import PASSWORD, client_for
-from tests.factories import SchoolFactory, UserFactory
+from tests.factories import EvidenceItemFactory, SchoolFactory, UserFactory
 
 LEGAL_BASES_URL = "/api/v1/legal-bases/"
 PLATFORMS_URL = "/api/v1/platforms/"
@@ -302,3 +304,22 @@ def test_the_directorys_admin_pages_load_for_a_superuser(root, model, lookup):
     search = client.get(reverse(f"{name}_changelist"), {"q": next(iter(lookup.values()))})
     assert search.status_code == 200
     assert str(row.pk) in search.content.decode()
+
+
+@pytest.mark.parametrize("code", ["es-cp-173-bis", "es-cp-189", "es-lopdgdd-canal-prioritario"])
+def test_a_notice_never_rests_on_an_offence_or_a_disabled_basis(case_a, lead_a, code):
+    """The service itself refuses what the forms never offer: an offence has no clock,
+    and a disabled basis (the draft art. 173 bis CP) is not law (LAW.md §3)."""
+    whatsapp = Platform.objects.get(slug="whatsapp")
+    item = EvidenceItemFactory.create(case=case_a, actor=lead_a, platform=whatsapp)
+    with pytest.raises(ValidationError) as refused:
+        reporting_services.takedown_create(
+            case=case_a,
+            actor=lead_a,
+            platform=whatsapp,
+            legal_basis=LegalBasis.objects.get(code=code),
+            evidence_items=[item],
+            requester_relationship="school_duty",
+        )
+    assert "legal_basis" in refused.value.message_dict
+    assert not case_a.takedowns.exists()

@@ -152,6 +152,12 @@ def takedown_create(
     :func:`default_notice_language`. Raises ``ValidationError``.
     """
     lock_open_case(case.pk)
+    # Never a notice on an offence (it has no clock) or on a basis the directory has
+    # switched off (the draft art. 173 bis CP is present but disabled: LAW.md §3).
+    if legal_basis.purpose != LegalBasis.Purpose.REMOVAL or not legal_basis.enabled:
+        raise ValidationError(
+            {"legal_basis": _("This legal basis cannot be used for a takedown notice.")}
+        )
     validate_signature(
         case=case,
         victim=victim,
