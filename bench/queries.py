@@ -31,14 +31,16 @@ if TYPE_CHECKING:
 # name, whatever their number. Helper "packet" made each referral say who it is about
 # (the complainant, joined, and the victims of its case: ``reporting.selectors
 # .referral_people_for_user``): one more ``SELECT`` of the page's victims on the referral list
-# (14 -> 15), whatever the number of referrals.
+# (14 -> 15), whatever the number of referrals. Helper "notices" added the reports to
+# authorities (``CaseView.authority_reports``: escalations, the AEPD's routes): one more
+# ``SELECT`` on both case pages (30 -> 31, 37 -> 38).
 QUERY_CEILINGS: dict[str, int] = {
     "bare DRF view": 7,
     "API case list": 14,
-    "API case detail": 30,
+    "API case detail": 31,
     "API referrals": 15,
     "web case list": 15,
-    "web case page": 37,
+    "web case page": 38,
 }
 
 
