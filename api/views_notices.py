@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.http import HttpResponse
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -23,6 +22,7 @@ from api.base import Api, audit_context, mark_case_data, record_read
 from api.fields import zoned_context
 from api.pagination import StableCursorPagination
 from api.serializers_case_parts import AuthorityReportOutputSerializer
+from api.views_reporting import ERRORS, NOT_404, SCHOOL_ONLY
 from cases.models import Case
 from cases.selectors import can_edit_case, case_get_for_user
 from cases.verbs import AccessAction
@@ -38,15 +38,6 @@ from reporting.selectors import (
     authority_report_list_for_user,
     takedown_get_for_user,
 )
-
-NOT_404 = {404: OpenApiResponse(description=_("Not found, or not visible to you."))}
-ERRORS = {
-    400: OpenApiResponse(description=_("Invalid input; nothing was written.")),
-    403: OpenApiResponse(description=_("You may see this but not do this.")),
-    **NOT_404,
-    409: OpenApiResponse(description=_("Not allowed from the current status, or lost a race.")),
-}
-SCHOOL_ONLY = _("Only the school's safeguarding lead or deputy can do this.")
 
 
 def _editable_case(request: AuthenticatedRequest, case_id: int) -> Case:
