@@ -321,8 +321,8 @@ class _Replay:
             notice.refresh_from_db()
             reporting_services.takedown_escalate(notice=notice, actor=actor, reference=reference)
         # What each case then did about the routing advice computed as it was built.
-        for case, spec in self.built:
-            self.routing_decisions(case, spec)
+        for built_case, case_spec in self.built:
+            self.routing_decisions(built_case, case_spec)
         for spec in self.s.schools:
             record_case_event(
                 school=self.orgs[spec.code],
@@ -455,8 +455,8 @@ class _Replay:
             self.referral(case, lead, r)
         for t in spec.takedowns:
             self.takedown(case, lead, t)
-        for a in spec.authority_reports:
-            self.authority_report(case, lead, a)
+        for report_spec in spec.authority_reports:
+            self.authority_report(case, lead, report_spec)
         for rr in spec.removal_reports:
             reporting_services.removal_report_record(
                 case=case,
