@@ -434,7 +434,12 @@ class TakedownCreateInputSerializer(InputSerializer):
     )
     requester_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     requester_relationship = serializers.ChoiceField(
-        choices=RequesterRelationship.choices, required=False
+        choices=RequesterRelationship.choices,
+        required=False,
+        help_text=_(
+            "Who asks for the person depicted; default school_duty. school_consent needs "
+            "consent_note (who consented, when)."
+        ),
     )
     requester_email = serializers.EmailField(required=False, allow_blank=True)
     requester_phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
@@ -470,6 +475,7 @@ class TakedownCreateInputSerializer(InputSerializer):
                 platform=attrs["platform"],
                 legal_basis=attrs["legal_basis"],
                 school=attrs["case"].school,
+                requester_name=attrs.get("requester_name", ""),
             )
         except DjangoValidationError as error:
             raise serializers.ValidationError(error.message_dict) from error
@@ -485,7 +491,12 @@ class TakedownsDraftAllInputSerializer(InputSerializer):
     )
     requester_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     requester_relationship = serializers.ChoiceField(
-        choices=RequesterRelationship.choices, required=False
+        choices=RequesterRelationship.choices,
+        required=False,
+        help_text=_(
+            "Who asks for the person depicted; default school_duty. school_consent needs "
+            "consent_note (who consented, when)."
+        ),
     )
     requester_email = serializers.EmailField(required=False, allow_blank=True)
     requester_phone = serializers.CharField(max_length=40, required=False, allow_blank=True)

@@ -31,7 +31,7 @@ from outbox.kinds import MessageKind
 from outbox.models import Message
 from reporting import services
 from reporting.documents import sha256_hex
-from reporting.models import AuthorityReport, Platform, TakedownRequest
+from reporting.models import AuthorityReport, Platform, RequesterRelationship, TakedownRequest
 from reporting.notices import NoticeDownload, notice_download
 from reporting.selectors import (
     authority_report_get_for_user,
@@ -149,7 +149,9 @@ class CaseTakedownsDraftAllApi(Api):
             actor=request.user,
             victim=v.get("victim"),
             requester_name=v.get("requester_name", ""),
-            requester_relationship=v.get("requester_relationship", "school_consent"),
+            requester_relationship=v.get(
+                "requester_relationship", RequesterRelationship.SCHOOL_DUTY
+            ),
             requester_email=v.get("requester_email", ""),
             requester_phone=v.get("requester_phone", ""),
             consent_note=v.get("consent_note", ""),

@@ -29,7 +29,14 @@ from cases.verbs import AccessAction
 from config.http import AuthenticatedRequest
 from reporting import services
 from reporting.directory_selectors import destinations_for, legal_bases_for, removal_routes_for
-from reporting.models import LegalBasis, Platform, Referral, RemovalRoute, TakedownRequest
+from reporting.models import (
+    LegalBasis,
+    Platform,
+    Referral,
+    RemovalRoute,
+    RequesterRelationship,
+    TakedownRequest,
+)
 from reporting.selectors import (
     can_act_for_destination,
     can_act_for_school,
@@ -424,7 +431,9 @@ class TakedownListCreateApi(Api):
             notes=v.get("notes", ""),
             victim=v.get("victim"),
             requester_name=v.get("requester_name", ""),
-            requester_relationship=v.get("requester_relationship", "school_consent"),
+            requester_relationship=v.get(
+                "requester_relationship", RequesterRelationship.SCHOOL_DUTY
+            ),
             requester_email=v.get("requester_email", ""),
             requester_phone=v.get("requester_phone", ""),
             consent_note=v.get("consent_note", ""),

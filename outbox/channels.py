@@ -42,7 +42,8 @@ def send_email(message: Message, address: str) -> None:
 
     Headers: ``Message-ID: <idempotency key@OUTBOX_MESSAGE_ID_DOMAIN>`` (RFC 5322
     §3.6.4: a receiver or a mail rule can drop a second copy), ``Content-Language``
-    (RFC 3282), ``X-Salvaguarda-Kind`` (the kind, for mail rules and tests). The
+    (RFC 3282), ``X-Salvaguarda-Kind`` (the kind, for mail rules and tests), and
+    ``Reply-To`` when the message names one (``Message.reply_to``). The
     connection times out after ``EMAIL_TIMEOUT`` seconds. Raises ``DeliveryError``:
     permanent when the server refused the recipient or the sender (SMTP 5xx), else
     temporary (connection errors, 4xx)."""
@@ -51,6 +52,7 @@ def send_email(message: Message, address: str) -> None:
         message.body,
         settings.DEFAULT_FROM_EMAIL,
         [address],
+        reply_to=[message.reply_to] if message.reply_to else None,
         headers={
             "Message-ID": message.message_id,
             "Content-Language": message.language,

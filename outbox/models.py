@@ -141,6 +141,10 @@ class Message(models.Model):
     )
     # The address of the last attempt (e-mail address or URL); blank if there was none.
     address = models.CharField(_("address"), max_length=500, blank=True)
+    # Where a reply goes (an e-mail's ``Reply-To``): the person who signed a takedown
+    # notice, so the platform's acknowledgement and decision reach them (DSA art.
+    # 16(4)–(5)); blank: no reply expected.
+    reply_to = models.EmailField(_("reply to"), blank=True)
     language = models.CharField(_("language"), max_length=8)
     subject = models.CharField(_("subject"), max_length=300, blank=True)
     body = models.TextField(_("body"), blank=True)

@@ -70,6 +70,7 @@ def enqueue(
     school: Any = None,
     case: Any = None,
     about: models.Model | None = None,
+    reply_to: str = "",
 ) -> Message:
     """Write one message to ``recipient`` in the current transaction and deliver it once
     the transaction commits (a rolled-back change sends nothing).
@@ -77,8 +78,9 @@ def enqueue(
     An e-mail recipient (a user or an organisation) gets ``subject``/``body``; a webhook
     endpoint gets ``payload`` (a JSON object). ``school`` and ``case``: whose message
     it is (the leads who see it and may retry it); ``about``: the referral, notice,
-    concern… it concerns. Content must carry no child's name or details (DESIGN
-    rule 1): a reference and a link. Returns the saved row (state ``pending``)."""
+    concern… it concerns; ``reply_to``: an e-mail's ``Reply-To`` (blank: none). Content
+    must carry no child's name or details (DESIGN rule 1): a reference and a link.
+    Returns the saved row (state ``pending``)."""
     channel = Message.Channel.WEBHOOK if recipient.endpoint is not None else Message.Channel.EMAIL
     message = Message.objects.create(
         kind=kind,
@@ -98,6 +100,7 @@ def enqueue(
         subject=" ".join(subject.split())[:300],
         body=body,
         payload=dict(payload) if payload is not None else None,
+        reply_to=reply_to,
     )
     transaction.on_commit(lambda: kick(message.pk), robust=True)
     return message

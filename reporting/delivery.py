@@ -215,7 +215,8 @@ def takedown_notice_send_enqueue(notice: TakedownRequest, *, address: str) -> Me
     of ours). Call inside the submission's transaction (``takedown_submit``): the
     notice leaves once, and never for a submission that rolled back. The text carries
     the signature block, the locations and the hashes, never an image nor the child's
-    name (LAW.md §1; DESIGN rule 1). Returns the row written."""
+    name (LAW.md §1; DESIGN rule 1); replies go to the signer's e-mail, else the
+    school's. Returns the row written."""
     document = notice_text(notice)
     case = notice.case
     return enqueue(
@@ -226,4 +227,8 @@ def takedown_notice_send_enqueue(notice: TakedownRequest, *, address: str) -> Me
         school=case.school,
         case=case,
         about=notice,
+        # The platform's acknowledgement and decision (DSA art. 16(4)–(5); TAKE IT DOWN
+        # §223a(a)(1)(B)(iv)) go to whoever signed, else to the school's own address;
+        # never to Salvaguarda's no-reply sender.
+        reply_to=notice.requester_email or case.school.email,
     )

@@ -257,6 +257,20 @@ def _clear_cache():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the project's default language: a request through the test
+    client leaves its language active on the thread (``LocaleMiddleware`` activates it
+    and nothing resets it), which would make a later test's messages depend on the
+    order the tests ran in."""
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _second_factor_and_lockout_off(settings):
     """Most tests sign in with ``force_login``/``force_authenticate`` and no second
     factor, and some fail a sign-in many times to test the rate limit alone.

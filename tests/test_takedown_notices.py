@@ -22,6 +22,7 @@ from outbox.models import Message
 from reporting import services
 from reporting.models import GeneratedDocument, LegalBasis, Platform, TakedownRequest
 from reporting.notices import notice_download, notice_text
+from reporting.services import validate_basis_applies
 from tests.factories import CaseFactory, ParticipantFactory, SchoolFactory, hex_digest, member
 from tests.mailbox import messages_in, text_of
 from tests.outbox import deliver_outbox
@@ -176,7 +177,9 @@ def test_a_dsa_notice_with_no_name_says_the_notifier_stays_anonymous(case_a, lea
         requester_name="",
         requester_email="",
         requester_phone="",
-        consent_note="",
+        # Anonymous to the platform, yet the school keeps who consented (TAKE IT DOWN's
+        # "authorised person" rule is the school's own record under the DSA too).
+        consent_note="Madre, 12/09, en persona",
     )
     text = notice_text(notice).text
     assert "The notifier remains anonymous" in text
@@ -359,3 +362,41 @@ def test_a_british_school_is_offered_the_osa_marked_unconfirmed(db):
     page = client.get(reverse("web:takedown_new", args=[case.pk])).content.decode()
     assert 'value="uk-osa-s10-3a"' in page and "commencement not yet confirmed" in page
     assert 'value="eu-dsa-art16"' not in page and 'value="us-take-it-down"' not in page
+
+
+def test_the_school_acting_with_consent_must_record_it_even_unsigned(case_a, lead_a):
+    """The relationship "with the guardians' consent" needs who consented and when,
+    signed or not (issue 10: "the relationship and consent recorded")."""
+    with pytest.raises(ValidationError) as refused:
+        draft(
+            case_a,
+            lead_a,
+            "tiktok",
+            "eu-dsa-art16",
+            requester_name="",
+            requester_email="",
+            requester_relationship="school_consent",
+            consent_note="",
+        )
+    assert "consent_note" in refused.value.message_dict
+
+
+def test_a_us_or_uk_notice_must_be_signed_where_the_faces_check_it(school_a):
+    """TAKE IT DOWN §223a(a)(1)(B)(i) and OSA s.20A(2) want a signature; the DSA lets
+    the notifier stay anonymous (art. 16(2)(c))."""
+    us_school = SchoolFactory.create(jurisdiction="US-CA")
+    tiktok = Platform.objects.get(slug="tiktok")
+    with pytest.raises(ValidationError) as refused:
+        validate_basis_applies(
+            platform=tiktok,
+            legal_basis=LegalBasis.objects.get(code="us-take-it-down"),
+            school=us_school,
+            requester_name="",
+        )
+    assert set(refused.value.message_dict) == {"requester_name"}
+    validate_basis_applies(
+        platform=tiktok,
+        legal_basis=LegalBasis.objects.get(code="eu-dsa-art16"),
+        school=school_a,
+        requester_name="",
+    )

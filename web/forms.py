@@ -670,10 +670,14 @@ class TakedownForm(ZonedForm):
         if platform is not None and basis is not None:
             try:
                 validate_basis_applies(
-                    platform=platform, legal_basis=basis, school=self.case.school
+                    platform=platform,
+                    legal_basis=basis,
+                    school=self.case.school,
+                    requester_name=data.get("requester_name") or "",
                 )
             except ValidationError as error:
-                self.add_error("legal_basis", error.message_dict["legal_basis"])
+                for field, messages in error.message_dict.items():
+                    self.add_error(field, messages)
         return data
 
 

@@ -692,7 +692,7 @@ class TakedownNewView(CaseFormView):
             victim=data["victim"],
             requester_name=data["requester_name"],
             requester_relationship=data["requester_relationship"]
-            or RequesterRelationship.SCHOOL_WITH_CONSENT,
+            or RequesterRelationship.SCHOOL_DUTY,
             requester_email=data["requester_email"],
             requester_phone=data["requester_phone"],
             consent_note=data["consent_note"],

@@ -51,25 +51,44 @@ TAKEDOWN_TRANSITIONS: dict[str, frozenset[str]] = {
 TAKEDOWN_OUTCOMES = frozenset({TS.ACKNOWLEDGED, TS.REMOVED, TS.REFUSED})
 
 
+# Laws whose removal requests must be signed, with a contact: the US TAKE IT DOWN Act
+# (47 U.S.C. §223a(a)(1)(B)(i), (iv)) and the UK Online Safety Act (s.20A(2)). The EU DSA
+# lets the notifier of child sexual abuse material stay anonymous (art. 16(2)(c)).
+SIGNED_NOTICE_JURISDICTIONS = frozenset({"US", "GB"})
+
+
 def validate_basis_applies(
-    *, platform: Platform, legal_basis: LegalBasis, school: Organisation
+    *,
+    platform: Platform,
+    legal_basis: LegalBasis,
+    school: Organisation,
+    requester_name: str | None = None,
 ) -> None:
     """Raise ``ValidationError`` (on ``legal_basis``) unless ``legal_basis`` is one of
     :func:`reporting.directory_selectors.legal_bases_for` ``(platform, school)``: a removal
     duty the platform answers under, enabled (never a draft), whose jurisdiction covers
     the school's — a Spanish school is never offered the UK or US bases (LAW.md §1;
-    "forms offer only the bases that apply"). Called by the forms, the API and
+    "forms offer only the bases that apply"). With ``requester_name`` given (the
+    signature block being checked), a notice under the US or UK law must be signed
+    (on ``requester_name``: TAKE IT DOWN §223a(a)(1)(B)(i); OSA s.20A(2)); the EU DSA
+    allows an anonymous notifier. Called by the forms, the API and
     :func:`takedowns_draft_for_case`; :func:`takedown_create` itself still accepts any
-    removal basis, for notices drafted before issue 10 (and their tests)."""
+    enabled removal basis, for notices drafted before issue 10 (and their tests)."""
+    errors: dict[str, str] = {}
     if legal_basis not in legal_bases_for(platform=platform, school=school):
-        raise ValidationError(
-            {
-                "legal_basis": _(
-                    "%(basis)s does not apply to a notice from this school to %(platform)s."
-                )
-                % {"basis": legal_basis.name, "platform": platform.name}
-            }
-        )
+        errors["legal_basis"] = _(
+            "%(basis)s does not apply to a notice from this school to %(platform)s."
+        ) % {"basis": legal_basis.name, "platform": platform.name}
+    if (
+        requester_name is not None
+        and legal_basis.jurisdiction in SIGNED_NOTICE_JURISDICTIONS
+        and not requester_name.strip()
+    ):
+        errors["requester_name"] = _(
+            "A notice under %(basis)s must be signed: give the name of the person asking."
+        ) % {"basis": legal_basis.name}
+    if errors:
+        raise ValidationError(errors)
 
 
 def default_notice_language(*, actor: User, school: Organisation) -> str:
@@ -96,8 +115,9 @@ def validate_signature(
     §223a(a)(1)(B)(i): an authorised person acting on the individual's behalf); someone
     who signs gives an e-mail or a phone to be reached (§223a(a)(1)(B)(iv); OSA
     s.20A(2)). A notice with no name is anonymous, as the DSA allows for child sexual
-    abuse material (art. 16(2)(c)): its text says so. Raises ``ValidationError`` with
-    one message per field, in the active language."""
+    abuse material (art. 16(2)(c)): its text says so (the US and UK laws want a
+    signature: :func:`validate_basis_applies`). Raises ``ValidationError`` with one
+    message per field, in the active language."""
     errors: dict[str, str] = {}
     if (
         victim is not None
@@ -110,7 +130,6 @@ def validate_signature(
         errors["requester_relationship"] = _("Choose who is asking.")
     elif (
         requester_relationship == RequesterRelationship.SCHOOL_WITH_CONSENT
-        and requester_name.strip()
         and not consent_note.strip()
     ):
         errors["consent_note"] = _(
@@ -134,7 +153,7 @@ def takedown_create(
     notes: str = "",
     victim: Person | None = None,
     requester_name: str = "",
-    requester_relationship: str = RequesterRelationship.SCHOOL_WITH_CONSENT,
+    requester_relationship: str = RequesterRelationship.SCHOOL_DUTY,
     requester_email: str = "",
     requester_phone: str = "",
     consent_note: str = "",
@@ -438,7 +457,7 @@ def takedowns_draft_for_case(
     actor: User,
     victim: Person | None = None,
     requester_name: str = "",
-    requester_relationship: str = RequesterRelationship.SCHOOL_WITH_CONSENT,
+    requester_relationship: str = RequesterRelationship.SCHOOL_DUTY,
     requester_email: str = "",
     requester_phone: str = "",
     consent_note: str = "",
@@ -450,8 +469,8 @@ def takedowns_draft_for_case(
     ``evidence_items`` of it) grouped by platform, one draft per platform and legal
     basis that applies (:func:`reporting.directory_selectors.legal_bases_for`; LAW.md §1:
     "one incident usually needs notices under several bases to several platforms; the
-    clocks run separately"). A pair that already has a draft or open notice is skipped,
-    so running it twice drafts nothing new. Evidence with no platform is left out
+    clocks run separately"). A pair that already has a draft, open or removed notice is
+    skipped, so running it twice drafts nothing new. Evidence with no platform is left out
     (there is nowhere to send it). Each notice has its own clock, ticket and answer.
     The signature block is checked once (:func:`validate_signature`). Returns the
     notices drafted now (possibly none). Raises ``ValidationError``."""
@@ -480,9 +499,19 @@ def takedowns_draft_for_case(
         platforms[item.platform.pk] = item.platform
     taken = set(
         TakedownRequest.objects.filter(
-            case=case, status__in=[TS.DRAFT, *OPEN_TAKEDOWN_STATUSES]
+            # A removed item needs no new notice (if it comes back, draft one by hand).
+            case=case,
+            status__in=[TS.DRAFT, TS.REMOVED, *OPEN_TAKEDOWN_STATUSES],
         ).values_list("platform_id", "legal_basis_id")
     )
+    for platform in platforms.values():
+        for basis in legal_bases_for(platform=platform, school=case.school):
+            validate_basis_applies(
+                platform=platform,
+                legal_basis=basis,
+                school=case.school,
+                requester_name=requester_name,
+            )
     drafted: list[TakedownRequest] = []
     for platform_id in sorted(by_platform, key=lambda pk: platforms[pk].name):
         platform = platforms[platform_id]
