@@ -235,7 +235,7 @@ def _build(referral: Referral, view: CaseView, language: str) -> dict[str, Any]:
         "referral": _referral(referral, view),
         "referrer": _referrer(referral, case),
         "incident": _incident(referral, view),
-        "aggravating_flags": _flags(case),
+        "aggravating_flags": _flags(case, view),
     }
     if CASE_SECTION_PARTICIPANTS in sections:
         data["victims"] = [_victim(p, view, referral) for p in _role(view, Participant.Role.VICTIM)]
@@ -470,9 +470,19 @@ def _incident(referral: Referral, view: CaseView) -> dict[str, Any]:
     return out
 
 
-def _flags(case: Case) -> dict[str, Any]:
+def _flags(case: Case, view: CaseView) -> dict[str, Any]:
+    """LAW.md §2.5. "Adult involved" is the case's flag, or any alleged perpetrator the
+    packet lists who was 18 or over on the date of the act (never a flag that
+    contradicts the people it shows)."""
+    adults = [
+        participant.person
+        for participant in view.participants
+        if participant.role in (Participant.Role.ALLEGED_PERPETRATOR, Participant.Role.SHARER)
+        and (age := participant.person.age_on(_act_date(participant, view)[0])) is not None
+        and age >= ADULT_AGE
+    ]
     return {
-        "adult_involved": case.adult_involved,
+        "adult_involved": case.adult_involved or bool(adults),
         "coercion_or_extortion": case.coercion_or_extortion,
         "under_13": case.under_13,
         # No field records violence: "not recorded" (null), never a guess.

@@ -15,8 +15,9 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from casefile.packets import PACKET_SCHEMA_VERSION, referral_packet, referral_packet_document
+from cases import services as case_services
 from cases.exceptions import NotFound
-from cases.models import AccessEvent, CaseEvent, Organisation, Participant, Person
+from cases.models import AccessEvent, Case, CaseEvent, Organisation, Participant, Person
 from cases.verbs import AccessAction
 from reporting import services as reporting_services
 from reporting.documents import sha256_hex
@@ -503,3 +504,27 @@ def test_building_a_packet_costs_the_same_queries_whatever_the_case_holds(
         ParticipantFactory.create(case=full_case, role=Participant.Role.ALLEGED_PERPETRATOR)
         TakedownRequestFactory.create(case=full_case, platform_ticket=f"T-{n}")
     assert count() == before
+
+
+def test_an_adult_perpetrator_listed_makes_the_adult_flag_true(case_a, lead_a, police_unit):
+    """Newcomer trial: a packet listed a 41-year-old perpetrator beside
+    ``adult_involved: false`` (the case flag was unset). The flag now follows the
+    people the packet shows (LAW.md §2.3 and §2.5)."""
+    adult = Person.objects.create(
+        school=case_a.school,
+        kind=Person.Kind.EXTERNAL,
+        given_name="Adulto",
+        family_name="Prueba",
+        date_of_birth=date(1985, 1, 1),
+    )
+    case_services.participant_add(
+        case=case_a, person=adult, role="alleged_perpetrator", actor=lead_a
+    )
+    assert not Case.objects.get(pk=case_a.pk).adult_involved
+    referral = _referral(case_a, lead_a, police_unit, ALL)
+    packet = referral_packet(
+        user=lead_a,
+        referral=referral_get_for_user(user=lead_a, referral_id=referral.pk),
+        language="en",
+    )
+    assert packet.data["aggravating_flags"]["adult_involved"] is True
