@@ -28,7 +28,16 @@ class RoutingDecisionView(CaseFormView):
             kwargs["suggestion_id"],
             signed_in_user(request),
         )
-        self.intro = reason_of(self.suggestion)
+        # What is being decided, in words: where (the destination or the victim's
+        # route), for whom, and why (newcomer trial: the form showed only the reason).
+        advice = self.suggestion
+        where = advice.destination.name if advice.destination else ""
+        if advice.route is not None:
+            where = advice.route.name
+        who = str(advice.person) if advice.person is not None else ""
+        heading = " · ".join(part for part in (where, who) if part)
+        reason = reason_of(advice)
+        self.intro = f"{heading}: {reason}" if heading else reason
 
 
 class RoutingAcceptView(RoutingDecisionView):
