@@ -144,3 +144,21 @@ def test_escalating_the_notice_by_hand_files_its_draft(case_a, lead_a):
     report = AuthorityReport.objects.get()
     assert report.status == "filed" and report.reference == "CP-55"
     assert CaseEvent.objects.filter(case=case_a, verb="authority_report.filed").count() == 1
+
+
+def test_an_escalation_is_not_filed_before_its_notice_was_submitted(case_a, lead_a):
+    """Newcomer trial: a filing date weeks before the notice was accepted."""
+    notice = draft(case_a, lead_a, "tiktok", "eu-dsa-art16")
+    services.takedown_submit(notice=notice, actor=lead_a)
+    services.takedown_record_outcome(notice=notice, actor=lead_a, status="refused")
+    report = AuthorityReport.objects.get(takedown=notice)
+    with pytest.raises(ValidationError) as refused:
+        services.authority_report_file(
+            report=report,
+            actor=lead_a,
+            reference="CP-1",
+            filed_at=notice.submitted_at - timedelta(days=3),
+        )
+    assert "filed_at" in refused.value.message_dict
+    report.refresh_from_db()
+    assert report.status == "draft"

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -57,9 +57,26 @@ def _notice_or_404(request: HttpRequest, case_id: int, takedown_id: int) -> Take
     return notice
 
 
+class _BadLanguage(Exception):
+    """``?lang=`` names a language a notice is not written in."""
+
+
 def _language(request: HttpRequest) -> str | None:
+    """``?lang=`` (``es``/``en``), or ``None`` for the notice's own language. Anything
+    else raises ``_BadLanguage`` (a 400, as the API answers)."""
     lang = request.GET.get("lang")
-    return lang if lang in NOTICE_LANGUAGES else None
+    if lang is None or lang == "":
+        return None
+    if lang not in NOTICE_LANGUAGES:
+        raise _BadLanguage
+    return lang
+
+
+def _bad_language() -> HttpResponse:
+    return HttpResponseBadRequest(
+        _("Choose the notice's language: %(choices)s.") % {"choices": ", ".join(NOTICE_LANGUAGES)},
+        content_type="text/plain; charset=utf-8",
+    )
 
 
 @login_required
@@ -71,12 +88,16 @@ def takedown_notice(
     the e-mail channel, what is e-mailed on submission and the e-mail's state. Viewing
     it records the text generated (its SHA-256) and the read."""
     notice = _notice_or_404(request, case_id, takedown_id)
+    try:
+        language = _language(request)
+    except _BadLanguage:
+        return _bad_language()
     with transaction.atomic():
         download = notice_download(
             notice=notice,
             actor=request.user,
             fmt="txt",
-            language=_language(request),
+            language=language,
             context=web_context(request),
         )
         record_read(request, AccessAction.TAKEDOWN_NOTICE_TEXT, [notice.case_id])
@@ -111,12 +132,16 @@ def takedown_notice_pdf(
 ) -> HttpResponse:
     """The notice as a PDF (``?lang=``), recorded (document hash and read)."""
     notice = _notice_or_404(request, case_id, takedown_id)
+    try:
+        language = _language(request)
+    except _BadLanguage:
+        return _bad_language()
     with transaction.atomic():
         download = notice_download(
             notice=notice,
             actor=request.user,
             fmt="pdf",
-            language=_language(request),
+            language=language,
             context=web_context(request),
         )
         record_read(request, AccessAction.TAKEDOWN_NOTICE_TEXT, [notice.case_id])

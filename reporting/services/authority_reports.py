@@ -113,6 +113,16 @@ def authority_report_file(
     validate_plausible(filed_at, "filed_at")
     if filed_at > timezone.now():
         raise ValidationError({"filed_at": _("This date and time is in the future.")})
+    # An escalation is filed after the notice it escalates was sent (LAW.md §1: "try
+    # the platform first"), never before (newcomer trial: a date weeks earlier passed).
+    if (
+        report.takedown is not None
+        and report.takedown.submitted_at is not None
+        and filed_at < report.takedown.submitted_at
+    ):
+        raise ValidationError(
+            {"filed_at": _("This is before the takedown notice it escalates was submitted.")}
+        )
     transition(
         report,
         allowed=AUTHORITY_REPORT_TRANSITIONS,

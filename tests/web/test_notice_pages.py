@@ -211,3 +211,13 @@ def test_the_authoritys_answer_is_recorded_from_the_case_page(case_a, lead_a):
     assert client_as(lead_a).post(url, {"answer": "Archivada"}).status_code == 302
     report.refresh_from_db()
     assert report.status == "answered" and "Archivada" in report.notes
+
+
+def test_an_unknown_language_is_a_400_and_records_nothing(case_a, lead_a):
+    """As the API answers (newcomer trial: the page served Spanish for ``?lang=xx``)."""
+    notice = draft(case_a, lead_a, "tiktok", "eu-dsa-art16")
+    for name in ("web:takedown_notice", "web:takedown_notice_pdf"):
+        url = reverse(name, args=[case_a.pk, notice.pk]) + "?lang=xx"
+        assert client_as(lead_a).get(url).status_code == 400
+    assert not AccessEvent.objects.filter(action="takedown.notice").exists()
+    assert not GeneratedDocument.objects.filter(takedown=notice).exists()
