@@ -36,7 +36,7 @@ class BasisRow:
 
 
 LEGAL_BASES: tuple[BasisRow, ...] = (
-    # --- removal duties of platforms (LAW.md §1) ---------------------------------------
+    # --- removal duties of platforms ---------------------------------------
     BasisRow(
         "us-take-it-down",
         "removal",
@@ -46,7 +46,7 @@ LEGAL_BASES: tuple[BasisRow, ...] = (
         "Pub. L. 119-12 §3; 47 U.S.C. §223a (removal within 48 h)",
         "US",
         "47 U.S.C. §223a(a)(1)(B) and (a)(3); in force for platforms since 19 May 2026; "
-        "enforced by the FTC (LAW.md §1)",
+        "enforced by the FTC",
         deadline_hours=48,
         escalation="FTC",
     ),
@@ -59,7 +59,7 @@ LEGAL_BASES: tuple[BasisRow, ...] = (
         "s.10(3A)–(3B) and s.20A, inserted by the Crime and Policing Act 2026",
         "GB",
         "Online Safety Act 2023 s.10(3A), s.20A(2); Crime and Policing Act 2026 (Royal "
-        "Assent 29 Apr 2026); commencement date not yet confirmed (LAW.md §1)",
+        "Assent 29 Apr 2026); commencement date not yet confirmed",
         deadline_hours=48,
         status="unconfirmed",
         escalation="OFCOM",
@@ -73,7 +73,7 @@ LEGAL_BASES: tuple[BasisRow, ...] = (
         "Regulation (EU) 2022/2065, art. 16 (notice and action)",
         "EU",
         "Regulation (EU) 2022/2065 art. 16(2), 16(4)–(5): 'without undue delay'; the hours "
-        "are the school's follow-up target (LAW.md §1)",
+        "are the school's follow-up target",
         deadline_hours=48,
         statutory=False,
         escalation="AEPDCP",
@@ -89,13 +89,13 @@ LEGAL_BASES: tuple[BasisRow, ...] = (
         "Ley Orgánica 3/2018; Canal Prioritario de la AEPD",
         "Organic Law 3/2018; AEPD Canal Prioritario",
         "ES",
-        "Superseded: the AEPD's two routes are reports to the AEPD (LAW.md §1 'Spain — AEPD')",
+        "Superseded: the AEPD's two routes are reports to the AEPD, not notices to a platform",
         deadline_hours=48,
         statutory=False,
         escalation="AEPDCP",
         enabled=False,
     ),
-    # --- offences: why the content is illegal (LAW.md §3) ------------------------------
+    # --- offences: why the content is illegal ------------------------------
     BasisRow(
         "es-cp-189",
         "offence",
@@ -104,7 +104,7 @@ LEGAL_BASES: tuple[BasisRow, ...] = (
         "Ley Orgánica 10/1995, art. 189.1",
         "Organic Law 10/1995, art. 189.1",
         "ES",
-        "Cited by the Juzgado de Menores de Badajoz, 20 Jun 2024 (LAW.md §3)",
+        "Cited by the Juzgado de Menores de Badajoz, 20 Jun 2024",
     ),
     BasisRow(
         "es-cp-173-1",
@@ -114,7 +114,7 @@ LEGAL_BASES: tuple[BasisRow, ...] = (
         "Ley Orgánica 10/1995, art. 173.1",
         "Organic Law 10/1995, art. 173.1",
         "ES",
-        "Cited by the Juzgado de Menores de Badajoz, 20 Jun 2024 (LAW.md §3)",
+        "Cited by the Juzgado de Menores de Badajoz, 20 Jun 2024",
     ),
     BasisRow(
         "es-cp-173-bis",
@@ -125,7 +125,7 @@ LEGAL_BASES: tuple[BasisRow, ...] = (
         "Draft Organic Law on the protection of minors in digital environments",
         "ES",
         "Not enacted (unconfirmed): present and disabled until enacted; meanwhile cite "
-        "arts. 189 and 173.1 (LAW.md §3)",
+        "arts. 189 and 173.1",
         status="not_enacted",
         enabled=False,
     ),
@@ -138,7 +138,7 @@ LEGAL_BASES: tuple[BasisRow, ...] = (
         "Directive 2011/93/EU, arts. 3–7",
         "EU",
         "DSA art. 16(2)(c): for offences under arts. 3–7 of Directive 2011/93/EU the "
-        "notifier may stay anonymous (LAW.md §1)",
+        "notifier may stay anonymous",
     ),
     BasisRow(
         "gb-soa-66b",
@@ -148,7 +148,7 @@ LEGAL_BASES: tuple[BasisRow, ...] = (
         "Sexual Offences Act 2003 s.66B(1)–(3)",
         "Sexual Offences Act 2003 s.66B(1)–(3)",
         "GB",
-        "OSA s.20A(2)(a) refers to intimate image content as in SOA 2003 s.66B (LAW.md §1)",
+        "OSA s.20A(2)(a) refers to intimate image content as in SOA 2003 s.66B",
     ),
     BasisRow(
         "gb-poca-1978-s1",
@@ -287,13 +287,13 @@ AUTHORITIES: tuple[AuthorityRow, ...] = (
         "AEPDCP", "AEPD Canal Prioritario", "regulator", "ES",
         "https://www.aepd.es/canalprioritario",
         "AEPD: urgent removal of sexual or violent content spread without consent; third "
-        "parties may report; 14–17-year-olds may report themselves (LAW.md §1)",
+        "parties may report; 14–17-year-olds may report themselves",
     ),
     AuthorityRow(
         "AEPDREC", "AEPD — reclamación (procedimiento sancionador)", "regulator", "ES",
         "https://sedeagpd.gob.es/sede-electronica-web/",
         "AEPD ordinary complaint, which can end in a fine: in Almendralejo €2,000 "
-        "(€1,200 paid early), 2025 (LAW.md §1)",
+        "(€1,200 paid early), 2025",
     ),
     AuthorityRow(
         "INC017", "INCIBE 017", "hotline", "ES",
@@ -303,31 +303,29 @@ AUTHORITIES: tuple[AuthorityRow, ...] = (
     AuthorityRow(
         "IWFRR", "IWF / Childline Report Remove", "hotline", "GB",
         "https://www.childline.org.uk/info-advice/bullying-abuse-safety/online-mobile-safety/remove-nude-image-shared-online/",
-        "IWF and NSPCC Childline: under-18s in the UK report their own image (LAW.md §3)",
+        "IWF and NSPCC Childline: under-18s in the UK report their own image",
     ),
     AuthorityRow(
         "NCMECCT", "NCMEC CyberTipline", "hotline", "US", "https://report.cybertip.org/",
-        "NCMEC: the US reporting point for child sexual exploitation (LAW.md §4)",
+        "NCMEC: the US reporting point for child sexual exploitation",
     ),
     AuthorityRow(
         "NCMECTD", "NCMEC Take It Down", "hotline", "US", "https://takeitdown.ncmec.org/",
-        "NCMEC: anyone depicted under 18 hashes their own image on their own device "
-        "(LAW.md §3)",
+        "NCMEC: anyone depicted under 18 hashes their own image on their own device",
     ),
     AuthorityRow(
         "STOPNCII", "StopNCII.org", "hotline", "GB", "https://stopncii.org/",
-        "Revenge Porn Helpline (SWGfL): adults (18+) hash their own intimate images "
-        "(LAW.md §3)",
+        "Revenge Porn Helpline (SWGfL): adults (18+) hash their own intimate images",
     ),
     AuthorityRow(
         "FTC", "US Federal Trade Commission", "regulator", "US",
         "https://takeitdown.ftc.gov/",
-        "The FTC enforces the TAKE IT DOWN Act; complaints at TakeItDown.ftc.gov (LAW.md §1)",
+        "The FTC enforces the TAKE IT DOWN Act; complaints at TakeItDown.ftc.gov",
     ),
     AuthorityRow(
         "OFCOM", "Ofcom", "regulator", "GB",
         "https://www.ofcom.org.uk/make-a-complaint",
-        "Ofcom enforces the Online Safety Act 2023 (LAW.md §1)",
+        "Ofcom enforces the Online Safety Act 2023",
     ),
     # Police, prosecutors and child protection that serve every Spanish school: the
     # schools' own local units are added per deployment (the demo adds Almendralejo's).
@@ -347,7 +345,7 @@ AUTHORITIES: tuple[AuthorityRow, ...] = (
         "child_protection", "ES-EX", "https://www.juntaex.es/",
         "LO 1/1996 de protección jurídica del menor, art. 12; Ley 4/1994 de Extremadura de "
         "protección y atención a menores: the region's child-protection service, where "
-        "an alleged perpetrator under 14 goes (LO 5/2000 art. 3; LAW.md §3)",
+        "an alleged perpetrator under 14 goes (LO 5/2000 art. 3)",
     ),
     AuthorityRow(
         "CEOP", "CEOP (National Crime Agency)", "police_unit", "GB",
@@ -382,7 +380,7 @@ REMOVAL_ROUTES: tuple[RouteRow, ...] = (
         "For anyone depicted under 18: the image is hashed on their own device and "
         "participating platforms remove it. The image never leaves the device.",
         "https://takeitdown.ncmec.org/",
-        "LAW.md §3: NCMEC Take It Down (anyone depicted under 18)", max_age=17,
+        "NCMEC Take It Down (anyone depicted under 18)", max_age=17,
     ),
     RouteRow(
         "report-remove", "IWFRR", "Report Remove (IWF y Childline)",
@@ -392,7 +390,7 @@ REMOVAL_ROUTES: tuple[RouteRow, ...] = (
         "UK, under 18: the young person reports their own image and the IWF has it "
         "removed.",
         "https://www.childline.org.uk/info-advice/bullying-abuse-safety/online-mobile-safety/remove-nude-image-shared-online/",
-        "LAW.md §3: IWF/Childline Report Remove (UK, under 18)", max_age=17,
+        "IWF/Childline Report Remove (UK, under 18)", max_age=17,
         jurisdiction="GB",
     ),
     RouteRow(
@@ -401,7 +399,7 @@ REMOVAL_ROUTES: tuple[RouteRow, ...] = (
         "íntimas en su propio dispositivo para que las plataformas las bloqueen.",
         "For adults (18+), staff included: hashes their intimate images on their own device "
         "so that platforms block them.",
-        "https://stopncii.org/", "LAW.md §3: StopNCII (adults — staff can be victims too)",
+        "https://stopncii.org/", "StopNCII (adults — staff can be victims too)",
         min_age=18,
     ),
     RouteRow(
@@ -412,7 +410,7 @@ REMOVAL_ROUTES: tuple[RouteRow, ...] = (
         "Spain: urgent removal of sexual content spread without consent. From 14 one may "
         "report oneself; younger, the family.",
         "https://www.aepd.es/canalprioritario",
-        "LAW.md §1 and §3: AEPD Canal Prioritario (14+ may report themselves)",
+        "AEPD Canal Prioritario (14+ may report themselves)",
         jurisdiction="ES",
     ),
     RouteRow(

@@ -84,10 +84,12 @@ AEPD = gettext_noop(
     "AEPD (Spanish Data Protection Agency): Organic Law 3/2018 (LOPDGDD) and GDPR; "
     "Canal Prioritario and complaint procedure"
 )
+# The victims' own routes are signposted, never used on the child's behalf (LAW.md §3);
+# the source a reader sees names the services themselves.
 ROUTES = gettext_noop(
-    "LAW.md §3: victims' own removal routes are signposted, never used on the child's "
-    "behalf (NCMEC Take It Down, IWF/Childline Report Remove, StopNCII, AEPD Canal "
-    "Prioritario, INCIBE 017)"
+    "The services' own rules: NCMEC Take It Down (under 18), IWF/Childline Report Remove "
+    "(UK, under 18), StopNCII.org (18+), AEPD Canal Prioritario (Spain; 14+ themselves), "
+    "INCIBE 017 (Spain)"
 )
 
 
