@@ -52,6 +52,7 @@ from reporting.models import AuthorityReport, LegalBasis, Platform, Referral, Ta
 from tests.conftest import client_for, make_user, nothing_written
 from tests.intake_files import png_bytes
 from web import forms as web_forms
+from web import views_notices as web_notices
 
 API = "/api/v1/"
 
@@ -166,6 +167,11 @@ class World:
             platform=Platform.objects.get(slug="whatsapp"),
             legal_basis=LegalBasis.objects.get(code="eu-dsa-art16"),
             evidence_items=[self.evidence()],
+        )
+
+    def draft_authority_report(self) -> AuthorityReport:
+        return reporting_services.authority_report_create(
+            case=self.case, actor=self.lead, route="aepd_complaint"
         )
 
     def sent_referral(self) -> Referral:
@@ -300,6 +306,11 @@ def _first_check_in(w: World, response) -> datetime:
 def _submit(w: World) -> Send:
     url = f"{API}takedowns/{w.draft_takedown().pk}/submit/"
     return lambda t: api_post(w.lead, url, {"submitted_at": t})
+
+
+def _api_authority_report_file(w: World) -> Send:
+    url = f"{API}authority-reports/{w.draft_authority_report().pk}/file/"
+    return lambda t: api_post(w.lead, url, {"reference": "AEPD-1", "filed_at": t})
 
 
 def _acknowledge(*, header: bool) -> Callable[[World], Send]:
@@ -453,6 +464,14 @@ API_INPUTS = [
         sr.ReferralCreateInputSerializer,
     ),
     TimeInput(
+        "api authority report filed_at",
+        "filed_at",
+        AuthorityReport,
+        _api_authority_report_file,
+        newest(AuthorityReport, "filed_at", filed_at__isnull=False),
+        sr.AuthorityReportFileInputSerializer,
+    ),
+    TimeInput(
         "api cybertipline filed_at",
         "filed_at",
         AuthorityReport,
@@ -481,6 +500,11 @@ def _web(name: str, field: str, model, url: Callable[[World], str], data, stored
         return lambda t: web_post(w.lead, url(w), {**other_fields, field: t})
 
     return TimeInput(f"web {name} {field}", field, model, prepare, stored, form, api=False)
+
+
+def _web_authority_report_file(w: World) -> Send:
+    url = reverse("web:authority_report_file", args=[w.case.pk, w.draft_authority_report().pk])
+    return lambda t: web_post(w.lead, url, {"reference": "AEPD-1", "filed_at": t})
 
 
 def _web_takedown_submit(w: World) -> Send:
@@ -534,6 +558,15 @@ WEB_INPUTS = [
         },
         newest(TakedownRequest, "submitted_at"),
         web_forms.TakedownForm,
+    ),
+    TimeInput(
+        "web authority report filed_at",
+        "filed_at",
+        AuthorityReport,
+        _web_authority_report_file,
+        newest(AuthorityReport, "filed_at", filed_at__isnull=False),
+        web_notices.AuthorityReportFileForm,
+        api=False,
     ),
     TimeInput(
         "web takedown submit submitted_at",
