@@ -9,6 +9,9 @@ after them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -415,17 +418,12 @@ class ReferralReasonInputSerializer(InputSerializer):
 # --- Takedown notices ---------------------------------------------------------------
 
 
-class TakedownCreateInputSerializer(InputSerializer):
-    case = StrictPrimaryKeyRelatedField(queryset=Case.objects.none())
-    platform = StrictSlugRelatedField(slug_field="slug", queryset=Platform.objects.all())
-    legal_basis = StrictSlugRelatedField(slug_field="code", queryset=LegalBasis.objects.all())
-    evidence_items = StrictPrimaryKeyRelatedField(
-        queryset=EvidenceItem.objects.none(), many=True, allow_empty=False
-    )
-    channel = serializers.ChoiceField(choices=Platform.Channel.choices, required=False)
-    notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
-    # The signature block (LAW.md §1: TAKE IT DOWN §223a(a)(1)(B)(i), (iv); OSA s.20A(2);
-    # DSA art. 16(2)(c)); checked by ``reporting.services.validate_signature``.
+class SignatureBlockInputSerializer(InputSerializer):
+    """The signature block of a takedown notice (LAW.md §1: TAKE IT DOWN
+    §223a(a)(1)(B)(i), (iv); OSA s.20A(2); DSA art. 16(2)(c)), said once for the notice
+    and for draft-all; checked by ``reporting.services.validate_signature``. Each
+    subclass scopes ``victim`` to the people the requester may name."""
+
     victim = StrictPrimaryKeyRelatedField(
         queryset=Person.objects.none(),
         required=False,
@@ -444,6 +442,32 @@ class TakedownCreateInputSerializer(InputSerializer):
     requester_email = serializers.EmailField(required=False, allow_blank=True)
     requester_phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
     consent_note = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+    @staticmethod
+    def signature_of(validated: Mapping[str, Any]) -> dict[str, Any]:
+        """The service's keyword arguments for the signature block, with their
+        defaults: no victim, unsigned, the school acting under its duty."""
+        return {
+            "victim": validated.get("victim"),
+            "requester_name": validated.get("requester_name", ""),
+            "requester_relationship": validated.get(
+                "requester_relationship", RequesterRelationship.SCHOOL_DUTY
+            ),
+            "requester_email": validated.get("requester_email", ""),
+            "requester_phone": validated.get("requester_phone", ""),
+            "consent_note": validated.get("consent_note", ""),
+        }
+
+
+class TakedownCreateInputSerializer(SignatureBlockInputSerializer):
+    case = StrictPrimaryKeyRelatedField(queryset=Case.objects.none())
+    platform = StrictSlugRelatedField(slug_field="slug", queryset=Platform.objects.all())
+    legal_basis = StrictSlugRelatedField(slug_field="code", queryset=LegalBasis.objects.all())
+    evidence_items = StrictPrimaryKeyRelatedField(
+        queryset=EvidenceItem.objects.none(), many=True, allow_empty=False
+    )
+    channel = serializers.ChoiceField(choices=Platform.Channel.choices, required=False)
+    notes = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     report_email = serializers.EmailField(
         required=False,
         allow_blank=True,
@@ -482,25 +506,10 @@ class TakedownCreateInputSerializer(InputSerializer):
         return attrs
 
 
-class TakedownsDraftAllInputSerializer(InputSerializer):
+class TakedownsDraftAllInputSerializer(SignatureBlockInputSerializer):
     """Draft the notices of an incident in one step: one per platform of the case's
     evidence and legal basis that applies (``takedowns_draft_for_case``)."""
 
-    victim = StrictPrimaryKeyRelatedField(
-        queryset=Person.objects.none(), required=False, allow_null=True
-    )
-    requester_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    requester_relationship = serializers.ChoiceField(
-        choices=RequesterRelationship.choices,
-        required=False,
-        help_text=_(
-            "Who asks for the person depicted; default school_duty. school_consent needs "
-            "consent_note (who consented, when)."
-        ),
-    )
-    requester_email = serializers.EmailField(required=False, allow_blank=True)
-    requester_phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
-    consent_note = serializers.CharField(max_length=500, required=False, allow_blank=True)
     language = serializers.ChoiceField(
         choices=[("es", _("Spanish")), ("en", _("English"))], required=False
     )

@@ -31,7 +31,7 @@ from outbox.kinds import MessageKind
 from outbox.models import Message
 from reporting import services
 from reporting.documents import sha256_hex
-from reporting.models import AuthorityReport, Platform, RequesterRelationship, TakedownRequest
+from reporting.models import AuthorityReport, Platform, TakedownRequest
 from reporting.notices import NoticeDownload, notice_download
 from reporting.selectors import (
     authority_report_get_for_user,
@@ -147,14 +147,7 @@ class CaseTakedownsDraftAllApi(Api):
         drafted = services.takedowns_draft_for_case(
             case=case,
             actor=request.user,
-            victim=v.get("victim"),
-            requester_name=v.get("requester_name", ""),
-            requester_relationship=v.get(
-                "requester_relationship", RequesterRelationship.SCHOOL_DUTY
-            ),
-            requester_email=v.get("requester_email", ""),
-            requester_phone=v.get("requester_phone", ""),
-            consent_note=v.get("consent_note", ""),
+            **s.SignatureBlockInputSerializer.signature_of(v),
             language=v.get("language"),
             evidence_items=v.get("evidence_items"),
             context=audit_context(request),

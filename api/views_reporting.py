@@ -34,7 +34,6 @@ from reporting.models import (
     Platform,
     Referral,
     RemovalRoute,
-    RequesterRelationship,
     TakedownRequest,
 )
 from reporting.selectors import (
@@ -429,14 +428,7 @@ class TakedownListCreateApi(Api):
             evidence_items=v["evidence_items"],
             channel=v.get("channel"),
             notes=v.get("notes", ""),
-            victim=v.get("victim"),
-            requester_name=v.get("requester_name", ""),
-            requester_relationship=v.get(
-                "requester_relationship", RequesterRelationship.SCHOOL_DUTY
-            ),
-            requester_email=v.get("requester_email", ""),
-            requester_phone=v.get("requester_phone", ""),
-            consent_note=v.get("consent_note", ""),
+            **s.SignatureBlockInputSerializer.signature_of(v),
             report_email=v.get("report_email", ""),
             language=v.get("language"),
             context=audit_context(request),
