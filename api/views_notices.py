@@ -103,7 +103,7 @@ class TakedownNoticeApi(Api):
                 "language": document.language,
                 "channel": notice.channel,
                 "report_url": platform.report_url,
-                "report_email": (notice.report_email or platform.report_email) if by_email else "",
+                "report_email": notice.email_address if by_email else "",
                 "email_state": _email_state(notice),
                 "sha256": sha256_hex(download.content),
             }

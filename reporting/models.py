@@ -465,6 +465,12 @@ class TakedownRequest(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_TAKEDOWN_STATUSES
 
+    @property
+    def email_address(self) -> str:
+        """Where the notice is e-mailed on the e-mail channel: the address typed on it
+        (a site with none in the directory), else the platform's; ``""`` for none."""
+        return self.report_email or self.platform.report_email
+
     def time_left(self) -> timedelta | None:
         """Time until ``deadline_at`` (negative when past), or ``None`` with no clock."""
         if self.deadline_at is None or not self.is_open:

@@ -34,7 +34,7 @@ from outbox.models import Message
 from reporting import services as reporting_services
 from reporting.escalations import MANUAL_ROUTES
 from reporting.models import AuthorityReport, Platform, RequesterRelationship, TakedownRequest
-from reporting.notices import NOTICE_LANGUAGES, notice_download
+from reporting.notices import NOTICE_LANGUAGES, NoticeDownload, notice_download
 from reporting.selectors import takedown_get_for_user
 from web import forms as web_forms
 from web.access import case_or_404, record_read, web_context
@@ -57,26 +57,33 @@ def _notice_or_404(request: HttpRequest, case_id: int, takedown_id: int) -> Take
     return notice
 
 
-class _BadLanguage(Exception):
-    """``?lang=`` names a language a notice is not written in."""
-
-
-def _language(request: HttpRequest) -> str | None:
-    """``?lang=`` (``es``/``en``), or ``None`` for the notice's own language. Anything
-    else raises ``_BadLanguage`` (a 400, as the API answers)."""
-    lang = request.GET.get("lang")
-    if lang is None or lang == "":
-        return None
-    if lang not in NOTICE_LANGUAGES:
-        raise _BadLanguage
-    return lang
-
-
 def _bad_language() -> HttpResponse:
     return HttpResponseBadRequest(
         _("Choose the notice's language: %(choices)s.") % {"choices": ", ".join(NOTICE_LANGUAGES)},
         content_type="text/plain; charset=utf-8",
     )
+
+
+def _recorded_download(
+    request: AuthenticatedHttpRequest, case_id: int, takedown_id: int, *, fmt: str
+) -> tuple[TakedownRequest, NoticeDownload] | HttpResponse:
+    """The notice and its text or PDF in ``?lang=`` (``es``/``en``; absent: the
+    notice's own language), with the document's hash and the read recorded in one
+    transaction; a 400 for any other language (as the API answers), nothing recorded."""
+    notice = _notice_or_404(request, case_id, takedown_id)
+    language = request.GET.get("lang") or None
+    if language is not None and language not in NOTICE_LANGUAGES:
+        return _bad_language()
+    with transaction.atomic():
+        download = notice_download(
+            notice=notice,
+            actor=request.user,
+            fmt=fmt,
+            language=language,
+            context=web_context(request),
+        )
+        record_read(request, AccessAction.TAKEDOWN_NOTICE_TEXT, [notice.case_id])
+    return notice, download
 
 
 @login_required
@@ -87,20 +94,10 @@ def takedown_notice(
     """The notice's text to paste into the platform's form (with its address), or, on
     the e-mail channel, what is e-mailed on submission and the e-mail's state. Viewing
     it records the text generated (its SHA-256) and the read."""
-    notice = _notice_or_404(request, case_id, takedown_id)
-    try:
-        language = _language(request)
-    except _BadLanguage:
-        return _bad_language()
-    with transaction.atomic():
-        download = notice_download(
-            notice=notice,
-            actor=request.user,
-            fmt="txt",
-            language=language,
-            context=web_context(request),
-        )
-        record_read(request, AccessAction.TAKEDOWN_NOTICE_TEXT, [notice.case_id])
+    recorded = _recorded_download(request, case_id, takedown_id, fmt="txt")
+    if isinstance(recorded, HttpResponse):
+        return recorded
+    notice, download = recorded
     email = (
         Message.objects.filter(
             kind=MessageKind.TAKEDOWN_NOTICE, case_id=notice.case_id, about_id=notice.pk
@@ -117,7 +114,7 @@ def takedown_notice(
             "notice": notice,
             "document": download.document,
             "by_email": by_email,
-            "address": (notice.report_email or notice.platform.report_email) if by_email else "",
+            "address": notice.email_address if by_email else "",
             "email": email,
             "can_edit": can_edit_case(request.user, notice.case),
             "other_language": "en" if download.document.language == "es" else "es",
@@ -131,20 +128,10 @@ def takedown_notice_pdf(
     request: AuthenticatedHttpRequest, case_id: int, takedown_id: int
 ) -> HttpResponse:
     """The notice as a PDF (``?lang=``), recorded (document hash and read)."""
-    notice = _notice_or_404(request, case_id, takedown_id)
-    try:
-        language = _language(request)
-    except _BadLanguage:
-        return _bad_language()
-    with transaction.atomic():
-        download = notice_download(
-            notice=notice,
-            actor=request.user,
-            fmt="pdf",
-            language=language,
-            context=web_context(request),
-        )
-        record_read(request, AccessAction.TAKEDOWN_NOTICE_TEXT, [notice.case_id])
+    recorded = _recorded_download(request, case_id, takedown_id, fmt="pdf")
+    if isinstance(recorded, HttpResponse):
+        return recorded
+    _notice, download = recorded
     response = HttpResponse(download.content, content_type=download.content_type)
     response["Content-Disposition"] = f'attachment; filename="{download.filename}"'
     return response

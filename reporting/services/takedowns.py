@@ -263,7 +263,7 @@ def takedown_submit(
     notice. A ``submitted_at`` given records a notice the school already sent itself:
     nothing is sent again."""
     lock_open_case(notice.case_id)
-    address = notice.report_email or notice.platform.report_email
+    address = notice.email_address
     send_now = submitted_at is None and notice.channel == Platform.Channel.EMAIL
     if send_now and not address:
         raise ValidationError(
